@@ -1,0 +1,44 @@
+import { checkResourceQuantity } from './quantity';
+
+/** CPU and memory amounts as Kubernetes quantities (e.g. `cpu: '250m'`, `memory: '512Mi'`). */
+export interface ResourceAmounts {
+  /**
+   * CPU, e.g. '250m' or '1'.
+   * @default - not set
+   */
+  readonly cpu?: string;
+  /**
+   * Memory, e.g. '512Mi' or '2Gi'.
+   * @default - not set
+   */
+  readonly memory?: string;
+}
+
+/** Requests and limits of a container. */
+export interface ContainerResources {
+  /**
+   * What the scheduler reserves.
+   * @default - none
+   */
+  readonly requests?: ResourceAmounts;
+  /**
+   * The most the container may use.
+   * @default - none
+   */
+  readonly limits?: ResourceAmounts;
+}
+
+/** The chart-values form of `resources`, with every quantity checked; `prop` names it in errors. */
+export function resourcesValues(prop: string, resources: ContainerResources): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const bound of ['requests', 'limits'] as const) {
+    const amounts = resources[bound];
+    if (!amounts) continue;
+    out[bound] = {};
+    for (const kind of ['cpu', 'memory'] as const) {
+      const value = amounts[kind];
+      if (value !== undefined) out[bound][kind] = checkResourceQuantity(`${prop}.${bound}.${kind}`, value);
+    }
+  }
+  return out;
+}

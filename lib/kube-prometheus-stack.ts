@@ -1,0 +1,202 @@
+import { Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import { PrometheusSpec, toJson_PrometheusSpec } from '../imports/monitoring.coreos.com';
+import { KUBE_PROMETHEUS_STACK_CHART } from './chart-pins';
+import { ChartValues, mergeValues } from './chart-values';
+import { ContainerResources, resourcesValues } from './container-resources';
+import { GrafanaAdminCredentials } from './grafana-admin';
+import { addHelmChartObjects, HelmChartObjects } from './helm-chart-objects';
+import { HookPolicy } from './helm-render';
+import { IStorageClass } from './longhorn-storage-class';
+import { Namespace } from './namespace';
+import { checkWholeNumber, storageQuantity } from './quantity';
+import { ServiceExposure, ServiceType } from './service-exposure';
+
+/** kube-prometheus-stack chart versions this library renders and tests. */
+export enum KubePrometheusStackVersion {
+  /** 88.5.3 (prometheus-operator v0.93.1). */
+  V88_5_3 = '88.5.3',
+}
+
+/** How a volume may be mounted. */
+export enum AccessMode {
+  /** Read-write by one node. */
+  READ_WRITE_ONCE = 'ReadWriteOnce',
+  /** Read-write by one pod. */
+  READ_WRITE_ONCE_POD = 'ReadWriteOncePod',
+}
+
+/** Props of {@link KubePrometheusStack}. */
+export interface KubePrometheusStackProps {
+  /**
+   * Chart version.
+   * @default KubePrometheusStackVersion.V88_5_3
+   */
+  readonly version?: KubePrometheusStackVersion;
+  /**
+   * Namespace the stack runs in.
+   * @default - a `monitoring` Namespace created inside this construct
+   */
+  readonly namespace?: Namespace;
+  /**
+   * Helm release name; object names derive from it (e.g. `<release>-grafana`).
+   * @default 'kube-prometheus-stack'
+   */
+  readonly releaseName?: string;
+  /**
+   * Grafana's initial admin credentials.
+   * @default GrafanaAdminCredentials.fromExistingSecret('grafana-admin')
+   */
+  readonly grafanaAdmin?: GrafanaAdminCredentials;
+  /**
+   * How Grafana's Service is reached.
+   * @default ServiceExposure.clusterIP()
+   */
+  readonly grafanaService?: ServiceExposure;
+  /**
+   * How Prometheus' Service is reached.
+   * @default ServiceExposure.clusterIP()
+   */
+  readonly prometheusService?: ServiceExposure;
+  /**
+   * StorageClass of Prometheus' data volume.
+   * @default - no volume claim: data lives in an emptyDir and is lost when the pod is rescheduled
+   */
+  readonly prometheusStorageClass?: IStorageClass;
+  /**
+   * Size of Prometheus' data volume, as a cdk8s Size or a Kubernetes quantity ('10Gi').
+   * Only with `prometheusStorageClass`.
+   * @default '10Gi'
+   */
+  readonly prometheusStorageSize?: Size | string;
+  /**
+   * Access mode of Prometheus' data volume.
+   * @default AccessMode.READ_WRITE_ONCE
+   */
+  readonly prometheusStorageAccessMode?: AccessMode;
+  /**
+   * Days of metrics Prometheus keeps.
+   * @default 10
+   */
+  readonly retentionDays?: number;
+  /**
+   * Prometheus replicas (each scrapes everything and keeps its own copy).
+   * @default 1
+   */
+  readonly prometheusReplicas?: number;
+  /**
+   * Prometheus container resources.
+   * @default - none set (the chart's default)
+   */
+  readonly prometheusResources?: ContainerResources;
+  /**
+   * Grafana container resources.
+   * @default - none set (the chart's default)
+   */
+  readonly grafanaResources?: ContainerResources;
+  /**
+   * Typed fields of the Prometheus custom resource's spec, merged over what the props above set
+   * (a misspelt field fails to compile).
+   * @default - none
+   */
+  readonly prometheusSpec?: PrometheusSpec;
+  /**
+   * Scope for the prometheus-operator CustomResourceDefinitions, so they can be applied before everything else.
+   * @default - this construct
+   */
+  readonly crdScope?: Construct;
+  /**
+   * Raw chart values, deep-merged last over everything this construct sets (lists are replaced whole).
+   * @default - none
+   */
+  readonly values?: ChartValues;
+}
+
+const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/;
+
+/**
+ * kube-prometheus-stack (Prometheus, Alertmanager, Grafana, node-exporter, kube-state-metrics and
+ * prometheus-operator), rendered from its upstream Helm chart at a pinned version, CRDs included.
+ */
+export class KubePrometheusStack extends Construct {
+  /** Namespace the stack runs in. */
+  public readonly namespace: Namespace;
+  /** Helm release name. */
+  public readonly releaseName: string;
+  /** Grafana's initial admin credentials. */
+  public readonly grafanaAdmin: GrafanaAdminCredentials;
+  /** How Grafana is reached. */
+  public readonly grafanaService: ServiceExposure;
+  /** How Prometheus is reached. */
+  public readonly prometheusService: ServiceExposure;
+  /** What the render produced. */
+  public readonly rendered: HelmChartObjects;
+
+  constructor(scope: Construct, id: string, props: KubePrometheusStackProps = {}) {
+    super(scope, id);
+    const version = props.version ?? KubePrometheusStackVersion.V88_5_3;
+    const versions = Object.values(KubePrometheusStackVersion) as string[];
+    if (!versions.includes(version)) {
+      throw new Error(`version is '${version}' but this library renders only kube-prometheus-stack ${versions.join(', ')}; use KubePrometheusStackVersion.V88_5_3`);
+    }
+    this.releaseName = props.releaseName ?? 'kube-prometheus-stack';
+    if (!RELEASE_NAME.test(this.releaseName)) {
+      throw new Error(`releaseName is '${this.releaseName}' but a Helm release name must be lowercase letters, digits and '-', at most 53 characters`);
+    }
+    this.grafanaAdmin = props.grafanaAdmin ?? GrafanaAdminCredentials.fromExistingSecret('grafana-admin');
+    this.grafanaService = (props.grafanaService ?? ServiceExposure.clusterIP()).validate('grafanaService');
+    this.prometheusService = (props.prometheusService ?? ServiceExposure.clusterIP()).validate('prometheusService');
+    if (this.grafanaService.nodePort !== undefined && this.grafanaService.nodePort === this.prometheusService.nodePort) {
+      throw new Error(`grafanaService and prometheusService both use node port ${this.grafanaService.nodePort}; a node port can serve one Service only, give each its own`);
+    }
+    const retentionDays = checkWholeNumber('retentionDays', props.retentionDays ?? 10, 1);
+    const replicas = checkWholeNumber('prometheusReplicas', props.prometheusReplicas ?? 1, 1, 10);
+    this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: 'monitoring' });
+
+    const prometheusSpec: ChartValues = {
+      retention: `${retentionDays}d`,
+      replicas,
+      ...(props.prometheusResources && { resources: resourcesValues('prometheusResources', props.prometheusResources) }),
+      ...(props.prometheusStorageClass && { storageSpec: storageSpec(props) }),
+    };
+    if (!props.prometheusStorageClass && (props.prometheusStorageSize !== undefined || props.prometheusStorageAccessMode !== undefined)) {
+      throw new Error('prometheusStorageSize/prometheusStorageAccessMode are set but prometheusStorageClass is not; pass the StorageClass construct the volume should use (e.g. a LonghornStorageClass)');
+    }
+
+    const values: ChartValues = {
+      grafana: mergeValues(this.grafanaAdmin.grafanaValues, {
+        service: serviceValues(this.grafanaService),
+        ...(props.grafanaResources && { resources: resourcesValues('grafanaResources', props.grafanaResources) }),
+      }),
+      prometheus: {
+        service: serviceValues(this.prometheusService),
+        prometheusSpec: mergeValues(prometheusSpec, toJson_PrometheusSpec(props.prometheusSpec)),
+      },
+    };
+
+    this.rendered = addHelmChartObjects({ scope: this, crdScope: props.crdScope ?? this }, {
+      chart: KUBE_PROMETHEUS_STACK_CHART,
+      version,
+      releaseName: this.releaseName,
+      namespace: this.namespace.name,
+      values: mergeValues(values, props.values),
+      hooks: HookPolicy.KEEP_INSTALL_HOOKS,
+    });
+  }
+}
+
+function serviceValues(exposure: ServiceExposure): ChartValues {
+  return exposure.type === ServiceType.NODE_PORT ? { type: exposure.type, nodePort: exposure.nodePort } : { type: exposure.type };
+}
+
+function storageSpec(props: KubePrometheusStackProps): ChartValues {
+  return {
+    volumeClaimTemplate: {
+      spec: {
+        storageClassName: props.prometheusStorageClass!.storageClassName,
+        accessModes: [props.prometheusStorageAccessMode ?? AccessMode.READ_WRITE_ONCE],
+        resources: { requests: { storage: storageQuantity('prometheusStorageSize', props.prometheusStorageSize ?? '10Gi') } },
+      },
+    },
+  };
+}

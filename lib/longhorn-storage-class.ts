@@ -1,0 +1,133 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { checkWholeNumber } from './quantity';
+
+/** Anything that names a StorageClass a PersistentVolumeClaim can use. */
+export interface IStorageClass {
+  /** The StorageClass's `metadata.name`. */
+  readonly storageClassName: string;
+}
+
+/** What happens to a volume when its claim is deleted. */
+export enum ReclaimPolicy {
+  /** The volume and its data are deleted. */
+  DELETE = 'Delete',
+  /** The volume is kept (Released) for manual recovery or deletion. */
+  RETAIN = 'Retain',
+}
+
+/** Filesystem Longhorn formats a block volume with. */
+export enum FsType {
+  /** ext4. */
+  EXT4 = 'ext4',
+  /** XFS. */
+  XFS = 'xfs',
+}
+
+/** Whether Longhorn keeps a replica on the node that uses the volume. */
+export enum DataLocality {
+  /** Replicas anywhere. */
+  DISABLED = 'disabled',
+  /** Try to keep one replica on the consuming node. */
+  BEST_EFFORT = 'best-effort',
+  /** Exactly one replica, on the consuming node (requires numberOfReplicas 1). */
+  STRICT_LOCAL = 'strict-local',
+}
+
+/** The name longhorn-manager reserves for the StorageClass it builds from the chart's `persistence.*` values. */
+export const LONGHORN_MANAGED_CLASS_NAME = 'longhorn';
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** Props of {@link LonghornStorageClass}. */
+export interface LonghornStorageClassProps {
+  /**
+   * StorageClass name. Not `longhorn`: longhorn-manager owns that name and rebuilds it from
+   * the Longhorn chart's `persistence.*` values (configure it through the `Longhorn` construct).
+   */
+  readonly name: string;
+  /**
+   * Replicas per volume, each on its own node.
+   * @default 3
+   */
+  readonly numberOfReplicas?: number;
+  /**
+   * What happens to the volume when its claim is deleted.
+   * @default ReclaimPolicy.DELETE
+   */
+  readonly reclaimPolicy?: ReclaimPolicy;
+  /**
+   * Whether claims can be grown after creation.
+   * @default true
+   */
+  readonly allowVolumeExpansion?: boolean;
+  /**
+   * Filesystem of the volume.
+   * @default FsType.EXT4
+   */
+  readonly fsType?: FsType;
+  /**
+   * Replica placement relative to the consuming node.
+   * @default DataLocality.DISABLED
+   */
+  readonly dataLocality?: DataLocality;
+  /**
+   * Minutes a failed replica is kept before Longhorn removes it.
+   * @default 30
+   */
+  readonly staleReplicaTimeoutMinutes?: number;
+  /**
+   * Whether this class is the cluster default (claims without `storageClassName` use it).
+   * Only one class should be default: leave the Longhorn chart's own class non-default if this is.
+   * @default false
+   */
+  readonly isDefaultClass?: boolean;
+}
+
+/**
+ * A StorageClass provisioned by Longhorn (`driver.longhorn.io`), usable on its own.
+ *
+ * Requires Longhorn in the cluster; it never takes the name `longhorn` (see {@link LonghornStorageClassProps.name}).
+ */
+export class LonghornStorageClass extends Construct implements IStorageClass {
+  public readonly storageClassName: string;
+  /** Replicas per volume. */
+  public readonly numberOfReplicas: number;
+  /** Whether this class is the cluster default. */
+  public readonly isDefaultClass: boolean;
+
+  constructor(scope: Construct, id: string, props: LonghornStorageClassProps) {
+    super(scope, id);
+    if (props.name === LONGHORN_MANAGED_CLASS_NAME) {
+      throw new Error(`name is '${props.name}' but longhorn-manager owns the StorageClass 'longhorn' and rebuilds it from the chart's persistence.* values, so a second definition would be overwritten; configure that class through the Longhorn construct's props, or give this class another name such as 'longhorn-prometheus'`);
+    }
+    if (!DNS_SUBDOMAIN.test(props.name)) {
+      throw new Error(`name is '${props.name}' but a StorageClass name must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`);
+    }
+    this.storageClassName = props.name;
+    this.numberOfReplicas = checkWholeNumber('numberOfReplicas', props.numberOfReplicas ?? 3, 1, 20);
+    const dataLocality = props.dataLocality ?? DataLocality.DISABLED;
+    if (dataLocality === DataLocality.STRICT_LOCAL && this.numberOfReplicas !== 1) {
+      throw new Error(`dataLocality is '${dataLocality}' but numberOfReplicas is ${this.numberOfReplicas}: strict-local keeps exactly one replica on the consuming node; use numberOfReplicas: 1 or DataLocality.BEST_EFFORT`);
+    }
+    const staleReplicaTimeout = checkWholeNumber('staleReplicaTimeoutMinutes', props.staleReplicaTimeoutMinutes ?? 30, 1);
+    this.isDefaultClass = props.isDefaultClass ?? false;
+
+    new k8s.KubeStorageClass(this, 'Resource', {
+      metadata: {
+        name: props.name,
+        annotations: { 'storageclass.kubernetes.io/is-default-class': String(this.isDefaultClass) },
+      },
+      provisioner: 'driver.longhorn.io',
+      allowVolumeExpansion: props.allowVolumeExpansion ?? true,
+      reclaimPolicy: props.reclaimPolicy ?? ReclaimPolicy.DELETE,
+      volumeBindingMode: 'Immediate',
+      parameters: {
+        numberOfReplicas: String(this.numberOfReplicas),
+        staleReplicaTimeout: String(staleReplicaTimeout),
+        fsType: props.fsType ?? FsType.EXT4,
+        dataLocality,
+      },
+    });
+  }
+}

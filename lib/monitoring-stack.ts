@@ -1,0 +1,144 @@
+import { Chart, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ChartValues } from './chart-values';
+import { GrafanaAdminCredentials } from './grafana-admin';
+import { KubePrometheusStack } from './kube-prometheus-stack';
+import { Longhorn, LonghornVersion } from './longhorn';
+import { LonghornStorageClass } from './longhorn-storage-class';
+import { Namespace } from './namespace';
+import { checkWholeNumber } from './quantity';
+import { ServiceExposure } from './service-exposure';
+
+/** Props of {@link MonitoringStack}. */
+export interface MonitoringStackProps {
+  /**
+   * Nodes that can hold Longhorn replicas (on kubeadm: the workers, since the control plane is tainted).
+   * @default 2
+   */
+  readonly workerNodes?: number;
+  /**
+   * Replicas of each Longhorn volume, each on its own node; at most `workerNodes`.
+   * @default - min(3, workerNodes)
+   */
+  readonly replicaCount?: number;
+  /**
+   * Longhorn chart version.
+   * @default LonghornVersion.V1_12_1
+   */
+  readonly longhornVersion?: LonghornVersion;
+  /**
+   * Namespace of the monitoring stack.
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
+  /**
+   * Namespace of Longhorn.
+   * @default 'longhorn-system'
+   */
+  readonly longhornNamespace?: string;
+  /**
+   * Name of the StorageClass Prometheus' volume uses.
+   * @default 'longhorn-prometheus'
+   */
+  readonly prometheusStorageClassName?: string;
+  /**
+   * Size of Prometheus' data volume.
+   * @default '10Gi'
+   */
+  readonly prometheusStorageSize?: Size | string;
+  /**
+   * Days of metrics Prometheus keeps.
+   * @default 10
+   */
+  readonly retentionDays?: number;
+  /**
+   * Grafana's initial admin credentials.
+   * @default GrafanaAdminCredentials.fromExistingSecret('grafana-admin')
+   */
+  readonly grafanaAdmin?: GrafanaAdminCredentials;
+  /**
+   * How Grafana is reached.
+   * @default ServiceExposure.nodePort(30300)
+   */
+  readonly grafanaService?: ServiceExposure;
+  /**
+   * How Prometheus is reached.
+   * @default ServiceExposure.nodePort(30090)
+   */
+  readonly prometheusService?: ServiceExposure;
+  /**
+   * Raw Longhorn chart values, merged last.
+   * @default - none
+   */
+  readonly longhornValues?: ChartValues;
+  /**
+   * Raw kube-prometheus-stack chart values, merged last.
+   * @default - none
+   */
+  readonly kubePrometheusStackValues?: ChartValues;
+}
+
+/**
+ * Longhorn storage and kube-prometheus-stack wired for a small self-built cluster (the reference:
+ * kubeadm, 1 control-plane + 2 workers): Grafana and Prometheus on NodePorts, Prometheus data on a
+ * Longhorn volume whose class is defined here, so it cannot name a class that does not exist.
+ *
+ * Each part is its own chart, chained by dependencies so cdk8s writes one file per chart in apply
+ * order: CRDs, namespaces, Longhorn, storage classes, monitoring.
+ */
+export class MonitoringStack extends Construct {
+  /** Charts in apply order. */
+  public readonly charts: { readonly crds: Chart; readonly namespaces: Chart; readonly longhorn: Chart; readonly storage: Chart; readonly monitoring: Chart };
+  /** Longhorn. */
+  public readonly longhorn: Longhorn;
+  /** The StorageClass of Prometheus' volume. */
+  public readonly prometheusStorageClass: LonghornStorageClass;
+  /** The monitoring stack. */
+  public readonly kubePrometheusStack: KubePrometheusStack;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
+    super(scope, id);
+    const workerNodes = checkWholeNumber('workerNodes', props.workerNodes ?? 2, 1);
+    const replicaCount = checkWholeNumber('replicaCount', props.replicaCount ?? Math.min(3, workerNodes), 1);
+    if (replicaCount > workerNodes) {
+      throw new Error(`workerNodes is ${workerNodes} but replicaCount is ${replicaCount}: a replica needs its own node, so volumes would stay Degraded; use replicaCount <= ${workerNodes}`);
+    }
+
+    const crds = new Chart(this, 'crds');
+    const namespaces = new Chart(this, 'namespaces');
+    const longhornChart = new Chart(this, 'longhorn');
+    const storage = new Chart(this, 'storage');
+    const monitoring = new Chart(this, 'monitoring');
+    namespaces.addDependency(crds);
+    longhornChart.addDependency(namespaces);
+    storage.addDependency(longhornChart);
+    monitoring.addDependency(storage);
+    this.charts = { crds, namespaces, longhorn: longhornChart, storage, monitoring };
+
+    const longhornNamespace = new Namespace(namespaces, 'longhorn-system', { name: props.longhornNamespace ?? 'longhorn-system' });
+    const monitoringNamespace = new Namespace(namespaces, 'monitoring', { name: props.monitoringNamespace ?? 'monitoring' });
+
+    this.longhorn = new Longhorn(longhornChart, 'Longhorn', {
+      version: props.longhornVersion,
+      namespace: longhornNamespace,
+      defaultReplicaCount: replicaCount,
+      crdScope: crds,
+      values: props.longhornValues,
+    });
+    this.prometheusStorageClass = new LonghornStorageClass(storage, 'PrometheusStorageClass', {
+      name: props.prometheusStorageClassName ?? 'longhorn-prometheus',
+      numberOfReplicas: replicaCount,
+    });
+    this.kubePrometheusStack = new KubePrometheusStack(monitoring, 'KubePrometheusStack', {
+      namespace: monitoringNamespace,
+      grafanaAdmin: props.grafanaAdmin,
+      grafanaService: props.grafanaService ?? ServiceExposure.nodePort(30300),
+      prometheusService: props.prometheusService ?? ServiceExposure.nodePort(30090),
+      prometheusStorageClass: this.prometheusStorageClass,
+      prometheusStorageSize: props.prometheusStorageSize ?? '10Gi',
+      retentionDays: props.retentionDays,
+      crdScope: crds,
+      values: props.kubePrometheusStackValues,
+    });
+  }
+}

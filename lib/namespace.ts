@@ -1,0 +1,35 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Props of {@link Namespace}. */
+export interface NamespaceProps {
+  /** Namespace name: a DNS label (lowercase letters, digits and '-', at most 63 characters). */
+  readonly name: string;
+  /**
+   * Extra labels on the Namespace.
+   * @default - only `app.kubernetes.io/managed-by: cdk8s-monitoring-stack`
+   */
+  readonly labels?: { readonly [key: string]: string };
+}
+
+/** A Kubernetes Namespace that other constructs of this library are placed in by reference. */
+export class Namespace extends Construct {
+  /** The namespace name. */
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: NamespaceProps) {
+    super(scope, id);
+    if (!DNS_LABEL.test(props.name)) {
+      throw new Error(`name is '${props.name}' but a namespace name must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (e.g. 'monitoring')`);
+    }
+    this.name = props.name;
+    new k8s.KubeNamespace(this, 'Resource', {
+      metadata: {
+        name: props.name,
+        labels: { 'app.kubernetes.io/managed-by': 'cdk8s-monitoring-stack', ...props.labels },
+      },
+    });
+  }
+}

@@ -1,0 +1,34 @@
+// Regenerates imports/ from the CRDs inside the pinned charts (through the project's own render path),
+// so the typed custom resources always match the chart versions this project renders.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { ChartPin, KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/chart-pins';
+import { HookPolicy, renderHelmChart } from '../lib/helm-render';
+
+const SOURCES: Array<{ module: string; chart: ChartPin; version: string; group: string }> = [
+  { module: 'monitoring.coreos.com', chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', group: 'monitoring.coreos.com' },
+  { module: 'longhorn.io', chart: LONGHORN_CHART, version: '1.12.1', group: 'longhorn.io' },
+];
+
+const root = path.resolve(__dirname, '..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'import-crds-'));
+try {
+  for (const source of SOURCES) {
+    const { manifests } = renderHelmChart({
+      chart: source.chart, version: source.version, releaseName: 'import', namespace: 'import', values: {}, hooks: HookPolicy.DROP_ALL,
+    });
+    const crds = manifests.filter(m => m.kind === 'CustomResourceDefinition' && (m.spec as { group?: string }).group === source.group);
+    if (crds.length === 0) throw new Error(`${source.chart.name} ${source.version} rendered no ${source.group} CRDs`);
+    const file = path.join(work, `${source.group}.yaml`);
+    fs.writeFileSync(file, crds.map(crd => YAML.stringify(crd)).join('---\n'));
+    execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'),
+      ['import', file, '--output', path.join(root, 'imports'), '--language', 'typescript', '--no-save', '--no-check-upgrade'],
+      { stdio: 'inherit', cwd: root });
+    console.log(`imports/${source.module}.ts: ${crds.length} CRDs from ${source.chart.name} ${source.version}`);
+  }
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
