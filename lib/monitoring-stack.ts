@@ -118,16 +118,17 @@ export class MonitoringStack extends Construct {
     const longhornNamespace = new Namespace(namespaces, 'longhorn-system', { name: props.longhornNamespace ?? 'longhorn-system' });
     const monitoringNamespace = new Namespace(namespaces, 'monitoring', { name: props.monitoringNamespace ?? 'monitoring' });
 
+    // The class first: its checks are cheap, the Longhorn render is not.
+    this.prometheusStorageClass = new LonghornStorageClass(storage, 'PrometheusStorageClass', {
+      name: props.prometheusStorageClassName ?? 'longhorn-prometheus',
+      numberOfReplicas: replicaCount,
+    });
     this.longhorn = new Longhorn(longhornChart, 'Longhorn', {
       version: props.longhornVersion,
       namespace: longhornNamespace,
       defaultReplicaCount: replicaCount,
       crdScope: crds,
       values: props.longhornValues,
-    });
-    this.prometheusStorageClass = new LonghornStorageClass(storage, 'PrometheusStorageClass', {
-      name: props.prometheusStorageClassName ?? 'longhorn-prometheus',
-      numberOfReplicas: replicaCount,
     });
     this.kubePrometheusStack = new KubePrometheusStack(monitoring, 'KubePrometheusStack', {
       namespace: monitoringNamespace,

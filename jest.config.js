@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  // Type-checking is `tsc --noEmit` in `npm test`; jest only transpiles (imports/ is 6 MB of types).
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
+  testTimeout: 120000,
+};

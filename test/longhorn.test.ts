@@ -1,0 +1,96 @@
+import { Chart, Testing } from 'cdk8s';
+import * as YAML from 'yaml';
+import { Longhorn, LonghornVersion, Namespace } from '../lib';
+import { findObject, inventory, objectsOfKind } from './inventory';
+
+describe.each(Object.values(LonghornVersion))('Longhorn %s', version => {
+  const chart = Testing.chart();
+  const crds = new Chart(Testing.app(), 'crds');
+  const namespace = new Namespace(chart, 'ns', { name: 'longhorn-system' });
+  const longhorn = new Longhorn(chart, 'Longhorn', { version, namespace, defaultReplicaCount: 2, uiReplicas: 1, crdScope: crds, defaultDataPath: '/data/longhorn/' });
+  const objects = Testing.synth(chart);
+  const crdObjects = Testing.synth(crds);
+
+  test('inventory matches the snapshot', () => {
+    expect(inventory(objects)).toMatchSnapshot();
+  });
+
+  test('renders the manager DaemonSet, the driver deployer and the UI', () => {
+    expect(findObject(objects, 'DaemonSet', 'longhorn-manager').metadata.namespace).toBe('longhorn-system');
+    expect(findObject(objects, 'Deployment', 'longhorn-driver-deployer').metadata.namespace).toBe('longhorn-system');
+    expect(findObject(objects, 'Deployment', 'longhorn-ui').spec).toMatchObject({ replicas: 1 });
+  });
+
+  test('labels every chart object with the pinned chart version', () => {
+    const labelled = objects.filter(o => o.metadata.labels?.['helm.sh/chart']);
+    expect(labelled.length).toBeGreaterThan(10);
+    expect(new Set(labelled.map(o => o.metadata.labels['helm.sh/chart']))).toEqual(new Set([`longhorn-${version}`]));
+  });
+
+  test('leaves out every Helm hook: no uninstaller, no upgrade Jobs', () => {
+    expect(objectsOfKind(objects, 'Job')).toEqual([]);
+    expect(objects.filter(o => o.metadata.annotations?.['helm.sh/hook'])).toEqual([]);
+    expect(longhorn.rendered.droppedHooks).toContainEqual({ object: 'Job/longhorn-uninstall', hook: 'pre-delete' });
+  });
+
+  test('puts the CRDs into crdScope and nothing else there', () => {
+    expect(objects.filter(o => o.kind === 'CustomResourceDefinition')).toEqual([]);
+    expect(crdObjects.length).toBeGreaterThan(15);
+    expect(crdObjects.every(o => o.kind === 'CustomResourceDefinition' && o.spec.group === 'longhorn.io')).toBe(true);
+  });
+
+  test('configures its own longhorn StorageClass and settings through the chart', () => {
+    const storageClassConfig = findObject(objects, 'ConfigMap', 'longhorn-storageclass').data['storageclass.yaml'];
+    expect(storageClassConfig).toMatch(/numberOfReplicas: "2"/);
+    expect(storageClassConfig).toMatch(/storageclass.kubernetes.io\/is-default-class: "true"/);
+    const settings = YAML.parse(findObject(objects, 'ConfigMap', 'longhorn-default-setting').data['default-setting.yaml']);
+    expect(settings['default-data-path']).toBe('/data/longhorn/');
+    // 1.6 takes one number; from 1.8 on the setting is per data engine, as JSON.
+    if (version === LonghornVersion.V1_6_2) {
+      expect(settings['default-replica-count']).toBe(2);
+    } else {
+      expect(JSON.parse(settings['default-replica-count'])).toEqual({ v1: '2', v2: '2' });
+    }
+    expect(objectsOfKind(objects, 'StorageClass')).toEqual([]);
+    expect(longhorn.storageClass.storageClassName).toBe('longhorn');
+  });
+
+  test('cluster-scoped objects carry no namespace', () => {
+    for (const kind of ['ClusterRole', 'ClusterRoleBinding', 'PriorityClass']) {
+      for (const o of objectsOfKind(objects, kind)) expect(o.metadata.namespace).toBeUndefined();
+    }
+  });
+});
+
+describe('Longhorn', () => {
+  test('defaults: newest version, its own longhorn-system namespace, 3 replicas', () => {
+    const chart = Testing.chart();
+    const longhorn = new Longhorn(chart, 'Longhorn');
+    const objects = Testing.synth(chart);
+    expect(longhorn.version).toBe('1.12.1');
+    expect(findObject(objects, 'Namespace', 'longhorn-system')).toBeDefined();
+    expect(findObject(objects, 'ConfigMap', 'longhorn-storageclass').data['storageclass.yaml']).toMatch(/numberOfReplicas: "3"/);
+    expect(findObject(objects, 'CustomResourceDefinition', 'volumes.longhorn.io')).toBeDefined();
+  });
+
+  test('raw values are merged last', () => {
+    const chart = Testing.chart();
+    new Longhorn(chart, 'Longhorn', { values: { longhornUI: { replicas: 0 } }, uiReplicas: 3 });
+    expect(findObject(Testing.synth(chart), 'Deployment', 'longhorn-ui').spec.replicas).toBe(0);
+  });
+
+  test('fails when the version is not one this library renders', () => {
+    expect(() => new Longhorn(Testing.chart(), 'L', { version: '1.7.0' as LonghornVersion }))
+      .toThrow("version is '1.7.0' but this library renders only Longhorn 1.6.2, 1.12.1; use LonghornVersion.V1_6_2 or LonghornVersion.V1_12_1");
+  });
+
+  test('fails when defaultReplicaCount is below 1', () => {
+    expect(() => new Longhorn(Testing.chart(), 'L', { defaultReplicaCount: 0 }))
+      .toThrow('defaultReplicaCount is 0 but must be a whole number from 1 to 20');
+  });
+
+  test('fails when defaultDataPath is relative', () => {
+    expect(() => new Longhorn(Testing.chart(), 'L', { defaultDataPath: 'var/lib/longhorn' }))
+      .toThrow("defaultDataPath is 'var/lib/longhorn' but must be an absolute host path");
+  });
+});

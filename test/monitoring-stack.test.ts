@@ -1,0 +1,114 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Testing } from 'cdk8s';
+import * as YAML from 'yaml';
+import { LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure } from '../lib';
+import { findObject, objectsOfKind, SynthesizedObject } from './inventory';
+
+/** Synthesizes a whole app the way `cdk8s synth` does and reads back each file. */
+function synthApp(props: MonitoringStackProps): { files: string[]; texts: string[]; objects: SynthesizedObject[][]; stack: MonitoringStack } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dist-'));
+  try {
+    const app = new App({ outdir });
+    const stack = new MonitoringStack(app, 'reference', props);
+    app.synth();
+    const files = fs.readdirSync(outdir).sort();
+    const texts = files.map(f => fs.readFileSync(path.join(outdir, f), 'utf8'));
+    const objects = texts.map(t => YAML.parseAllDocuments(t).map(d => d.toJS() as SynthesizedObject));
+    return { files, texts, objects, stack };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s for the reference cluster (2 workers)', longhornVersion => {
+  const { files, texts, objects, stack } = synthApp({ longhornVersion, workerNodes: 2 });
+  const all = objects.flat();
+
+  test('writes one file per chart, in apply order', () => {
+    expect(files.map(f => f.replace(/-[0-9a-f]{8}\.k8s\.yaml$/, ''))).toEqual([
+      '0000-reference-crds', '0001-reference-namespaces', '0002-reference-longhorn', '0003-reference-storage', '0004-reference-monitoring',
+    ]);
+  });
+
+  test('CRDs come first and only there; both CRD groups are present', () => {
+    const [crdFile, ...rest] = objects;
+    expect(new Set(crdFile.map(o => o.kind))).toEqual(new Set(['CustomResourceDefinition']));
+    expect(new Set(crdFile.map(o => o.spec.group))).toEqual(new Set(['monitoring.coreos.com', 'longhorn.io']));
+    expect(rest.flat().filter(o => o.kind === 'CustomResourceDefinition')).toEqual([]);
+  });
+
+  test('namespaces come before anything placed in them', () => {
+    expect(objects[1].map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/longhorn-system', 'Namespace/monitoring']);
+    const used = new Set(all.map(o => o.metadata.namespace).filter(Boolean));
+    // kube-system holds the chart's control-plane scrape Services and always exists.
+    expect([...used].sort()).toEqual(['kube-system', 'longhorn-system', 'monitoring']);
+  });
+
+  test('Prometheus data is on a 10Gi claim of the StorageClass defined in the storage file', () => {
+    const prometheus = findObject(all, 'Prometheus', 'kube-prometheus-stack-prometheus');
+    const claim = prometheus.spec.storage.volumeClaimTemplate.spec;
+    expect(claim.resources.requests.storage).toBe('10Gi');
+    expect(claim.storageClassName).toBe(stack.prometheusStorageClass.storageClassName);
+    const storageClasses = objectsOfKind(objects[3], 'StorageClass');
+    expect(storageClasses.map(o => o.metadata.name)).toEqual([claim.storageClassName]);
+    expect(storageClasses[0].provisioner).toBe('driver.longhorn.io');
+  });
+
+  test('volumes get 2 replicas, one per worker, in both Longhorn\'s class and the Prometheus class', () => {
+    expect(objectsOfKind(objects[3], 'StorageClass')[0].parameters.numberOfReplicas).toBe('2');
+    const longhornClass = findObject(all, 'ConfigMap', 'longhorn-storageclass');
+    expect(longhornClass.data['storageclass.yaml']).toMatch(/numberOfReplicas: "2"/);
+  });
+
+  test('Grafana on NodePort 30300 and Prometheus on NodePort 30090', () => {
+    const grafana = findObject(all, 'Service', 'kube-prometheus-stack-grafana');
+    expect([grafana.spec.type, grafana.spec.ports[0].nodePort]).toEqual(['NodePort', 30300]);
+    const prometheus = findObject(all, 'Service', 'kube-prometheus-stack-prometheus');
+    expect(prometheus.spec.type).toBe('NodePort');
+    expect(prometheus.spec.ports.map((p: { nodePort: number }) => p.nodePort)).toContain(30090);
+  });
+
+  test('no Helm hook annotation and no Helm test Pod is left in the output', () => {
+    expect(all.filter(o => Object.keys(o.metadata.annotations ?? {}).some(k => k.startsWith('helm.sh/hook')))).toEqual([]);
+    expect(all.filter(o => o.kind === 'Pod')).toEqual([]);
+    expect(all.filter(o => o.metadata.name === 'longhorn-uninstall')).toEqual([]);
+  });
+
+  test('a second synth gives the same bytes', () => {
+    expect(synthApp({ longhornVersion, workerNodes: 2 }).texts).toEqual(texts);
+  });
+});
+
+describe('MonitoringStack', () => {
+  test.each([
+    [1, 1],
+    [2, 2],
+    [5, 3],
+  ])('with %i worker(s) volumes default to %i replica(s)', (workerNodes, replicas) => {
+    const stack = new MonitoringStack(Testing.app(), 'stack', { workerNodes });
+    expect(stack.longhorn.defaultReplicaCount).toBe(replicas);
+    expect(stack.prometheusStorageClass.numberOfReplicas).toBe(replicas);
+  });
+
+  test('fails when replicaCount exceeds workerNodes', () => {
+    expect(() => new MonitoringStack(Testing.app(), 'stack', { workerNodes: 2, replicaCount: 3 }))
+      .toThrow('workerNodes is 2 but replicaCount is 3: a replica needs its own node, so volumes would stay Degraded; use replicaCount <= 2');
+  });
+
+  test('fails when the Prometheus class would take the name longhorn-manager owns', () => {
+    expect(() => new MonitoringStack(Testing.app(), 'stack', { prometheusStorageClassName: 'longhorn' }))
+      .toThrow("name is 'longhorn' but longhorn-manager owns the StorageClass 'longhorn'");
+  });
+
+  test('fails when a node port is out of range', () => {
+    expect(() => new MonitoringStack(Testing.app(), 'stack', { grafanaService: ServiceExposure.nodePort(3000) }))
+      .toThrow('grafanaService has node port 3000 but node ports must be whole numbers from 30000 to 32767');
+  });
+
+  test("fails when the size is '10GB' instead of '10Gi'", () => {
+    expect(() => new MonitoringStack(Testing.app(), 'stack', { prometheusStorageSize: '10GB' }))
+      .toThrow("prometheusStorageSize is '10GB' but must be a positive Kubernetes quantity such as '10Gi'");
+  });
+});
