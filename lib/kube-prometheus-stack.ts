@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PrometheusSpec, toJson_PrometheusSpec } from '../imports/monitoring.coreos.com';
-import { KUBE_PROMETHEUS_STACK_CHART } from './chart-pins';
+import { checkPinnedVersion, KUBE_PROMETHEUS_STACK_CHART } from './chart-pins';
 import { ChartValues, mergeValues } from './chart-values';
 import { ContainerResources, resourcesValues } from './container-resources';
 import { GrafanaAdminCredentials } from './grafana-admin';
@@ -134,11 +134,8 @@ export class KubePrometheusStack extends Construct {
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps = {}) {
     super(scope, id);
-    const version = props.version ?? KubePrometheusStackVersion.V88_5_3;
-    const versions = Object.values(KubePrometheusStackVersion) as string[];
-    if (!versions.includes(version)) {
-      throw new Error(`version is '${version}' but this library renders only kube-prometheus-stack ${versions.join(', ')}; use KubePrometheusStackVersion.V88_5_3`);
-    }
+    const version = checkPinnedVersion('version', KUBE_PROMETHEUS_STACK_CHART, props.version ?? KubePrometheusStackVersion.V88_5_3,
+      'KubePrometheusStackVersion', KubePrometheusStackVersion);
     this.releaseName = props.releaseName ?? 'kube-prometheus-stack';
     if (!RELEASE_NAME.test(this.releaseName)) {
       throw new Error(`releaseName is '${this.releaseName}' but a Helm release name must be lowercase letters, digits and '-', at most 53 characters`);

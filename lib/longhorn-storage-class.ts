@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { claimDefaultStorageClass } from './default-storage-class';
 import { checkWholeNumber } from './quantity';
 
 /** Anything that names a StorageClass a PersistentVolumeClaim can use. */
@@ -112,6 +113,9 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
     }
     const staleReplicaTimeout = checkWholeNumber('staleReplicaTimeoutMinutes', props.staleReplicaTimeoutMinutes ?? 30, 1);
     this.isDefaultClass = props.isDefaultClass ?? false;
+    if (this.isDefaultClass) {
+      claimDefaultStorageClass(this, props.name, `isDefaultClass: false on ${this.node.path}`);
+    }
 
     new k8s.KubeStorageClass(this, 'Resource', {
       metadata: {

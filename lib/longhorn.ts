@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
-import { LONGHORN_CHART } from './chart-pins';
+import { checkPinnedVersion, LONGHORN_CHART } from './chart-pins';
 import { ChartValues, mergeValues } from './chart-values';
 import { addHelmChartObjects, HelmChartObjects } from './helm-chart-objects';
 import { HookPolicy } from './helm-render';
+import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
 import { Namespace } from './namespace';
 import { checkWholeNumber } from './quantity';
@@ -82,11 +83,7 @@ export class Longhorn extends Construct {
 
   constructor(scope: Construct, id: string, props: LonghornProps = {}) {
     super(scope, id);
-    this.version = props.version ?? LonghornVersion.V1_12_1;
-    const versions = Object.values(LonghornVersion) as string[];
-    if (!versions.includes(this.version)) {
-      throw new Error(`version is '${this.version}' but this library renders only Longhorn ${versions.join(', ')}; use LonghornVersion.${Object.keys(LonghornVersion).join(' or LonghornVersion.')}`);
-    }
+    this.version = checkPinnedVersion('version', LONGHORN_CHART, props.version ?? LonghornVersion.V1_12_1, 'LonghornVersion', LonghornVersion) as LonghornVersion;
     this.defaultReplicaCount = checkWholeNumber('defaultReplicaCount', props.defaultReplicaCount ?? 3, 1, 20);
     const uiReplicas = checkWholeNumber('uiReplicas', props.uiReplicas ?? 2, 0, 10);
     const defaultDataPath = props.defaultDataPath ?? '/var/lib/longhorn/';
@@ -94,6 +91,9 @@ export class Longhorn extends Construct {
       throw new Error(`defaultDataPath is '${defaultDataPath}' but must be an absolute host path such as '/var/lib/longhorn/'`);
     }
     this.defaultClass = props.defaultClass ?? true;
+    if (this.defaultClass) {
+      claimDefaultStorageClass(this, LONGHORN_MANAGED_CLASS_NAME, `defaultClass: false on ${this.node.path}`);
+    }
     this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: 'longhorn-system' });
 
     const replicas = String(this.defaultReplicaCount);

@@ -28,9 +28,25 @@ describe('helmBinary', () => {
     }
   });
 
+  /** A fake helm that reports `version`, in a temp folder. */
+  function fakeHelm(version: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-helm-'));
+    const file = path.join(dir, 'helm');
+    fs.writeFileSync(file, `#!/bin/sh\necho ${version}\n`, { mode: 0o755 });
+    return file;
+  }
+
   test('uses HELM_BIN when set', () => {
-    process.env.HELM_BIN = '/bin/true';
-    expect(freshHelmBinary().helmBinary()).toBe('/bin/true');
+    process.env.HELM_BIN = fakeHelm('v3.17.3');
+    const mod = freshHelmBinary();
+    expect(mod.helmBinary()).toBe(process.env.HELM_BIN);
+    expect(mod.helmVersion()).toBe('v3.17.3');
+  });
+
+  test('fails when the helm found is older than 3.8', () => {
+    process.env.HELM_BIN = fakeHelm('v3.7.2');
+    expect(() => freshHelmBinary().helmBinary())
+      .toThrow(`helm at '${process.env.HELM_BIN}' reports version 'v3.7.2' but renders need helm >= 3.8.0`);
   });
 
   test('fails when HELM_BIN is not an executable file', () => {

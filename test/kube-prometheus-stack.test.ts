@@ -1,5 +1,5 @@
 import { Size, Testing } from 'cdk8s';
-import { AccessMode, GrafanaAdminCredentials, KubePrometheusStack, LonghornStorageClass, Namespace, ServiceExposure } from '../lib';
+import { AccessMode, GrafanaAdminCredentials, KubePrometheusStack, KubePrometheusStackVersion, LonghornStorageClass, Namespace, ServiceExposure } from '../lib';
 import { findObject, inventory, objectsOfKind } from './inventory';
 
 describe('KubePrometheusStack on NodePorts with a Longhorn volume', () => {
@@ -113,6 +113,7 @@ describe('KubePrometheusStack', () => {
     ['an access mode is given without a StorageClass', { prometheusStorageAccessMode: AccessMode.READ_WRITE_ONCE_POD }, 'prometheusStorageSize/prometheusStorageAccessMode are set but prometheusStorageClass is not'],
     ['retentionDays is 0', { retentionDays: 0 }, 'retentionDays is 0 but must be a whole number >= 1'],
     ['a resource quantity has a space', { prometheusResources: { limits: { memory: '2 GiB' } } }, "prometheusResources.limits.memory is '2 GiB' but must be a Kubernetes quantity"],
+    ['the version is not pinned', { version: '87.0.0' as KubePrometheusStackVersion }, "version is '87.0.0' but this library renders only kube-prometheus-stack 88.5.3; use KubePrometheusStackVersion.V88_5_3"],
     ['releaseName is not a DNS label', { releaseName: 'My_Release' }, "releaseName is 'My_Release' but a Helm release name must be lowercase"],
   ])('fails when %s', (_case, props, message) => {
     expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', props)).toThrow(message);

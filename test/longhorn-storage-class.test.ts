@@ -1,5 +1,5 @@
-import { Testing } from 'cdk8s';
-import { DataLocality, FsType, LonghornStorageClass, ReclaimPolicy } from '../lib';
+import { Chart, Testing } from 'cdk8s';
+import { DataLocality, FsType, Longhorn, LonghornStorageClass, ReclaimPolicy } from '../lib';
 
 describe('LonghornStorageClass', () => {
   test('defaults: Longhorn-provisioned, 3 replicas, Delete, expandable, ext4, not the default class', () => {
@@ -55,5 +55,24 @@ describe('LonghornStorageClass', () => {
   test('fails when the name is not a DNS subdomain', () => {
     expect(() => new LonghornStorageClass(Testing.chart(), 'X', { name: 'Fast_SSD' }))
       .toThrow("name is 'Fast_SSD' but a StorageClass name must be a DNS subdomain");
+  });
+});
+
+describe('default StorageClass', () => {
+  test('fails at synth when two classes in the app are the cluster default, naming both and the fix', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'storage');
+    new Longhorn(chart, 'Longhorn');
+    new LonghornStorageClass(chart, 'Fast', { name: 'longhorn-fast', isDefaultClass: true });
+    expect(() => app.synth()).toThrow(
+      "2 StorageClasses are marked as the cluster default: 'longhorn' (storage/Longhorn), 'longhorn-fast' (storage/Fast); keep one: defaultClass: false on storage/Longhorn, or isDefaultClass: false on storage/Fast");
+  });
+
+  test('one default class is fine', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'storage');
+    new Longhorn(chart, 'Longhorn', { defaultClass: false });
+    new LonghornStorageClass(chart, 'Fast', { name: 'longhorn-fast', isDefaultClass: true });
+    expect(() => app.synth()).not.toThrow();
   });
 });

@@ -81,7 +81,7 @@ describe('Longhorn', () => {
 
   test('fails when the version is not one this library renders', () => {
     expect(() => new Longhorn(Testing.chart(), 'L', { version: '1.7.0' as LonghornVersion }))
-      .toThrow("version is '1.7.0' but this library renders only Longhorn 1.6.2, 1.12.1; use LonghornVersion.V1_6_2 or LonghornVersion.V1_12_1");
+      .toThrow("version is '1.7.0' but this library renders only longhorn 1.6.2, 1.12.1; use LonghornVersion.V1_6_2 or LonghornVersion.V1_12_1");
   });
 
   test('fails when defaultReplicaCount is below 1', () => {

@@ -1,0 +1,30 @@
+import { Construct, IConstruct } from 'constructs';
+
+interface DefaultClassClaim {
+  readonly storageClassName: string;
+  readonly by: IConstruct;
+  readonly fix: string;
+}
+
+const claimsByRoot = new WeakMap<IConstruct, DefaultClassClaim[]>();
+
+/**
+ * Records that `by` makes `storageClassName` the cluster's default StorageClass. When two
+ * constructs in one app do, validation fails at synth: claims without a `storageClassName` would
+ * land on whichever default the API server picks.
+ */
+export function claimDefaultStorageClass(by: Construct, storageClassName: string, fix: string): void {
+  const root = by.node.root;
+  let claims = claimsByRoot.get(root);
+  if (!claims) {
+    const all: DefaultClassClaim[] = [];
+    claims = all;
+    claimsByRoot.set(root, all);
+    by.node.addValidation({
+      validate: () => all.length <= 1 ? [] : [
+        `${all.length} StorageClasses are marked as the cluster default: ${all.map(c => `'${c.storageClassName}' (${c.by.node.path})`).join(', ')}; keep one: ${all.map(c => c.fix).join(', or ')}`,
+      ],
+    });
+  }
+  claims.push({ storageClassName, by, fix });
+}
