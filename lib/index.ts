@@ -9,4 +9,5 @@ export * from './longhorn';
 export * from './longhorn-storage-class';
 export * from './monitoring-stack';
 export * from './namespace';
+export * from './output-validation';
 export * from './service-exposure';

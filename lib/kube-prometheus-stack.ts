@@ -161,6 +161,12 @@ export class KubePrometheusStack extends Construct {
     }
 
     const values: ChartValues = {
+      // The admission webhook's certificate is made and patched in by Helm hook Jobs, which plain
+      // kubectl and GitOps tools do not run at the right moment (and Argo CD would fight the patched
+      // caBundle). Off, with operator TLS off too: otherwise the operator waits forever for the
+      // Secret those Jobs would have made. The operator still checks every PrometheusRule and skips
+      // invalid ones; only the reject-at-apply step is lost.
+      prometheusOperator: { admissionWebhooks: { enabled: false }, tls: { enabled: false } },
       grafana: mergeValues(this.grafanaAdmin.grafanaValues, {
         service: serviceValues(this.grafanaService),
         ...(props.grafanaResources && { resources: resourcesValues('grafanaResources', props.grafanaResources) }),

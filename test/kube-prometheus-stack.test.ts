@@ -70,6 +70,15 @@ describe('KubePrometheusStack on NodePorts with a Longhorn volume', () => {
     expect(objectsOfKind(objects, 'CustomResourceDefinition').map(o => o.spec.group)).toEqual(Array(10).fill('monitoring.coreos.com'));
   });
 
+  test('needs no Helm hook: no admission-webhook certificate Jobs, no webhook configurations, operator without TLS', () => {
+    expect(objectsOfKind(objects, 'Job')).toEqual([]);
+    expect(objects.filter(o => /WebhookConfiguration$/.test(o.kind))).toEqual([]);
+    expect(stack.rendered.droppedHooks.filter(d => d.hook !== 'test')).toEqual([]);
+    const operator = findObject(objects, 'Deployment', 'kube-prometheus-stack-operator');
+    expect(operator.spec.template.spec.containers[0].args).toContain('--web.enable-tls=false');
+    expect(JSON.stringify(operator)).not.toMatch(/admission/);
+  });
+
   test('renders no Helm test Pods and no hook annotations', () => {
     expect(objectsOfKind(objects, 'Pod')).toEqual([]);
     expect(objects.filter(o => Object.keys(o.metadata.annotations ?? {}).some(k => k.startsWith('helm.sh/hook')))).toEqual([]);

@@ -1,0 +1,72 @@
+import { Testing } from 'cdk8s';
+import { KubeManifest, KubePrometheusStack, Longhorn, OutputFile, validateOutput } from '../lib';
+
+/** The real render of both charts, as one output file, for breaking on purpose. */
+function realOutput(): OutputFile[] {
+  const chart = Testing.chart();
+  new Longhorn(chart, 'Longhorn');
+  new KubePrometheusStack(chart, 'Stack');
+  return [{ file: 'all.k8s.yaml', objects: Testing.synth(chart) as KubeManifest[] }];
+}
+
+function withObject(files: OutputFile[], kind: string, name: string, change: (o: any) => void): OutputFile[] {
+  const copy: OutputFile[] = JSON.parse(JSON.stringify(files));
+  const target = copy.flatMap(f => f.objects).find(o => o.kind === kind && o.metadata.name === name);
+  if (!target) throw new Error(`no ${kind} ${name} in the output`);
+  change(target);
+  return copy;
+}
+
+describe('validateOutput', () => {
+  const output = realOutput();
+
+  test('the real render of both charts has no problem, and every object is checked', () => {
+    const summary = validateOutput(output);
+    expect(summary.problems).toEqual([]);
+    expect(summary.builtIn + summary.custom).toBe(output[0].objects.length);
+    expect(summary.custom).toBeGreaterThan(40); // Prometheus, Alertmanager, PrometheusRules, ServiceMonitors
+  });
+
+  test('catches a built-in object that breaks the Kubernetes schema, naming file, kind, name and path', () => {
+    const broken = withObject(output, 'Deployment', 'longhorn-driver-deployer', o => { o.spec.replicas = 'two'; });
+    expect(validateOutput(broken).problems).toEqual([{
+      file: 'all.k8s.yaml', object: 'Deployment longhorn-system/longhorn-driver-deployer', path: '/spec/replicas', message: 'must be integer ({"type":"integer"})',
+    }]);
+  });
+
+  test('catches a custom resource that breaks its CRD schema', () => {
+    const broken = withObject(output, 'Prometheus', 'kube-prometheus-stack-prometheus', o => { o.spec.replicas = 'one'; });
+    expect(validateOutput(broken).problems).toEqual([expect.objectContaining({
+      object: 'Prometheus monitoring/kube-prometheus-stack-prometheus', path: '/spec/replicas', message: expect.stringContaining('must be integer'),
+    })]);
+  });
+
+  test('catches an apiVersion Kubernetes 1.28 does not serve', () => {
+    const broken = withObject(output, 'PriorityClass', 'longhorn-critical', o => { o.apiVersion = 'scheduling.k8s.io/v1beta1'; });
+    expect(validateOutput(broken).problems).toEqual([expect.objectContaining({
+      object: 'PriorityClass longhorn-critical', path: '/apiVersion', message: 'Kubernetes 1.28 does not serve scheduling.k8s.io/v1beta1 PriorityClass',
+    })]);
+  });
+
+  test('catches a custom resource whose CRD is not in the output', () => {
+    const withoutCrd = [{ file: 'x.yaml', objects: output[0].objects.filter(o => o.metadata.name !== 'servicemonitors.monitoring.coreos.com') }];
+    const problems = validateOutput(withoutCrd).problems;
+    expect(problems.length).toBeGreaterThan(5);
+    expect(problems[0].message).toContain("no CustomResourceDefinition in this output defines ServiceMonitor in monitoring.coreos.com; a fresh cluster would answer 'no matches for kind ServiceMonitor'");
+  });
+
+  test('catches a namespace on a cluster-scoped object and a namespaced object without one', () => {
+    const broken = withObject(withObject(output, 'ClusterRole', 'longhorn-role', o => { o.metadata.namespace = 'longhorn-system'; }),
+      'ConfigMap', 'longhorn-default-setting', o => { delete o.metadata.namespace; });
+    expect(validateOutput(broken).problems.map(p => [p.object, p.path]).sort()).toEqual([
+      ['ClusterRole longhorn-system/longhorn-role', '/metadata/namespace'],
+      ['ConfigMap longhorn-default-setting', '/metadata/namespace'],
+    ]);
+  });
+
+  test('catches an object defined twice', () => {
+    const service = output[0].objects.find(o => o.kind === 'Service')!;
+    const problems = validateOutput([...output, { file: 'extra.yaml', objects: [service] }]).problems;
+    expect(problems).toEqual([expect.objectContaining({ file: 'extra.yaml', message: 'defined twice (also in all.k8s.yaml); the second apply would overwrite the first' })]);
+  });
+});
