@@ -57,6 +57,26 @@ export interface HelmRenderResult {
   readonly droppedHooks: DroppedHook[];
 }
 
+/** What one render produced, for the synth summary. */
+export interface HelmRenderReport {
+  /** Chart name. */
+  readonly chart: string;
+  /** Chart version. */
+  readonly version: string;
+  /** Release namespace. */
+  readonly namespace: string;
+  /** Objects kept. */
+  readonly objectCount: number;
+  /** Hook objects left out. */
+  readonly droppedHooks: DroppedHook[];
+}
+
+/**
+ * Env var naming a file that each render appends its {@link HelmRenderReport} to, as one JSON
+ * line: how the synth command learns what the app's renders left out.
+ */
+export const RENDER_REPORT_ENV = 'CDK8S_RENDER_REPORT';
+
 const KEPT_HOOKS = new Set(['pre-install', 'post-install', 'pre-upgrade', 'post-upgrade']);
 
 /**
@@ -82,7 +102,16 @@ export function renderHelmChart(request: HelmRenderRequest): HelmRenderResult {
       const reason = result.error ? result.error.message : result.stderr.trim();
       throw new Error(`helm template of ${request.chart.name} ${request.version} failed: ${reason}`);
     }
-    return settle(parseManifests(result.stdout), request);
+    const settled = settle(parseManifests(result.stdout), request);
+    const reportFile = process.env[RENDER_REPORT_ENV];
+    if (reportFile) {
+      const report: HelmRenderReport = {
+        chart: request.chart.name, version: request.version, namespace: request.namespace,
+        objectCount: settled.manifests.length, droppedHooks: settled.droppedHooks,
+      };
+      fs.appendFileSync(reportFile, `${JSON.stringify(report)}\n`);
+    }
+    return settled;
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
