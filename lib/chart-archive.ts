@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ChartPin } from './chart-pins';
-import { helmBinary } from './helm-binary';
+import { helmBinary } from './bundled-binaries';
 
 /** How long `helm pull` may try before the render gives up (a closed network must never hang a synth). */
 const PULL_TIMEOUT_MS = 60_000;

@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { chartArchive } from './chart-archive';
 import { ChartPin } from './chart-pins';
-import { helmBinary } from './helm-binary';
+import { helmBinary } from './bundled-binaries';
 import { isClusterScoped, KubeManifest } from './kube-scope';
 
 /** The Kubernetes version charts are rendered for (their `.Capabilities.KubeVersion`). */

@@ -1,3 +1,4 @@
+export * from './apply-plan';
 export * from './chart-pins';
 export * from './chart-values';
 export * from './container-resources';

@@ -3,14 +3,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-// helm-binary remembers what it found, so each case loads a fresh copy of the module.
-function freshHelmBinary(): typeof import('../lib/helm-binary') {
-  let mod: typeof import('../lib/helm-binary') | undefined;
-  jest.isolateModules(() => { mod = require('../lib/helm-binary'); });
+// bundled-binaries remembers what it found, so each case loads a fresh copy of the module.
+function freshModule(): typeof import('../lib/bundled-binaries') {
+  let mod: typeof import('../lib/bundled-binaries') | undefined;
+  jest.isolateModules(() => { mod = require('../lib/bundled-binaries'); });
   return mod!;
 }
 
-describe('helmBinary', () => {
+describe('helmBinary and kubectlBinary', () => {
   const saved = { ...process.env };
   afterEach(() => { process.env = { ...saved }; });
 
@@ -18,11 +18,14 @@ describe('helmBinary', () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-cache-'));
     try {
       delete process.env.HELM_BIN;
-      process.env.PATH = path.dirname(process.execPath); // node only: no helm on PATH
+      process.env.PATH = fs.mkdtempSync(path.join(os.tmpdir(), 'empty-path-')); // neither helm nor kubectl on PATH
       process.env.CDK8S_HELM_CACHE = cache;
-      const helm = freshHelmBinary().helmBinary();
+      const helm = freshModule().helmBinary();
       expect(helm.startsWith(cache)).toBe(true);
       expect(execFileSync(helm, ['version', '--template', '{{.Version}}'], { encoding: 'utf8' })).toBe('v4.1.4');
+      const kubectl = freshModule().kubectlBinary();
+      expect(kubectl).toBe(path.join(cache, path.basename(path.dirname(path.dirname(helm))), 'kubectl', 'kubectl'));
+      expect(execFileSync(kubectl, ['version', '--client'], { encoding: 'utf8' })).toContain('v1.35.2');
     } finally {
       fs.rmSync(cache, { recursive: true, force: true });
     }
@@ -38,20 +41,20 @@ describe('helmBinary', () => {
 
   test('uses HELM_BIN when set', () => {
     process.env.HELM_BIN = fakeHelm('v3.17.3');
-    const mod = freshHelmBinary();
+    const mod = freshModule();
     expect(mod.helmBinary()).toBe(process.env.HELM_BIN);
     expect(mod.helmVersion()).toBe('v3.17.3');
   });
 
   test('fails when the helm found is older than 3.8', () => {
     process.env.HELM_BIN = fakeHelm('v3.7.2');
-    expect(() => freshHelmBinary().helmBinary())
+    expect(() => freshModule().helmBinary())
       .toThrow(`helm at '${process.env.HELM_BIN}' reports version 'v3.7.2' but renders need helm >= 3.8.0`);
   });
 
   test('fails when HELM_BIN is not an executable file', () => {
     process.env.HELM_BIN = '/nonexistent/helm';
-    expect(() => freshHelmBinary().helmBinary())
+    expect(() => freshModule().helmBinary())
       .toThrow("HELM_BIN is '/nonexistent/helm' but that is not an executable file");
   });
 });

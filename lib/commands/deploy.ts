@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { spawnSync } from 'child_process';
+import { Command } from 'commander';
+import { applyPlan, ApplyStep } from '../apply-plan';
+import { kubectlBinary } from '../bundled-binaries';
+import { readOutputDir } from '../output-validation';
+
+/** Options of {@link deploy}. */
+export interface DeployOptions {
+  /** Synthesized output folder. */
+  readonly outdir: string;
+  /**
+   * kubeconfig context.
+   * @default - kubectl's current context
+   */
+  readonly context?: string;
+  /** Print the kubectl commands instead of running them. */
+  readonly dryRun?: boolean;
+  /** Where each line of progress goes. */
+  readonly log: (line: string) => void;
+}
+
+/** The kubectl command line of a step, as a person would type it. */
+export function commandLine(step: ApplyStep, context?: string): string {
+  return ['kubectl', ...(context ? ['--context', context] : []), ...step.kubectl].join(' ');
+}
+
+/** Applies `outdir` to a cluster by {@link applyPlan}, stopping at the first step that fails. */
+export function deploy(options: DeployOptions): void {
+  const steps = applyPlan(readOutputDir(options.outdir), options.outdir);
+  if (options.dryRun) {
+    for (const step of steps) options.log(`${commandLine(step, options.context)}    # ${step.why}`);
+    return;
+  }
+  const kubectl = kubectlBinary();
+  for (const step of steps) {
+    options.log(`$ ${commandLine(step, options.context)}`);
+    const result = spawnSync(kubectl, [...(options.context ? ['--context', options.context] : []), ...step.kubectl], {
+      encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (result.stdout) options.log(result.stdout.trimEnd());
+    if (result.status !== 0) {
+      const reason = step.ifMissing ?? (result.error?.message || result.stderr.trim());
+      throw new Error(`${step.why}: ${reason}`);
+    }
+  }
+}
+
+if (require.main === module) {
+  new Command('deploy')
+    .description('Apply the synthesized output to a cluster: CRDs (server-side) and wait, namespaces, required Secrets check, the rest.')
+    .option('--outdir <dir>', 'synthesized output folder', 'dist')
+    .option('--context <name>', 'kubeconfig context (default: the current one)')
+    .option('--dry-run', 'print the kubectl commands instead of running them')
+    .action((opts: { outdir: string; context?: string; dryRun?: boolean }) => {
+      try {
+        deploy({ ...opts, log: line => console.log(line) });
+      } catch (e) {
+        console.error(`deploy stopped: ${(e as Error).message}`);
+        process.exitCode = 1;
+      }
+    })
+    .parse();
+}

@@ -1,0 +1,99 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { applyPlan, readOutputDir, requiredSecrets } from '../lib';
+import { commandLine, deploy } from '../lib/commands/deploy';
+import { synthesize } from '../lib/commands/synth';
+
+/** A file name with its dependency hash replaced by '*', as the README writes it. */
+const asGlob = (line: string) => line.replace(/dist\/(\d{4})-[a-z0-9-]+-[0-9a-f]{8}\.k8s\.yaml/g, 'dist/$1-*.k8s.yaml');
+
+describe('deploy (npm run deploy)', () => {
+  let work: string;
+  let outdir: string;
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-'));
+    outdir = path.join(work, 'dist');
+    synthesize({ app: path.join(__dirname, '..', 'main.ts'), outdir });
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test('plan: CRDs server-side, wait Established, namespaces, the Grafana Secret check, then the rest in file order', () => {
+    const steps = applyPlan(readOutputDir(outdir), 'dist');
+    expect(steps.map(s => asGlob(commandLine(s)))).toEqual([
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/0000-*.k8s.yaml',
+      'kubectl wait --for=condition=Established --timeout=120s -f dist/0000-*.k8s.yaml',
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/0001-*.k8s.yaml',
+      'kubectl get secret grafana-admin --namespace monitoring --output=name',
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/0002-*.k8s.yaml',
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/0003-*.k8s.yaml',
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/0004-*.k8s.yaml',
+    ]);
+    expect(steps[3].ifMissing).toBe('create it first: kubectl --namespace monitoring create secret generic grafana-admin --from-literal=admin-user=... --from-literal=admin-password=...');
+  });
+
+  test('the README gives the same steps for plain kubectl', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    for (const step of applyPlan(readOutputDir(outdir), 'dist')) {
+      const expected = step.ifMissing
+        ? step.ifMissing.replace('create it first: ', '').split(' --from-literal')[0]
+        : asGlob(commandLine(step));
+      expect(readme).toContain(expected);
+    }
+  });
+
+  describe('against a recording kubectl', () => {
+    let calls: string;
+    beforeEach(() => {
+      calls = path.join(work, `calls-${Date.now()}.log`);
+      const fake = path.join(work, 'kubectl');
+      // Records each call; 'get secret' fails when FAKE_SECRET_MISSING is set, like a cluster without it.
+      fs.writeFileSync(fake, `#!/bin/sh\necho "$*" >> "${calls}"\ncase "$*" in *"get secret"*) [ -n "$FAKE_SECRET_MISSING" ] && exit 1;; esac\nexit 0\n`, { mode: 0o755 });
+      process.env.KUBECTL_BIN = fake;
+    });
+    afterEach(() => {
+      delete process.env.KUBECTL_BIN;
+      delete process.env.FAKE_SECRET_MISSING;
+    });
+
+    test('runs every step with the given context, in plan order', () => {
+      const log: string[] = [];
+      deploy({ outdir, context: 'homelab', log: l => log.push(l) });
+      const ran = fs.readFileSync(calls, 'utf8').trim().split('\n');
+      expect(ran).toEqual(applyPlan(readOutputDir(outdir), outdir).map(s => ['--context', 'homelab', ...s.kubectl].join(' ')));
+      expect(log[0]).toMatch(/^\$ kubectl --context homelab apply --server-side/);
+    });
+
+    test('stops before applying workloads when the Grafana Secret is missing, saying how to create it', () => {
+      process.env.FAKE_SECRET_MISSING = '1';
+      expect(() => deploy({ outdir, log: () => undefined }))
+        .toThrow('pods read Secret monitoring/grafana-admin, which dist/ does not contain: create it first: kubectl --namespace monitoring create secret generic grafana-admin');
+      const ran = fs.readFileSync(calls, 'utf8').trim().split('\n');
+      expect(ran.at(-1)).toBe('get secret grafana-admin --namespace monitoring --output=name');
+      expect(ran.filter(c => c.includes('0002-'))).toEqual([]);
+    });
+  });
+});
+
+describe('requiredSecrets', () => {
+  const deployment = (env: object[], volumes: object[] = []) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: 'ns' },
+    spec: { template: { spec: { containers: [{ name: 'c', env }], volumes } } },
+  });
+
+  test('lists Secrets read by pods, with their keys; not optional ones, not shipped ones', () => {
+    const objects: any[] = [
+      deployment([
+        { name: 'A', valueFrom: { secretKeyRef: { name: 'creds', key: 'user' } } },
+        { name: 'B', valueFrom: { secretKeyRef: { name: 'creds', key: 'pass' } } },
+        { name: 'C', valueFrom: { secretKeyRef: { name: 'maybe', key: 'x', optional: true } } },
+        { name: 'D', valueFrom: { secretKeyRef: { name: 'shipped', key: 'x' } } },
+      ], [{ name: 'tls', secret: { secretName: 'tls-cert' } }]),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shipped', namespace: 'ns' } },
+    ];
+    expect(requiredSecrets([{ file: 'f.yaml', objects }])).toEqual([
+      { namespace: 'ns', name: 'creds', keys: ['user', 'pass'] },
+      { namespace: 'ns', name: 'tls-cert', keys: [] },
+    ]);
+  });
+});
