@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { BOOTSTRAP_FILE_GLOB } from './gitops';
 import { KubeManifest } from './kube-scope';
 import { OutputFile } from './output-validation';
 
@@ -35,13 +36,16 @@ export interface RequiredSecret {
  *    so custom resources later do not fail with "no matches for kind";
  * 2. namespace files;
  * 3. a check that each Secret the pods need but dist/ does not ship exists;
- * 4. every other file in name order (the order cdk8s gave from dependencies).
+ * 4. every other file in name order (the order cdk8s gave from dependencies), except the GitOps
+ *    bootstrap file.
  */
 export function applyPlan(files: readonly OutputFile[], outdir: string): ApplyStep[] {
   const ofKind = (f: OutputFile, kind: string) => f.objects.length > 0 && f.objects.every(o => o.kind === kind);
   const crdFiles = files.filter(f => ofKind(f, 'CustomResourceDefinition'));
   const namespaceFiles = files.filter(f => ofKind(f, 'Namespace'));
-  const rest = files.filter(f => !crdFiles.includes(f) && !namespaceFiles.includes(f));
+  // GitOps bootstrap objects are applied once by hand, not with the stack.
+  const bootstrap = new RegExp(`^${BOOTSTRAP_FILE_GLOB.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`);
+  const rest = files.filter(f => !crdFiles.includes(f) && !namespaceFiles.includes(f) && !bootstrap.test(f.file));
   const at = (f: OutputFile) => path.join(outdir, f.file);
   const apply = (f: OutputFile, why: string): ApplyStep => ({ why, kubectl: ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', at(f)] });
 

@@ -2,6 +2,7 @@ export * from './apply-plan';
 export * from './chart-pins';
 export * from './chart-values';
 export * from './container-resources';
+export * from './gitops';
 export * from './grafana-admin';
 export * from './helm-render';
 export * from './kube-prometheus-stack';

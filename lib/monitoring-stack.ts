@@ -1,6 +1,7 @@
 import { Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ChartValues } from './chart-values';
+import { addSyncWave, GitOpsBootstrap, GitOpsBootstrapProps } from './gitops';
 import { GrafanaAdminCredentials } from './grafana-admin';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { Longhorn, LonghornVersion } from './longhorn';
@@ -67,6 +68,13 @@ export interface MonitoringStackProps {
    */
   readonly prometheusService?: ServiceExposure;
   /**
+   * GitOps: annotate every object with Argo CD sync waves (CRDs 0, namespaces 1, storage 2, the rest 3)
+   * and server-side apply, and add a bootstrap file with an Argo CD Application and/or a Flux
+   * GitRepository + Kustomization pointing at the output in Git.
+   * @default - off: plain YAML for `npm run deploy` or kubectl
+   */
+  readonly gitOps?: GitOpsBootstrapProps;
+  /**
    * Raw Longhorn chart values, merged last.
    * @default - none
    */
@@ -87,8 +95,8 @@ export interface MonitoringStackProps {
  * order: CRDs, namespaces, Longhorn, storage classes, monitoring.
  */
 export class MonitoringStack extends Construct {
-  /** Charts in apply order. */
-  public readonly charts: { readonly crds: Chart; readonly namespaces: Chart; readonly longhorn: Chart; readonly storage: Chart; readonly monitoring: Chart };
+  /** Charts in apply order (`gitops` only with the gitOps prop). */
+  public readonly charts: { readonly crds: Chart; readonly namespaces: Chart; readonly longhorn: Chart; readonly storage: Chart; readonly monitoring: Chart; readonly gitops?: Chart };
   /** Longhorn. */
   public readonly longhorn: Longhorn;
   /** The StorageClass of Prometheus' volume. */
@@ -113,7 +121,14 @@ export class MonitoringStack extends Construct {
     longhornChart.addDependency(namespaces);
     storage.addDependency(longhornChart);
     monitoring.addDependency(storage);
-    this.charts = { crds, namespaces, longhorn: longhornChart, storage, monitoring };
+    let gitops: Chart | undefined;
+    if (props.gitOps) {
+      gitops = new Chart(this, 'gitops');
+      gitops.addDependency(monitoring);
+      new GitOpsBootstrap(gitops, 'Bootstrap', props.gitOps);
+      [crds, namespaces, longhornChart, storage, monitoring].forEach((chart, i) => addSyncWave(chart, [0, 1, 2, 2, 3][i]));
+    }
+    this.charts = { crds, namespaces, longhorn: longhornChart, storage, monitoring, gitops };
 
     const longhornNamespace = new Namespace(namespaces, 'longhorn-system', { name: props.longhornNamespace ?? 'longhorn-system' });
     const monitoringNamespace = new Namespace(namespaces, 'monitoring', { name: props.monitoringNamespace ?? 'monitoring' });

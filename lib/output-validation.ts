@@ -88,13 +88,16 @@ export function validateOutput(files: readonly OutputFile[]): OutputValidationSu
           report('/apiVersion', `Kubernetes 1.28 does not serve ${object.apiVersion} ${object.kind}`);
           continue;
         }
-        for (const error of builtInSchemaErrors(object)) report(error.path, error.message);
+        for (const error of modelSchemaErrors('kubernetes-models', object)) report(error.path, error.message);
       } else {
         custom++;
-        const validate = crdSchemas.validator(object);
-        if (typeof validate === 'string') {
+        const controllerModels = CONTROLLER_MODELS[group];
+        const validate = controllerModels ? undefined : crdSchemas.validator(object);
+        if (controllerModels) {
+          for (const error of modelSchemaErrors(controllerModels, object)) report(error.path, error.message);
+        } else if (typeof validate === 'string') {
           report('/apiVersion', validate);
-        } else if (!validate(object)) {
+        } else if (validate && !validate(object)) {
           for (const e of validate.errors ?? []) report(e.instancePath, `${e.message}${e.params && Object.keys(e.params).length ? ` (${JSON.stringify(e.params)})` : ''}`);
         }
       }
@@ -122,13 +125,14 @@ function isBuiltInGroup(group: string): boolean {
 
 type ModelClass = new (data: unknown) => { validate(): void };
 
-function builtInSchemaErrors(object: KubeManifest): Array<{ path: string; message: string }> {
+/** Schema errors of `object` by its model in a kubernetes-models package (laid out as <apiVersion>/<Kind>). */
+function modelSchemaErrors(modelPackage: string, object: KubeManifest): Array<{ path: string; message: string }> {
   let model: ModelClass | undefined;
   try {
-    // kubernetes-models is laid out as <apiVersion>/<Kind>.
-    model = require(`kubernetes-models/${object.apiVersion}/${object.kind}`)[object.kind];
+    model = require(`${modelPackage}/${object.apiVersion}/${object.kind}`)[object.kind];
   } catch {
-    return []; // served by 1.28 but not modelled by kubernetes-models (a beta removed later): surface already checked
+    if (modelPackage === 'kubernetes-models') return []; // served by 1.28 but no longer modelled (a removed beta): surface already checked
+    return [{ path: '/apiVersion', message: `${modelPackage} has no schema for ${object.apiVersion} ${object.kind}` }];
   }
   try {
     new model!(object).validate();
@@ -140,6 +144,16 @@ function builtInSchemaErrors(object: KubeManifest): Array<{ path: string; messag
     return errors.map(d => ({ path: d.instancePath, message: `${d.message}${d.params ? ` (${JSON.stringify(d.params)})` : ''}` }));
   }
 }
+
+/**
+ * Groups whose CRDs come with a GitOps controller rather than with this output (the bootstrap
+ * objects), and the kubernetes-models package that holds their schemas.
+ */
+const CONTROLLER_MODELS: Record<string, string> = {
+  'argoproj.io': '@kubernetes-models/argo-cd',
+  'source.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+  'kustomize.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+};
 
 /** Compiles each served CRD version's schema once, on first use. */
 class CrdSchemas {

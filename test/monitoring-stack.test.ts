@@ -76,6 +76,11 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
     expect(all.filter(o => o.metadata.name === 'longhorn-uninstall')).toEqual([]);
   });
 
+  test('without gitOps: no Argo CD annotations and no bootstrap file', () => {
+    expect(all.filter(o => Object.keys(o.metadata.annotations ?? {}).some(k => k.startsWith('argocd.argoproj.io')))).toEqual([]);
+    expect(files.filter(f => f.includes('gitops'))).toEqual([]);
+  });
+
   test('a second synth gives the same bytes', () => {
     expect(synthApp({ longhornVersion, workerNodes: 2 }).texts).toEqual(texts);
   });
