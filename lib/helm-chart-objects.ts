@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { keepClusterScoped } from './cluster-scoped';
 import { DroppedHook, HelmRenderRequest, renderHelmChart } from './helm-render';
 import { KubeManifest } from './kube-scope';
 
@@ -27,7 +28,9 @@ export function addHelmChartObjects(placement: HelmChartPlacement, request: Helm
   const apiObjects = manifests.map(manifest => {
     const scope = manifest.kind === 'CustomResourceDefinition' ? placement.crdScope : placement.scope;
     const id = [manifest.kind, manifest.metadata.namespace, manifest.metadata.name].filter(Boolean).join('-');
-    return new ApiObject(scope, id, manifest);
+    const object = new ApiObject(scope, id, manifest);
+    // The render left a namespace only on namespaced objects.
+    return manifest.metadata.namespace === undefined ? keepClusterScoped(object) : object;
   });
   return { apiObjects, manifests, droppedHooks };
 }

@@ -141,6 +141,9 @@ export class KubePrometheusStack extends Construct {
       throw new Error(`releaseName is '${this.releaseName}' but a Helm release name must be lowercase letters, digits and '-', at most 53 characters`);
     }
     this.grafanaAdmin = props.grafanaAdmin ?? GrafanaAdminCredentials.fromExistingSecret('grafana-admin');
+    if (this.grafanaAdmin.existingSecretName === undefined) {
+      process.emitWarning(`${this.node.path}: Grafana's admin password is written into the output in plain text (GrafanaAdminCredentials.unsafePlaintext); anyone who can read it or its Git repository has the password. Use GrafanaAdminCredentials.fromExistingSecret for anything but a throwaway cluster.`, { code: 'CDK8S_PLAINTEXT_SECRET' });
+    }
     this.grafanaService = (props.grafanaService ?? ServiceExposure.clusterIP()).validate('grafanaService');
     this.prometheusService = (props.prometheusService ?? ServiceExposure.clusterIP()).validate('prometheusService');
     if (this.grafanaService.nodePort !== undefined && this.grafanaService.nodePort === this.prometheusService.nodePort) {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { keepClusterScoped } from './cluster-scoped';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { checkWholeNumber } from './quantity';
 
@@ -117,7 +118,7 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
       claimDefaultStorageClass(this, props.name, `isDefaultClass: false on ${this.node.path}`);
     }
 
-    new k8s.KubeStorageClass(this, 'Resource', {
+    keepClusterScoped(new k8s.KubeStorageClass(this, 'Resource', {
       metadata: {
         name: props.name,
         annotations: { 'storageclass.kubernetes.io/is-default-class': String(this.isDefaultClass) },
@@ -132,6 +133,6 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
         fsType: props.fsType ?? FsType.EXT4,
         dataLocality,
       },
-    });
+    }));
   }
 }

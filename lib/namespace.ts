@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { keepClusterScoped } from './cluster-scoped';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -25,11 +26,11 @@ export class Namespace extends Construct {
       throw new Error(`name is '${props.name}' but a namespace name must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (e.g. 'monitoring')`);
     }
     this.name = props.name;
-    new k8s.KubeNamespace(this, 'Resource', {
+    keepClusterScoped(new k8s.KubeNamespace(this, 'Resource', {
       metadata: {
         name: props.name,
         labels: { 'app.kubernetes.io/managed-by': 'cdk8s-monitoring-stack', ...props.labels },
       },
-    });
+    }));
   }
 }

@@ -105,11 +105,14 @@ describe('KubePrometheusStack', () => {
     expect(objectsOfKind(objects, 'Alertmanager')).toEqual([]);
   });
 
-  test('unsafePlaintext credentials are rendered into the chart Secret', () => {
+  test('unsafePlaintext credentials are rendered into the chart Secret, with a warning', () => {
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const chart = Testing.chart();
     new KubePrometheusStack(chart, 'Stack', { grafanaAdmin: GrafanaAdminCredentials.unsafePlaintext('admin', 'correct-horse') });
     const secret = findObject(Testing.synth(chart), 'Secret', 'kube-prometheus-stack-grafana');
     expect(Buffer.from(secret.data['admin-password'], 'base64').toString()).toBe('correct-horse');
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("Grafana's admin password is written into the output in plain text"), { code: 'CDK8S_PLAINTEXT_SECRET' });
+    warn.mockRestore();
   });
 
   const sc = () => ({ storageClassName: 'longhorn-prometheus' });

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure } from '../lib';
+import { LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, validateOutput } from '../lib';
 import { findObject, objectsOfKind, SynthesizedObject } from './inventory';
 
 /** Synthesizes a whole app the way `cdk8s synth` does and reads back each file. */
@@ -74,6 +74,15 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
     expect(all.filter(o => Object.keys(o.metadata.annotations ?? {}).some(k => k.startsWith('helm.sh/hook')))).toEqual([]);
     expect(all.filter(o => o.kind === 'Pod')).toEqual([]);
     expect(all.filter(o => o.metadata.name === 'longhorn-uninstall')).toEqual([]);
+  });
+
+  test('the whole output passes validation: schemas, CRD schemas, namespace scope', () => {
+    expect(validateOutput(files.map((file, i) => ({ file, objects: objects[i] }))).problems).toEqual([]);
+  });
+
+  test('nothing generated at render time: no Secret but the Alertmanager config, no certificate material', () => {
+    expect(objectsOfKind(all, 'Secret').map(o => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['monitoring/alertmanager-kube-prometheus-stack-alertmanager']);
+    expect(texts.join('\n')).not.toMatch(/BEGIN (CERTIFICATE|RSA PRIVATE KEY|PRIVATE KEY)|tls\.key:|ca\.crt:/);
   });
 
   test('without gitOps: no Argo CD annotations and no bootstrap file', () => {

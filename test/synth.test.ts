@@ -50,6 +50,12 @@ describe('synthesize (npm run synth)', () => {
     expect(fs.readdirSync(parent)).toEqual(['dist']);
   });
 
+  test('passes on the app\'s warnings: a plain-text password is allowed only with one', () => {
+    const result = synthesize({ app: fixture('plaintext-password-app.ts'), outdir: path.join(parent, 'plaintext') });
+    expect(result.warnings).toContain("Grafana's admin password is written into the output in plain text (GrafanaAdminCredentials.unsafePlaintext)");
+    fs.rmSync(path.join(parent, 'plaintext'), { recursive: true, force: true });
+  });
+
   test('names file, kind, name and path of an invalid object', () => {
     expect(() => synthesize({ app: fixture('invalid-output-app.ts'), outdir }))
       .toThrow('broken.k8s.yaml: Deployment default/web at /spec/replicas: must be integer');

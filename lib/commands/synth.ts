@@ -22,6 +22,8 @@ export interface SynthesizeResult {
   readonly validation: OutputValidationSummary;
   /** Each Helm render, with what it left out. */
   readonly renders: HelmRenderReport[];
+  /** What the app printed on stderr (warnings such as a plain-text password). */
+  readonly warnings: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export function synthesize(options: SynthesizeOptions): SynthesizeResult {
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outdir)}.tmp-`));
   try {
-    const renders = runApp(app, staging);
+    const { renders, warnings } = runApp(app, staging);
     const files = readOutputDir(staging);
     if (files.length === 0) {
       throw new Error(`${options.app} wrote nothing to CDK8S_OUTDIR; build the App without an outdir so the synth command can choose it`);
@@ -47,14 +49,14 @@ export function synthesize(options: SynthesizeOptions): SynthesizeResult {
       throw new Error(`the output has ${validation.problems.length} problem(s); ${options.outdir} was left as it was:\n${formatProblems(shown)}${validation.problems.length > shown.length ? '\n...' : ''}`);
     }
     replaceDir(staging, outdir);
-    return { files, validation, renders };
+    return { files, validation, renders, warnings };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
 }
 
 /** Runs the app in its own node process (TypeScript through ts-node, without type-checking). */
-function runApp(app: string, outdir: string): HelmRenderReport[] {
+function runApp(app: string, outdir: string): { renders: HelmRenderReport[]; warnings: string } {
   const reportFile = path.join(outdir, '.renders.jsonl');
   const preload = app.endsWith('.ts') ? ['-r', require.resolve('ts-node/register/transpile-only', { paths: [path.dirname(app), process.cwd()] })] : [];
   // Only the error's message reaches the user: a stack trace of the app says nothing about the fix.
@@ -69,7 +71,7 @@ function runApp(app: string, outdir: string): HelmRenderReport[] {
   }
   const reports = fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8').split('\n').filter(Boolean).map(l => JSON.parse(l) as HelmRenderReport) : [];
   fs.rmSync(reportFile, { force: true });
-  return reports;
+  return { renders: reports, warnings: result.stderr.trim() };
 }
 
 /** Puts `staging` at `outdir` with two renames, so `outdir` is never half-written. */
@@ -102,6 +104,7 @@ if (require.main === module) {
     .action((opts: { app: string; outdir: string }) => {
       try {
         const result = synthesize({ app: opts.app, outdir: opts.outdir });
+        if (result.warnings) console.error(result.warnings);
         for (const line of describeSynth(result, opts.outdir)) console.log(line);
       } catch (e) {
         console.error(`synth failed: ${(e as Error).message}`);
