@@ -1,5 +1,5 @@
 /** An object as synthesized: arbitrary JSON under apiVersion, kind and metadata. */
-export type SynthesizedObject = { kind: string; metadata: { name: string; namespace?: string; [k: string]: any }; [k: string]: any };
+export type SynthesizedObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: any }; [k: string]: any };
 
 /** `Kind namespace/name` of each object, in output order: a readable, stable snapshot of a render. */
 export function inventory(objects: readonly SynthesizedObject[]): string[] {
