@@ -1,4 +1,4 @@
-import { Size } from 'cdk8s';
+import { JsonPatch, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PrometheusSpec, toJson_PrometheusSpec } from '../imports/monitoring.coreos.com';
 import { checkPinnedVersion, KUBE_PROMETHEUS_STACK_CHART } from './chart-pins';
@@ -95,8 +95,9 @@ export interface KubePrometheusStackProps {
    */
   readonly grafanaResources?: ContainerResources;
   /**
-   * Typed fields of the Prometheus custom resource's spec, merged over what the props above set
-   * (a misspelt field fails to compile).
+   * Typed fields of the Prometheus custom resource's `spec`, set on the rendered Prometheus object
+   * after everything else (a misspelt field fails to compile). Each top-level field given replaces
+   * the rendered one whole: `storage`, for example, replaces the volume claim the props above make.
    * @default - none
    */
   readonly prometheusSpec?: PrometheusSpec;
@@ -176,7 +177,7 @@ export class KubePrometheusStack extends Construct {
       }),
       prometheus: {
         service: serviceValues(this.prometheusService),
-        prometheusSpec: mergeValues(prometheusSpec, toJson_PrometheusSpec(props.prometheusSpec)),
+        prometheusSpec,
       },
     };
 
@@ -188,6 +189,23 @@ export class KubePrometheusStack extends Construct {
       values: mergeValues(values, props.values),
       hooks: HookPolicy.KEEP_INSTALL_HOOKS,
     });
+    this.applyPrometheusSpec(props.prometheusSpec);
+  }
+
+  /**
+   * The chart's `prometheus.prometheusSpec` values are not the custom resource's spec (some keys
+   * differ in shape, some are dropped), so typed fields go onto the rendered object itself.
+   */
+  private applyPrometheusSpec(spec: PrometheusSpec | undefined): void {
+    const fields = toJson_PrometheusSpec(spec) ?? {};
+    if (Object.keys(fields).length === 0) return;
+    const prometheus = this.rendered.apiObjects.find(o => o.kind === 'Prometheus');
+    if (!prometheus) {
+      throw new Error('prometheusSpec is set but the render has no Prometheus object (is prometheus.enabled false in values?); drop prometheusSpec or enable Prometheus');
+    }
+    for (const [field, value] of Object.entries(fields).sort(([a], [b]) => a.localeCompare(b))) {
+      prometheus.addJsonPatch(JsonPatch.add(`/spec/${field}`, value));
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { Size, Testing } from 'cdk8s';
 import { AccessMode, GrafanaAdminCredentials, KubePrometheusStack, KubePrometheusStackVersion, LonghornStorageClass, Namespace, ServiceExposure } from '../lib';
+import { PrometheusSpecAlertingAlertmanagersPort, PrometheusSpecImagePullPolicy } from '../imports/monitoring.coreos.com';
 import { findObject, inventory, objectsOfKind } from './inventory';
 
 describe('KubePrometheusStack on NodePorts with a Longhorn volume', () => {
@@ -95,6 +96,31 @@ describe('KubePrometheusStack', () => {
     const prometheus = findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus');
     expect(prometheus.spec.storage).toBeUndefined();
     expect(prometheus.spec.retention).toBe('10d');
+  });
+
+  test('typed prometheusSpec fields land on the Prometheus object, even those the chart values would reshape or drop', () => {
+    const chart = Testing.chart();
+    new KubePrometheusStack(chart, 'Stack', {
+      prometheusSpec: {
+        image: 'quay.io/prometheus/prometheus:v3.5.0', // a string in the CRD, an object in the chart values
+        imagePullPolicy: PrometheusSpecImagePullPolicy.IF_NOT_PRESENT, // not passed through by the chart
+        alerting: { alertmanagers: [{ name: 'external-am', namespace: 'ops', port: PrometheusSpecAlertingAlertmanagersPort.fromString('web') }] },
+        scrapeInterval: '60s',
+      },
+    });
+    const spec = findObject(Testing.synth(chart), 'Prometheus', 'kube-prometheus-stack-prometheus').spec;
+    expect(spec).toMatchObject({
+      image: 'quay.io/prometheus/prometheus:v3.5.0',
+      imagePullPolicy: 'IfNotPresent',
+      alerting: { alertmanagers: [{ name: 'external-am', namespace: 'ops', port: 'web' }] },
+      scrapeInterval: '60s',
+      retention: '10d', // props still apply where the typed spec is silent
+    });
+  });
+
+  test('fails when prometheusSpec is set but Prometheus is disabled', () => {
+    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { prometheusSpec: { scrapeInterval: '60s' }, values: { prometheus: { enabled: false } } }))
+      .toThrow('prometheusSpec is set but the render has no Prometheus object');
   });
 
   test('raw values are merged last, over typed props', () => {
