@@ -1,3 +1,5 @@
+import { k8s } from 'cdk8s-plus-28';
+
 /** A Kubernetes object as plain data, the way a render or `kubectl` sees it. */
 export interface KubeManifest {
   apiVersion: string;
@@ -21,8 +23,8 @@ const CLUSTER_SCOPED_BUILTIN_KINDS = new Set([
  * (among `crds`) declares `scope: Cluster`. Unknown kinds are taken as namespaced.
  */
 export function isClusterScoped(manifest: KubeManifest, crds: readonly KubeManifest[]): boolean {
-  const group = manifest.apiVersion.includes('/') ? manifest.apiVersion.split('/')[0] : '';
-  if (isBuiltinGroup(group)) {
+  const group = groupOf(manifest.apiVersion);
+  if (isBuiltInGroup(group)) {
     return CLUSTER_SCOPED_BUILTIN_KINDS.has(manifest.kind);
   }
   const crd = crds.find(c => {
@@ -32,7 +34,24 @@ export function isClusterScoped(manifest: KubeManifest, crds: readonly KubeManif
   return (crd?.spec as { scope?: string } | undefined)?.scope === 'Cluster';
 }
 
-/** The core group, `*.k8s.io` groups and dot-less groups (apps, batch, policy, ...) are built in. */
-function isBuiltinGroup(group: string): boolean {
-  return group === '' || group.endsWith('.k8s.io') || !group.includes('.');
+/** `apiVersion kind` pairs Kubernetes 1.28 serves, from cdk8s-plus-28's generated 1.28 API. */
+export const KUBE_1_28_KINDS: ReadonlySet<string> = new Set(
+  Object.values(k8s as unknown as Record<string, { GVK?: { apiVersion: string; kind: string } }>)
+    .filter(c => c && c.GVK)
+    .map(c => `${c.GVK!.apiVersion} ${c.GVK!.kind}`),
+);
+
+const BUILT_IN_GROUPS = new Set([...KUBE_1_28_KINDS].map(k => groupOf(k.split(' ')[0])));
+
+/** The API group of an apiVersion ('' for the core group). */
+export function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+}
+
+/**
+ * Whether Kubernetes itself serves `group` (core, apps, storage.k8s.io, ...). Groups that merely end
+ * in `.k8s.io`, such as snapshot.storage.k8s.io or gateway.networking.k8s.io, come from CRDs.
+ */
+export function isBuiltInGroup(group: string): boolean {
+  return BUILT_IN_GROUPS.has(group);
 }

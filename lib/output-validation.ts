@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
-import { k8s } from 'cdk8s-plus-28';
 import { parseManifests } from './helm-render';
-import { isClusterScoped, KubeManifest } from './kube-scope';
+import { groupOf, isBuiltInGroup, isClusterScoped, KUBE_1_28_KINDS, KubeManifest } from './kube-scope';
 
 /** The objects of one synthesized file. */
 export interface OutputFile {
@@ -34,13 +33,6 @@ export interface OutputValidationSummary {
   /** Everything that is wrong; empty when the output is fit to apply. */
   readonly problems: OutputProblem[];
 }
-
-/** apiVersion + kind pairs Kubernetes 1.28 serves, from cdk8s-plus-28's generated 1.28 API. */
-const KUBE_1_28_KINDS = new Set(
-  Object.values(k8s as unknown as Record<string, { GVK?: { apiVersion: string; kind: string } }>)
-    .filter(c => c && c.GVK)
-    .map(c => `${c.GVK!.apiVersion} ${c.GVK!.kind}`),
-);
 
 /** Reads every `*.yaml` file of a synthesized output folder, in name order. */
 export function readOutputDir(dir: string): OutputFile[] {
@@ -113,14 +105,6 @@ export function formatProblems(problems: readonly OutputProblem[]): string {
 
 function describe(o: KubeManifest): string {
   return `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
-}
-
-function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-}
-
-function isBuiltInGroup(group: string): boolean {
-  return group === '' || group.endsWith('.k8s.io') || !group.includes('.');
 }
 
 type ModelClass = new (data: unknown) => { validate(): void };

@@ -64,6 +64,21 @@ describe('validateOutput', () => {
     ]);
   });
 
+  test('takes *.k8s.io groups that Kubernetes does not serve for CRD groups (snapshot.storage.k8s.io)', () => {
+    const snapshotClass = { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotClass', metadata: { name: 'longhorn-snapshot' }, driver: 'driver.longhorn.io', deletionPolicy: 'Delete' };
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'volumesnapshotclasses.snapshot.storage.k8s.io' },
+      spec: {
+        group: 'snapshot.storage.k8s.io', scope: 'Cluster',
+        names: { kind: 'VolumeSnapshotClass', plural: 'volumesnapshotclasses', singular: 'volumesnapshotclass', listKind: 'VolumeSnapshotClassList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', required: ['driver', 'deletionPolicy'], properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, driver: { type: 'string' }, deletionPolicy: { type: 'string', enum: ['Delete', 'Retain'] } } } } }],
+      },
+    };
+    const summary = validateOutput([{ file: 'snap.yaml', objects: [crd, snapshotClass] as unknown as KubeManifest[] }]);
+    expect(summary.problems).toEqual([]);
+    expect(summary.custom).toBe(1);
+  });
+
   test('catches an object defined twice', () => {
     const service = output[0].objects.find(o => o.kind === 'Service')!;
     const problems = validateOutput([...output, { file: 'extra.yaml', objects: [service] }]).problems;
