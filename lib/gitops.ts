@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { isBuiltInGroup } from './kube-scope';
+import { groupOf, isBuiltInGroup } from './kube-scope';
 
 /** GitOps controllers this library writes bootstrap objects for. */
 export enum GitOpsTool {
@@ -124,7 +124,7 @@ export function addSyncWave(chart: Chart, wave: number): void {
   chart.node.addValidation({
     validate: () => {
       for (const object of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)) {
-        const custom = !isBuiltInGroup(object.apiGroup);
+        const custom = !isBuiltInGroup(groupOf(object.apiVersion));
         object.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
         object.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, custom ? 'ServerSideApply=true,SkipDryRunOnMissingResource=true' : 'ServerSideApply=true');
       }

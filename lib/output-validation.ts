@@ -164,10 +164,26 @@ class CrdSchemas {
     if (!served) {
       return `CRD ${crd.metadata.name} does not serve version ${version}; served: ${versions.filter(v => v.served).map(v => v.name).join(', ')}`;
     }
-    const validate = this.ajv.compile(served.schema?.openAPIV3Schema ?? {});
+    const validate = this.ajv.compile(rejectUnknownFields(structuredClone(served.schema?.openAPIV3Schema ?? {})));
     this.compiled.set(key, validate);
     return validate;
   }
+}
+
+/**
+ * `kubectl apply --server-side` validates fields strictly: a field the CRD schema does not declare is
+ * an error, except below `x-kubernetes-preserve-unknown-fields`. A schema object that lists
+ * `properties` and says nothing of `additionalProperties` gets `additionalProperties: false` to match.
+ */
+function rejectUnknownFields(schema: Record<string, any>): Record<string, any> {
+  if (schema['x-kubernetes-preserve-unknown-fields'] === true) return schema;
+  if (schema.properties) {
+    if (schema.additionalProperties === undefined) schema.additionalProperties = false;
+    for (const property of Object.values(schema.properties)) rejectUnknownFields(property as Record<string, any>);
+  }
+  if (schema.items && typeof schema.items === 'object') rejectUnknownFields(schema.items);
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') rejectUnknownFields(schema.additionalProperties);
+  return schema;
 }
 
 /**

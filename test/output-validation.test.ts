@@ -41,6 +41,13 @@ describe('validateOutput', () => {
     })]);
   });
 
+  test('catches a field the CRD does not declare, as strict server-side apply would', () => {
+    const broken = withObject(output, 'Prometheus', 'kube-prometheus-stack-prometheus', o => { o.spec.retension = '30d'; });
+    expect(validateOutput(broken).problems).toEqual([expect.objectContaining({
+      object: 'Prometheus monitoring/kube-prometheus-stack-prometheus', path: '/spec', message: 'must NOT have additional properties ({"additionalProperty":"retension"})',
+    })]);
+  });
+
   test('catches an apiVersion Kubernetes 1.28 does not serve', () => {
     const broken = withObject(output, 'PriorityClass', 'longhorn-critical', o => { o.apiVersion = 'scheduling.k8s.io/v1beta1'; });
     expect(validateOutput(broken).problems).toEqual([expect.objectContaining({
