@@ -25,10 +25,10 @@ export interface GitOpsBootstrapProps {
    */
   readonly targetRevision?: string;
   /**
-   * Which controllers to write bootstrap objects for.
-   * @default [GitOpsTool.ARGO_CD, GitOpsTool.FLUX]
+   * The controller that applies the output. One only: two controllers pruning the same objects
+   * fight over them.
    */
-  readonly tools?: GitOpsTool[];
+  readonly tool: GitOpsTool;
   /**
    * Name of the Application / Kustomization / GitRepository.
    * @default 'monitoring-stack'
@@ -59,10 +59,16 @@ export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 /** The annotation that carries Argo CD sync options for one object. */
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 /**
- * Objects that point Argo CD and/or Flux at the synthesized output in Git. They live in their own
- * file, applied once by hand (`kubectl apply -f dist/*-gitops-*.k8s.yaml`); the controllers skip that
- * file so they do not manage themselves.
+ * Objects that point Argo CD or Flux at the synthesized output in Git. They live in their own
+ * file, applied once by hand (`kubectl apply -f dist/*-gitops-*.k8s.yaml`); the controller skips that
+ * file so it does not manage itself.
+ *
+ * Argo CD must track resources by annotation (`application.resourceTrackingMethod: annotation` in
+ * `argocd-cm`, the default from Argo CD 3.0): label tracking rewrites `app.kubernetes.io/instance`,
+ * which kube-prometheus-stack's ServiceMonitors select their Services by.
  */
 export class GitOpsBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: GitOpsBootstrapProps) {
@@ -76,9 +82,16 @@ export class GitOpsBootstrap extends Construct {
     }
     const revision = props.targetRevision ?? 'main';
     const name = props.name ?? 'monitoring-stack';
-    const tools = props.tools ?? [GitOpsTool.ARGO_CD, GitOpsTool.FLUX];
+    for (const [prop, value] of [['name', name], ['argoCdNamespace', props.argoCdNamespace], ['fluxNamespace', props.fluxNamespace]]) {
+      if (value !== undefined && !DNS_LABEL.test(value)) {
+        throw new Error(`${prop} is '${value}' but must be a DNS label: lowercase letters, digits and '-', at most 63 characters`);
+      }
+    }
+    if (!Object.values(GitOpsTool).includes(props.tool)) {
+      throw new Error(`tool is '${props.tool}' but must be GitOpsTool.ARGO_CD or GitOpsTool.FLUX`);
+    }
 
-    if (tools.includes(GitOpsTool.ARGO_CD)) {
+    if (props.tool === GitOpsTool.ARGO_CD) {
       new ApiObject(this, 'Application', {
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Application',
@@ -94,7 +107,7 @@ export class GitOpsBootstrap extends Construct {
         },
       });
     }
-    if (tools.includes(GitOpsTool.FLUX)) {
+    if (props.tool === GitOpsTool.FLUX) {
       const namespace = props.fluxNamespace ?? 'flux-system';
       const ref = /^[0-9a-f]{40}$/.test(revision) ? { commit: revision } : { branch: revision };
       new ApiObject(this, 'GitRepository', {
@@ -116,19 +129,21 @@ export class GitOpsBootstrap extends Construct {
 }
 
 /**
- * Marks every object of `chart` for Argo CD: its sync wave, server-side apply, and, on custom
+ * Marks every object now in `chart` for Argo CD: its sync wave, server-side apply, and, on custom
  * resources, no dry run before their CRD exists (Argo CD dry-runs the whole sync up front).
- * Applied when the app is synthesized, so objects added to the chart later are marked too.
+ * Objects added to the chart afterwards need the same annotations (see {@link syncAnnotations}).
  */
 export function addSyncWave(chart: Chart, wave: number): void {
-  chart.node.addValidation({
-    validate: () => {
-      for (const object of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)) {
-        const custom = !isBuiltInGroup(groupOf(object.apiVersion));
-        object.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
-        object.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, custom ? 'ServerSideApply=true,SkipDryRunOnMissingResource=true' : 'ServerSideApply=true');
-      }
-      return [];
-    },
-  });
+  for (const object of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)) {
+    for (const [key, value] of Object.entries(syncAnnotations(object.apiVersion, wave))) object.metadata.addAnnotation(key, value);
+  }
+}
+
+/** The Argo CD annotations of an object of `apiVersion` in sync wave `wave`. */
+export function syncAnnotations(apiVersion: string, wave: number): Record<string, string> {
+  const custom = !isBuiltInGroup(groupOf(apiVersion));
+  return {
+    [SYNC_WAVE_ANNOTATION]: String(wave),
+    [SYNC_OPTIONS_ANNOTATION]: custom ? 'ServerSideApply=true,SkipDryRunOnMissingResource=true' : 'ServerSideApply=true',
+  };
 }

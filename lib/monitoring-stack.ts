@@ -1,7 +1,7 @@
 import { Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ChartValues } from './chart-values';
-import { addSyncWave, GitOpsBootstrap, GitOpsBootstrapProps } from './gitops';
+import { addSyncWave, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool } from './gitops';
 import { GrafanaAdminCredentials } from './grafana-admin';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { Longhorn, LonghornVersion } from './longhorn';
@@ -68,9 +68,10 @@ export interface MonitoringStackProps {
    */
   readonly prometheusService?: ServiceExposure;
   /**
-   * GitOps: annotate every object with Argo CD sync waves (CRDs 0, namespaces 1, storage 2, the rest 3)
-   * and server-side apply, and add a bootstrap file with an Argo CD Application and/or a Flux
-   * GitRepository + Kustomization pointing at the output in Git.
+   * GitOps: a bootstrap file with an Argo CD Application, or a Flux GitRepository + Kustomization,
+   * pointing at the output in Git; for Argo CD, every object also gets its sync wave (CRDs 0,
+   * namespaces 1, storage 2, the rest 3) and server-side apply. (Flux orders CRDs and namespaces first
+   * and applies server-side by itself.)
    * @default - off: plain YAML for `npm run deploy` or kubectl
    */
   readonly gitOps?: GitOpsBootstrapProps;
@@ -126,7 +127,6 @@ export class MonitoringStack extends Construct {
       gitops = new Chart(this, 'gitops');
       gitops.addDependency(monitoring);
       new GitOpsBootstrap(gitops, 'Bootstrap', props.gitOps);
-      [crds, namespaces, longhornChart, storage, monitoring].forEach((chart, i) => addSyncWave(chart, [0, 1, 2, 2, 3][i]));
     }
     this.charts = { crds, namespaces, longhorn: longhornChart, storage, monitoring, gitops };
 
@@ -156,5 +156,9 @@ export class MonitoringStack extends Construct {
       crdScope: crds,
       values: props.kubePrometheusStackValues,
     });
+
+    if (props.gitOps?.tool === GitOpsTool.ARGO_CD) {
+      [crds, namespaces, longhornChart, storage, monitoring].forEach((chart, i) => addSyncWave(chart, [0, 1, 2, 2, 3][i]));
+    }
   }
 }

@@ -1,17 +1,26 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Testing } from 'cdk8s';
-import { applyPlan, GitOpsBootstrap, GitOpsTool, MonitoringStack, readOutputDir, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, validateOutput } from '../lib';
+import { App, Testing } from 'cdk8s';
+import { applyPlan, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool, MonitoringStack, OutputFile, readOutputDir, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, validateOutput } from '../lib';
 import { findObject } from './inventory';
 
-describe('MonitoringStack with gitOps', () => {
+function synthStack(gitOps: GitOpsBootstrapProps): OutputFile[] {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-'));
-  const app = new App({ outdir });
-  new MonitoringStack(app, 'reference', { gitOps: { repoUrl: 'https://git.example.com/ops/homelab.git', path: 'clusters/homelab/dist', targetRevision: 'prod' } });
-  app.synth();
-  const files = readOutputDir(outdir);
-  fs.rmSync(outdir, { recursive: true, force: true });
+  try {
+    const app = new App({ outdir });
+    new MonitoringStack(app, 'reference', { gitOps });
+    app.synth();
+    return readOutputDir(outdir);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+const REPO = 'https://git.example.com/ops/homelab.git';
+
+describe('MonitoringStack with gitOps for Argo CD', () => {
+  const files = synthStack({ tool: GitOpsTool.ARGO_CD, repoUrl: REPO, path: 'clusters/homelab/dist', targetRevision: 'prod' });
   const stackFiles = files.slice(0, 5);
   const bootstrap = files[5];
 
@@ -33,27 +42,20 @@ describe('MonitoringStack with gitOps', () => {
     }
   });
 
-  test('writes an Argo CD Application and Flux GitRepository + Kustomization for the output path, skipping their own file', () => {
-    expect(bootstrap.objects.map(o => o.kind)).toEqual(['Application', 'GitRepository', 'Kustomization']);
+  test('writes an Argo CD Application for the output path that skips its own file', () => {
+    expect(bootstrap.file).toMatch(/-gitops-[0-9a-f]{8}\.k8s\.yaml$/);
+    expect(bootstrap.objects.map(o => o.kind)).toEqual(['Application']);
     expect(findObject(bootstrap.objects, 'Application', 'monitoring-stack')).toMatchObject({
       metadata: { namespace: 'argocd' },
       spec: {
-        source: { repoURL: 'https://git.example.com/ops/homelab.git', targetRevision: 'prod', path: 'clusters/homelab/dist', directory: { exclude: '*-gitops-*.k8s.yaml' } },
+        source: { repoURL: REPO, targetRevision: 'prod', path: 'clusters/homelab/dist', directory: { exclude: '*-gitops-*.k8s.yaml' } },
         destination: { server: 'https://kubernetes.default.svc' },
         syncPolicy: { syncOptions: ['ServerSideApply=true'] },
       },
     });
-    expect(bootstrap.file).toMatch(/-gitops-[0-9a-f]{8}\.k8s\.yaml$/);
-    expect(findObject(bootstrap.objects, 'GitRepository', 'monitoring-stack').spec).toMatchObject({
-      url: 'https://git.example.com/ops/homelab.git', ref: { branch: 'prod' },
-      ignore: '/*\n!/clusters/homelab/dist/\n/clusters/homelab/dist/*-gitops-*.k8s.yaml\n',
-    });
-    expect(findObject(bootstrap.objects, 'Kustomization', 'monitoring-stack').spec).toMatchObject({
-      path: './clusters/homelab/dist', prune: true, sourceRef: { kind: 'GitRepository', name: 'monitoring-stack' },
-    });
   });
 
-  test('the output, bootstrap objects included, passes validation (Argo CD and Flux schemas too)', () => {
+  test('the output, Application included, passes validation (Argo CD schema too)', () => {
     expect(validateOutput(files).problems).toEqual([]);
   });
 
@@ -68,25 +70,48 @@ describe('MonitoringStack with gitOps', () => {
   });
 });
 
+describe('MonitoringStack with gitOps for Flux', () => {
+  const files = synthStack({ tool: GitOpsTool.FLUX, repoUrl: REPO });
+
+  test('writes a GitRepository that passes only the output folder and a Kustomization for it', () => {
+    const bootstrap = files[5].objects;
+    expect(bootstrap.map(o => o.kind)).toEqual(['GitRepository', 'Kustomization']);
+    expect(findObject(bootstrap, 'GitRepository', 'monitoring-stack')).toMatchObject({
+      metadata: { namespace: 'flux-system' },
+      spec: { url: REPO, ref: { branch: 'main' }, ignore: '/*\n!/dist/\n/dist/*-gitops-*.k8s.yaml\n' },
+    });
+    expect(findObject(bootstrap, 'Kustomization', 'monitoring-stack').spec).toMatchObject({
+      path: './dist', prune: true, sourceRef: { kind: 'GitRepository', name: 'monitoring-stack' },
+    });
+  });
+
+  test('adds no Argo CD annotations (Flux orders and applies server-side by itself)', () => {
+    const annotated = files.flatMap(f => f.objects).filter(o => Object.keys(o.metadata.annotations ?? {}).some(k => k.startsWith('argocd.argoproj.io')));
+    expect(annotated).toEqual([]);
+  });
+
+  test('passes validation (Flux schemas too)', () => {
+    expect(validateOutput(files).problems).toEqual([]);
+  });
+});
+
 describe('GitOpsBootstrap', () => {
-  test('one tool only, automated sync, commit pinned for Flux', () => {
-    const chart = Testing.chart();
-    new GitOpsBootstrap(chart, 'Argo', { repoUrl: 'git@git.example.com:ops/homelab.git', tools: [GitOpsTool.ARGO_CD], automatedSync: true });
-    const objects = Testing.synth(chart);
-    expect(objects.map(o => o.kind)).toEqual(['Application']);
-    expect(objects[0].spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
-    expect(objects[0].spec.source.path).toBe('dist');
-    const flux = new GitOpsBootstrap(new Chart(Testing.app(), 'f'), 'Flux', { repoUrl: 'https://x.example/r.git', tools: [GitOpsTool.FLUX], targetRevision: 'a'.repeat(40) });
-    expect(Testing.synth(Chart.of(flux))[0].spec.ref).toEqual({ commit: 'a'.repeat(40) });
+  test('automated sync for Argo CD; a commit pin for Flux', () => {
+    const argo = Testing.chart();
+    new GitOpsBootstrap(argo, 'Argo', { tool: GitOpsTool.ARGO_CD, repoUrl: 'git@git.example.com:ops/homelab.git', automatedSync: true });
+    expect(Testing.synth(argo)[0].spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    const flux = Testing.chart();
+    new GitOpsBootstrap(flux, 'Flux', { tool: GitOpsTool.FLUX, repoUrl: REPO, targetRevision: 'a'.repeat(40) });
+    expect(Testing.synth(flux)[0].spec.ref).toEqual({ commit: 'a'.repeat(40) });
   });
 
-  test('fails when repoUrl is not a Git URL', () => {
-    expect(() => new GitOpsBootstrap(Testing.chart(), 'G', { repoUrl: 'homelab' }))
-      .toThrow("repoUrl is 'homelab' but must be a Git URL such as 'https://git.example.com/ops/cluster.git'");
-  });
-
-  test('fails when path leaves the repository', () => {
-    expect(() => new GitOpsBootstrap(Testing.chart(), 'G', { repoUrl: 'https://x.example/r.git', path: '../dist' }))
-      .toThrow("path is '../dist' but must be a folder inside the repository");
+  test.each([
+    ['repoUrl is not a Git URL', { repoUrl: 'homelab' }, "repoUrl is 'homelab' but must be a Git URL such as 'https://git.example.com/ops/cluster.git'"],
+    ['path leaves the repository', { path: '../dist' }, "path is '../dist' but must be a folder inside the repository"],
+    ['name is not a DNS label', { name: 'Monitoring Stack' }, "name is 'Monitoring Stack' but must be a DNS label"],
+    ['argoCdNamespace is not a DNS label', { argoCdNamespace: 'Argo_CD' }, "argoCdNamespace is 'Argo_CD' but must be a DNS label"],
+    ['tool is unknown', { tool: 'jenkins' as GitOpsTool }, "tool is 'jenkins' but must be GitOpsTool.ARGO_CD or GitOpsTool.FLUX"],
+  ])('fails when %s', (_case, props, message) => {
+    expect(() => new GitOpsBootstrap(Testing.chart(), 'G', { tool: GitOpsTool.ARGO_CD, repoUrl: REPO, ...props })).toThrow(message);
   });
 });
