@@ -118,13 +118,13 @@ export function renderHelmChart(request: HelmRenderRequest): HelmRenderResult {
 }
 
 /**
- * Parses helm's multi-document output. Kubernetes reads YAML 1.1 (`0644` is octal), so do we;
- * timestamps stay strings, as the API server keeps them.
+ * Parses helm's multi-document output the way Kubernetes' YAML reader does: YAML 1.1 numbers and
+ * booleans (`0644` is octal), but timestamps and sexagesimal forms (`12:30`) stay strings.
  */
 export function parseManifests(text: string): KubeManifest[] {
   return YAML.parseAllDocuments(text, {
     version: '1.1',
-    customTags: tags => tags.filter(tag => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:timestamp'),
+    customTags: tags => tags.filter(tag => typeof tag === 'string' || (tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME')),
   }).map(doc => {
     if (doc.errors.length > 0) throw new Error(`helm output is not valid YAML: ${doc.errors[0].message}`);
     return doc.toJS({ maxAliasCount: -1 }) as KubeManifest | null;

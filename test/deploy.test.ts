@@ -47,13 +47,13 @@ describe('deploy (npm run deploy)', () => {
     beforeEach(() => {
       calls = path.join(work, `calls-${Date.now()}.log`);
       const fake = path.join(work, 'kubectl');
-      // Records each call; 'get secret' fails when FAKE_SECRET_MISSING is set, like a cluster without it.
-      fs.writeFileSync(fake, `#!/bin/sh\necho "$*" >> "${calls}"\ncase "$*" in *"get secret"*) [ -n "$FAKE_SECRET_MISSING" ] && exit 1;; esac\nexit 0\n`, { mode: 0o755 });
+      // Records each call; 'get secret' fails as kubectl does when FAKE_GET_SECRET_ERROR is set.
+      fs.writeFileSync(fake, `#!/bin/sh\necho "$*" >> "${calls}"\ncase "$*" in *"get secret"*) [ -n "$FAKE_GET_SECRET_ERROR" ] && { echo "$FAKE_GET_SECRET_ERROR" >&2; exit 1; };; esac\nexit 0\n`, { mode: 0o755 });
       process.env.KUBECTL_BIN = fake;
     });
     afterEach(() => {
       delete process.env.KUBECTL_BIN;
-      delete process.env.FAKE_SECRET_MISSING;
+      delete process.env.FAKE_GET_SECRET_ERROR;
     });
 
     test('runs every step with the given context, in plan order', () => {
@@ -65,12 +65,18 @@ describe('deploy (npm run deploy)', () => {
     });
 
     test('stops before applying workloads when the Grafana Secret is missing, saying how to create it', () => {
-      process.env.FAKE_SECRET_MISSING = '1';
+      process.env.FAKE_GET_SECRET_ERROR = 'Error from server (NotFound): secrets "grafana-admin" not found';
       expect(() => deploy({ outdir, log: () => undefined }))
         .toThrow('pods read Secret monitoring/grafana-admin, which dist/ does not contain: create it first: kubectl --namespace monitoring create secret generic grafana-admin');
       const ran = fs.readFileSync(calls, 'utf8').trim().split('\n');
       expect(ran.at(-1)).toBe('get secret grafana-admin --namespace monitoring --output=name');
       expect(ran.filter(c => c.includes('0002-'))).toEqual([]);
+    });
+
+    test('reports kubectl\'s own error when the Secret check fails for another reason', () => {
+      process.env.FAKE_GET_SECRET_ERROR = 'Error from server (Forbidden): secrets "grafana-admin" is forbidden: User "dev" cannot get resource "secrets"';
+      expect(() => deploy({ outdir, log: () => undefined }))
+        .toThrow('pods read Secret monitoring/grafana-admin, which dist/ does not contain: Error from server (Forbidden)');
     });
   });
 });

@@ -93,10 +93,11 @@ function isControlPlaneScrapeService(m: KubeManifest): boolean {
 }
 
 describe('parseManifests', () => {
-  test('reads YAML the way Kubernetes does: 0644 is octal, timestamps stay strings', () => {
-    const [m] = parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  created: 2024-01-02\nmode: 0644\n');
+  test('reads YAML the way Kubernetes does: 0644 is octal, timestamps and times stay strings', () => {
+    const [m] = parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  created: 2024-01-02\nmode: 0644\nat: 12:30\n');
     expect(m.mode).toBe(0o644);
     expect(m.metadata.created).toBe('2024-01-02');
+    expect(m.at).toBe('12:30');
   });
 });
 

@@ -32,6 +32,7 @@ describe('synthesize (npm run synth)', () => {
     expect(lines[0]).toMatch(/^longhorn 1\.12\.1 in longhorn-system: \d+ objects; left out \d Helm hook object\(s\): .*Job\/longhorn-uninstall \(pre-delete\)/);
     expect(lines[1]).toMatch(/^kube-prometheus-stack 88\.5\.3 in monitoring: \d+ objects; left out 3 Helm hook object\(s\): .*\(test\)/);
     expect(lines[2]).toMatch(/^validated \d+ objects against Kubernetes 1\.28 and \d+ custom resources against their CRDs$/);
+    expect(fs.statSync(outdir).mode & 0o777).toBe(0o755);
   });
 
   test('a second synth gives the same bytes', () => {

@@ -14,7 +14,10 @@ export interface DeployOptions {
    * @default - kubectl's current context
    */
   readonly context?: string;
-  /** Print the kubectl commands instead of running them. */
+  /**
+   * Print the kubectl commands instead of running them.
+   * @default false
+   */
   readonly dryRun?: boolean;
   /** Where each line of progress goes. */
   readonly log: (line: string) => void;
@@ -40,7 +43,9 @@ export function deploy(options: DeployOptions): void {
     });
     if (result.stdout) options.log(result.stdout.trimEnd());
     if (result.status !== 0) {
-      const reason = step.ifMissing ?? (result.error?.message || result.stderr.trim());
+      const kubectlSays = result.error?.message || result.stderr.trim();
+      // Only a clean NotFound means "missing"; Forbidden, a wrong context or a lost connection say so themselves.
+      const reason = step.ifMissing && /\bNotFound\b|not found/.test(kubectlSays) ? step.ifMissing : kubectlSays;
       throw new Error(`${step.why}: ${reason}`);
     }
   }

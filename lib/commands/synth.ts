@@ -48,6 +48,8 @@ export function synthesize(options: SynthesizeOptions): SynthesizeResult {
       const shown = validation.problems.slice(0, 50);
       throw new Error(`the output has ${validation.problems.length} problem(s); ${options.outdir} was left as it was:\n${formatProblems(shown)}${validation.problems.length > shown.length ? '\n...' : ''}`);
     }
+    // mkdtemp makes the folder owner-only; dist/ is for everyone who may read the project.
+    fs.chmodSync(staging, 0o755);
     replaceDir(staging, outdir);
     return { files, validation, renders, warnings };
   } finally {
