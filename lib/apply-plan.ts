@@ -41,6 +41,10 @@ export interface RequiredSecret {
  */
 export function applyPlan(files: readonly OutputFile[], outdir: string): ApplyStep[] {
   const ofKind = (f: OutputFile, kind: string) => f.objects.length > 0 && f.objects.every(o => o.kind === kind);
+  const mixed = files.filter(f => f.objects.some(o => o.kind === 'CustomResourceDefinition') && !ofKind(f, 'CustomResourceDefinition'));
+  if (mixed.length > 0) {
+    throw new Error(`${mixed.map(f => f.file).join(', ')} mix CustomResourceDefinitions with other objects, so the CRDs cannot be applied and waited for first (a fresh cluster answers 'no matches for kind'); give the constructs a crdScope: a Chart of its own that the others depend on`);
+  }
   const crdFiles = files.filter(f => ofKind(f, 'CustomResourceDefinition'));
   const namespaceFiles = files.filter(f => ofKind(f, 'Namespace'));
   // GitOps bootstrap objects are applied once by hand, not with the stack.

@@ -6,6 +6,8 @@ export class GrafanaAdminCredentials {
    * From a Secret you create in Grafana's namespace before applying, e.g.
    * `kubectl -n monitoring create secret generic grafana-admin --from-literal=admin-user=admin --from-literal=admin-password=...`.
    * Nothing secret is written to dist/, and every synth gives the same bytes.
+   * @param secretName the Secret's name, in Grafana's namespace
+   * @param keys the Secret's keys for the user (default 'admin-user') and the password (default 'admin-password')
    */
   public static fromExistingSecret(secretName: string, keys: { userKey?: string; passwordKey?: string } = {}): GrafanaAdminCredentials {
     return new GrafanaAdminCredentials({

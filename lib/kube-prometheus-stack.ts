@@ -161,7 +161,9 @@ export class KubePrometheusStack extends Construct {
       ...(props.prometheusStorageClass && { storageSpec: storageSpec(props) }),
     };
     if (!props.prometheusStorageClass && (props.prometheusStorageSize !== undefined || props.prometheusStorageAccessMode !== undefined)) {
-      throw new Error('prometheusStorageSize/prometheusStorageAccessMode are set but prometheusStorageClass is not; pass the StorageClass construct the volume should use (e.g. a LonghornStorageClass)');
+      const set = [['prometheusStorageSize', props.prometheusStorageSize], ['prometheusStorageAccessMode', props.prometheusStorageAccessMode]]
+        .filter(([, v]) => v !== undefined).map(([k, v]) => `${k} is '${v}'`).join(' and ');
+      throw new Error(`${set} but prometheusStorageClass is not set; pass the StorageClass construct the volume should use (e.g. a LonghornStorageClass), or drop them`);
     }
 
     const values: ChartValues = {

@@ -92,6 +92,7 @@ export interface LonghornStorageClassProps {
  * Requires Longhorn in the cluster; it never takes the name `longhorn` (see {@link LonghornStorageClassProps.name}).
  */
 export class LonghornStorageClass extends Construct implements IStorageClass {
+  /** The StorageClass's name, for claims. */
   public readonly storageClassName: string;
   /** Replicas per volume. */
   public readonly numberOfReplicas: number;

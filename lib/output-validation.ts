@@ -114,7 +114,8 @@ function modelSchemaErrors(modelPackage: string, object: KubeManifest): Array<{ 
   let model: ModelClass | undefined;
   try {
     model = require(`${modelPackage}/${object.apiVersion}/${object.kind}`)[object.kind];
-  } catch {
+  } catch (e) {
+    if (!['MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED'].includes((e as { code?: string }).code ?? '')) throw e;
     if (modelPackage === 'kubernetes-models') return []; // served by 1.28 but no longer modelled (a removed beta): surface already checked
     return [{ path: '/apiVersion', message: `${modelPackage} has no schema for ${object.apiVersion} ${object.kind}` }];
   }

@@ -5,12 +5,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import * as semver from 'semver';
 import { ChartPin, KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/chart-pins';
 import { HookPolicy, renderHelmChart } from '../lib/helm-render';
 
+/** The newest pinned version of a chart: its CRDs are a superset of older ones'. */
+const newest = (pin: ChartPin) => Object.keys(pin.versions).sort(semver.rcompare)[0];
+
 const SOURCES: Array<{ module: string; chart: ChartPin; version: string; group: string }> = [
-  { module: 'monitoring.coreos.com', chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', group: 'monitoring.coreos.com' },
-  { module: 'longhorn.io', chart: LONGHORN_CHART, version: '1.12.1', group: 'longhorn.io' },
+  { module: 'monitoring.coreos.com', chart: KUBE_PROMETHEUS_STACK_CHART, version: newest(KUBE_PROMETHEUS_STACK_CHART), group: 'monitoring.coreos.com' },
+  { module: 'longhorn.io', chart: LONGHORN_CHART, version: newest(LONGHORN_CHART), group: 'longhorn.io' },
 ];
 
 const root = path.resolve(__dirname, '..');

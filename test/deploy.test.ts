@@ -81,6 +81,15 @@ describe('deploy (npm run deploy)', () => {
   });
 });
 
+describe('applyPlan', () => {
+  test('fails when a file mixes CRDs with other objects, naming the file and the fix', () => {
+    const crd: any = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x.example.com' } };
+    const cm: any = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' } };
+    expect(() => applyPlan([{ file: 'platform.k8s.yaml', objects: [crd, cm] }], 'dist'))
+      .toThrow('platform.k8s.yaml mix CustomResourceDefinitions with other objects, so the CRDs cannot be applied and waited for first');
+  });
+});
+
 describe('requiredSecrets', () => {
   const deployment = (env: object[], volumes: object[] = []) => ({
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: 'ns' },
