@@ -50,6 +50,7 @@ export function applyPlan(files: readonly OutputFile[], outdir: string): ApplySt
   // GitOps bootstrap objects are applied once by hand, not with the stack.
   const bootstrap = new RegExp(`^${BOOTSTRAP_FILE_GLOB.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`);
   const rest = files.filter(f => !crdFiles.includes(f) && !namespaceFiles.includes(f) && !bootstrap.test(f.file));
+  const namespacesApplied = new Set(namespaceFiles.flatMap(f => f.objects.map(o => o.metadata.name)));
   const at = (f: OutputFile) => path.join(outdir, f.file);
   const apply = (f: OutputFile, why: string): ApplyStep => ({ why, kubectl: ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', at(f)] });
 
@@ -57,11 +58,15 @@ export function applyPlan(files: readonly OutputFile[], outdir: string): ApplySt
     ...crdFiles.map(f => apply(f, 'CRDs first, server-side: the largest are too big for a client-side apply')),
     ...crdFiles.map(f => ({ why: 'wait until the API server serves every CRD', kubectl: ['wait', '--for=condition=Established', '--timeout=120s', '-f', at(f)] })),
     ...namespaceFiles.map(f => apply(f, 'namespaces before what lives in them')),
-    ...requiredSecrets(files).map(s => ({
-      why: `pods read Secret ${s.namespace}/${s.name}, which dist/ does not contain`,
-      kubectl: ['get', 'secret', s.name, '--namespace', s.namespace, '--output=name'],
-      ifMissing: `create it first: kubectl --namespace ${s.namespace} create secret generic ${s.name} ${s.keys.map(k => `--from-literal=${k}=...`).join(' ')}`,
-    })),
+    ...requiredSecrets(files).map(s => {
+      // Where the namespace is not applied before this check, it has to be created by hand too.
+      const namespaceFirst = namespacesApplied.has(s.namespace) ? '' : `kubectl create namespace ${s.namespace} && `;
+      return {
+        why: `pods read Secret ${s.namespace}/${s.name}, which dist/ does not contain`,
+        kubectl: ['get', 'secret', s.name, '--namespace', s.namespace, '--output=name'],
+        ifMissing: `create it first: ${namespaceFirst}kubectl --namespace ${s.namespace} create secret generic ${s.name} ${s.keys.map(k => `--from-literal=${k}=...`).join(' ')}`,
+      };
+    }),
     ...rest.map(f => apply(f, 'the rest, in dependency order')),
   ];
 }

@@ -90,6 +90,18 @@ describe('applyPlan', () => {
   });
 });
 
+describe('applyPlan for an output without a namespaces file', () => {
+  test('the Secret hint creates the namespace too', () => {
+    const deployment: any = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'grafana', namespace: 'monitoring' },
+      spec: { template: { spec: { containers: [{ name: 'g', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'admin-password' } } }] }] } } },
+    };
+    const ns: any = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } };
+    const [check] = applyPlan([{ file: 'platform.k8s.yaml', objects: [ns, deployment] }], 'dist').filter(s => s.ifMissing);
+    expect(check.ifMissing).toBe('create it first: kubectl create namespace monitoring && kubectl --namespace monitoring create secret generic grafana-admin --from-literal=admin-password=...');
+  });
+});
+
 describe('requiredSecrets', () => {
   const deployment = (env: object[], volumes: object[] = []) => ({
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: 'ns' },
