@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { groupOf, isBuiltInGroup } from './kube-scope';
+import { DNS_LABEL } from './namespace';
 
 /** GitOps controllers this library writes bootstrap objects for. */
 export enum GitOpsTool {
@@ -58,8 +59,6 @@ export const BOOTSTRAP_FILE_GLOB = '*-gitops-*.k8s.yaml';
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 /** The annotation that carries Argo CD sync options for one object. */
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * Objects that point Argo CD or Flux at the synthesized output in Git. They live in their own

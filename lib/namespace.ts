@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { keepClusterScoped } from './cluster-scoped';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A DNS label (RFC 1123): what Kubernetes accepts for namespace and most object names. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Props of {@link Namespace}. */
 export interface NamespaceProps {
