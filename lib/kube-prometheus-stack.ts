@@ -4,6 +4,7 @@ import { PrometheusSpec, toJson_PrometheusSpec } from '../imports/monitoring.cor
 import { checkPinnedVersion, KUBE_PROMETHEUS_STACK_CHART } from './chart-pins';
 import { ChartValues, mergeValues } from './chart-values';
 import { ContainerResources, resourcesValues } from './container-resources';
+import { ControlPlaneComponents, controlPlaneValues } from './control-plane';
 import { GrafanaAdminCredentials } from './grafana-admin';
 import { addHelmChartObjects, HelmChartObjects } from './helm-chart-objects';
 import { HookPolicy } from './helm-render';
@@ -95,6 +96,11 @@ export interface KubePrometheusStackProps {
    */
   readonly grafanaResources?: ContainerResources;
   /**
+   * Which control-plane components Prometheus scrapes and alerts on.
+   * @default - every component scraped (the chart's default)
+   */
+  readonly controlPlane?: ControlPlaneComponents;
+  /**
    * Typed fields of the Prometheus custom resource's `spec`, set on the rendered Prometheus object
    * after everything else (a misspelt field fails to compile). Each top-level field given replaces
    * the rendered one whole: `storage`, for example, replaces the volume claim the props above make.
@@ -167,6 +173,7 @@ export class KubePrometheusStack extends Construct {
     }
 
     const values: ChartValues = {
+      ...controlPlaneValues(props.controlPlane ?? {}),
       // The admission webhook's certificate is made and patched in by Helm hook Jobs, which plain
       // kubectl and GitOps tools do not run at the right moment (and Argo CD would fight the patched
       // caBundle). Off, with operator TLS off too: otherwise the operator waits forever for the

@@ -1,6 +1,8 @@
 import { Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ChartValues } from './chart-values';
+import { Cluster, ClusterDescription, describeCluster, KubernetesDistribution } from './cluster';
+import { ControlPlaneComponents, KUBEADM_CONTROL_PLANE } from './control-plane';
 import { addSyncWave, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool } from './gitops';
 import { GrafanaAdminCredentials } from './grafana-admin';
 import { KubePrometheusStack } from './kube-prometheus-stack';
@@ -13,15 +15,20 @@ import { ServiceExposure } from './service-exposure';
 /** Props of {@link MonitoringStack}. */
 export interface MonitoringStackProps {
   /**
-   * Nodes that can hold Longhorn replicas (on kubeadm: the workers, since the control plane is tainted).
-   * @default 2
+   * The cluster: defaults for replicas and control-plane monitoring derive from it.
+   * @default - kubeadm, 1 control-plane node (tainted) and 2 workers
    */
-  readonly workerNodes?: number;
+  readonly cluster?: ClusterDescription;
   /**
-   * Replicas of each Longhorn volume, each on its own node; at most `workerNodes`.
-   * @default - min(3, workerNodes)
+   * Replicas of each Longhorn volume, each on its own node; at most the nodes that can hold them.
+   * @default - min(3, schedulable nodes): workers, plus the control plane when it is not tainted
    */
   readonly replicaCount?: number;
+  /**
+   * Which control-plane components Prometheus scrapes and alerts on.
+   * @default - on kubeadm none (they listen on 127.0.0.1, so their alerts would fire from day one); elsewhere all
+   */
+  readonly controlPlane?: ControlPlaneComponents;
   /**
    * Longhorn chart version.
    * @default LonghornVersion.V1_12_1
@@ -98,6 +105,8 @@ export interface MonitoringStackProps {
 export class MonitoringStack extends Construct {
   /** Charts in apply order (`gitops` only with the gitOps prop). */
   public readonly charts: { readonly crds: Chart; readonly namespaces: Chart; readonly longhorn: Chart; readonly storage: Chart; readonly monitoring: Chart; readonly gitops?: Chart };
+  /** The cluster the defaults were derived for. */
+  public readonly cluster: Cluster;
   /** Longhorn. */
   public readonly longhorn: Longhorn;
   /** The StorageClass of Prometheus' volume. */
@@ -107,10 +116,11 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
-    const workerNodes = checkWholeNumber('workerNodes', props.workerNodes ?? 2, 1);
-    const replicaCount = checkWholeNumber('replicaCount', props.replicaCount ?? Math.min(3, workerNodes), 1);
-    if (replicaCount > workerNodes) {
-      throw new Error(`workerNodes is ${workerNodes} but replicaCount is ${replicaCount}: a replica needs its own node, so volumes would stay Degraded; use replicaCount <= ${workerNodes}`);
+    this.cluster = describeCluster(props.cluster);
+    const nodes = this.cluster.schedulableNodes;
+    const replicaCount = checkWholeNumber('replicaCount', props.replicaCount ?? Math.min(3, nodes), 1);
+    if (replicaCount > nodes) {
+      throw new Error(`replicaCount is ${replicaCount} but the cluster has ${nodes} node(s) that can hold replicas (${this.cluster.workerNodes} worker(s)${this.cluster.controlPlaneTaint ? '; the control plane is tainted' : ' plus the untainted control plane'}): a replica needs its own node, so volumes would stay Degraded; use replicaCount <= ${nodes}`);
     }
 
     const crds = new Chart(this, 'crds');
@@ -153,6 +163,7 @@ export class MonitoringStack extends Construct {
       prometheusStorageClass: this.prometheusStorageClass,
       prometheusStorageSize: props.prometheusStorageSize ?? '10Gi',
       retentionDays: props.retentionDays,
+      controlPlane: props.controlPlane ?? (this.cluster.distribution === KubernetesDistribution.KUBEADM ? KUBEADM_CONTROL_PLANE : {}),
       crdScope: crds,
       values: props.kubePrometheusStackValues,
     });

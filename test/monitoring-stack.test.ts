@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, validateOutput } from '../lib';
+import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, KubernetesDistribution, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, validateOutput } from '../lib';
 import { findObject, objectsOfKind, SynthesizedObject } from './inventory';
 
 /** Synthesizes a whole app the way `cdk8s synth` does and reads back each file. */
@@ -22,8 +22,10 @@ function synthApp(props: MonitoringStackProps): { files: string[]; texts: string
   }
 }
 
-describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s for the reference cluster (2 workers)', longhornVersion => {
-  const { files, texts, objects, stack } = synthApp({ longhornVersion, workerNodes: 2 });
+const REFERENCE = { distribution: KubernetesDistribution.KUBEADM, controlPlaneNodes: 1, workerNodes: 2, controlPlaneTaint: true };
+
+describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s for the reference cluster (kubeadm, 1 + 2)', longhornVersion => {
+  const { files, texts, objects, stack } = synthApp({ longhornVersion, cluster: REFERENCE });
   const all = objects.flat();
 
   test('writes one file per chart, in apply order', () => {
@@ -85,30 +87,56 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
     expect(texts.join('\n')).not.toMatch(/BEGIN (CERTIFICATE|RSA PRIVATE KEY|PRIVATE KEY)|tls\.key:|ca\.crt:/);
   });
 
+  test('kubeadm: nothing scrapes or alerts on components that listen on 127.0.0.1', () => {
+    const monitors = objectsOfKind(all, 'ServiceMonitor').map(o => o.metadata.name);
+    expect(monitors.filter(n => /controller-manager|scheduler|etcd|kube-proxy/.test(n))).toEqual([]);
+    // What remains is reachable on a default kubeadm cluster.
+    expect(monitors.map(n => n.replace('kube-prometheus-stack-', '')).sort()).toEqual(
+      ['alertmanager', 'apiserver', 'coredns', 'grafana', 'kube-state-metrics', 'kubelet', 'operator', 'prometheus', 'prometheus-node-exporter']);
+    const alerts = objectsOfKind(all, 'PrometheusRule').flatMap(r => r.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert).filter(Boolean)));
+    expect(alerts.filter((a: string) => /^(KubeControllerManagerDown|KubeSchedulerDown|KubeProxyDown|etcd)/.test(a))).toEqual([]);
+    expect(alerts.length).toBeGreaterThan(50);
+  });
+
   test('without gitOps: no Argo CD annotations and no bootstrap file', () => {
     expect(all.filter(o => Object.keys(o.metadata.annotations ?? {}).some(k => k.startsWith('argocd.argoproj.io')))).toEqual([]);
     expect(files.filter(f => f.includes('gitops'))).toEqual([]);
   });
 
   test('a second synth gives the same bytes', () => {
-    expect(synthApp({ longhornVersion, workerNodes: 2 }).texts).toEqual(texts);
+    expect(synthApp({ longhornVersion, cluster: REFERENCE }).texts).toEqual(texts);
   });
 });
 
 describe('MonitoringStack', () => {
   test.each([
-    [1, 1],
-    [2, 2],
-    [5, 3],
-  ])('with %i worker(s) volumes default to %i replica(s)', (workerNodes, replicas) => {
-    const stack = new MonitoringStack(Testing.app(), 'stack', { workerNodes });
+    ['a single node (control plane untainted)', { controlPlaneNodes: 1, workerNodes: 0, controlPlaneTaint: false }, 1],
+    ['the reference cluster (1 + 2, tainted)', { controlPlaneNodes: 1, workerNodes: 2 }, 2],
+    ['3 workers', { controlPlaneNodes: 1, workerNodes: 3 }, 3],
+    ['5 workers', { controlPlaneNodes: 3, workerNodes: 5 }, 3],
+  ])('on %s volumes default to %i replica(s)', (_case, cluster, replicas) => {
+    const stack = new MonitoringStack(Testing.app(), 'stack', { cluster });
     expect(stack.longhorn.defaultReplicaCount).toBe(replicas);
     expect(stack.prometheusStorageClass.numberOfReplicas).toBe(replicas);
   });
 
-  test('fails when replicaCount exceeds workerNodes', () => {
-    expect(() => new MonitoringStack(Testing.app(), 'stack', { workerNodes: 2, replicaCount: 3 }))
-      .toThrow('workerNodes is 2 but replicaCount is 3: a replica needs its own node, so volumes would stay Degraded; use replicaCount <= 2');
+  test('scrapes the control plane on other distributions, and where asked to on kubeadm', () => {
+    const chart = (props: MonitoringStackProps) => Testing.synth(new MonitoringStack(Testing.app(), 'stack', props).charts.monitoring);
+    const monitors = (props: MonitoringStackProps) => objectsOfKind(chart(props), 'ServiceMonitor').map(o => o.metadata.name);
+    expect(monitors({ cluster: { distribution: KubernetesDistribution.OTHER } })).toEqual(expect.arrayContaining([
+      'kube-prometheus-stack-kube-controller-manager', 'kube-prometheus-stack-kube-scheduler', 'kube-prometheus-stack-kube-etcd', 'kube-prometheus-stack-kube-proxy']));
+    const kubeadmWithEtcd = monitors({ controlPlane: { ...KUBEADM_CONTROL_PLANE, etcd: ControlPlaneMonitoring.SCRAPE } });
+    expect(kubeadmWithEtcd.filter(n => /controller-manager|scheduler|etcd|proxy/.test(n))).toEqual(['kube-prometheus-stack-kube-etcd']);
+  });
+
+  test('fails when replicaCount exceeds the nodes that can hold replicas', () => {
+    expect(() => new MonitoringStack(Testing.app(), 'stack', { cluster: { workerNodes: 2 }, replicaCount: 3 }))
+      .toThrow('replicaCount is 3 but the cluster has 2 node(s) that can hold replicas (2 worker(s); the control plane is tainted): a replica needs its own node, so volumes would stay Degraded; use replicaCount <= 2');
+  });
+
+  test('fails when no node can run the stack', () => {
+    expect(() => new MonitoringStack(Testing.app(), 'stack', { cluster: { workerNodes: 0 } }))
+      .toThrow('cluster.workerNodes is 0 and cluster.controlPlaneTaint is true, so no node can run the stack');
   });
 
   test('fails when the Prometheus class would take the name longhorn-manager owns', () => {

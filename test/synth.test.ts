@@ -42,7 +42,7 @@ describe('synthesize (npm run synth)', () => {
   });
 
   test.each([
-    ['props are invalid', 'bad-props-app.ts', 'workerNodes is 2 but replicaCount is 3'],
+    ['props are invalid', 'bad-props-app.ts', 'replicaCount is 3 but the cluster has 2 node(s) that can hold replicas'],
     ['the output fails validation', 'invalid-output-app.ts', 'the output has 1 problem(s)'],
   ])('fails when %s, leaving the previous output byte-identical and no staging folder behind', (_case, app, message) => {
     const before = snapshotDir(outdir);
