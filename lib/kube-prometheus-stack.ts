@@ -10,7 +10,7 @@ import { addHelmChartObjects, HelmChartObjects } from './helm-chart-objects';
 import { HookPolicy } from './helm-render';
 import { IStorageClass } from './longhorn-storage-class';
 import { Namespace } from './namespace';
-import { checkWholeNumber, storageQuantity } from './quantity';
+import { checkWholeNumber, quantityBytes, storageQuantity } from './quantity';
 import { ServiceExposure, ServiceType } from './service-exposure';
 
 /** kube-prometheus-stack chart versions this library renders and tests. */
@@ -80,6 +80,13 @@ export interface KubePrometheusStackProps {
    * @default 10
    */
   readonly retentionDays?: number;
+  /**
+   * Most disk Prometheus' data may take before the oldest blocks go, as a cdk8s Size or in Prometheus'
+   * units ('8GB'; Prometheus counts KB, MB, GB in powers of 2). Must be below the volume size: a full
+   * volume makes Prometheus crash-loop.
+   * @default - 85% of `prometheusStorageSize` when Prometheus has a volume; none otherwise
+   */
+  readonly retentionSize?: Size | string;
   /**
    * Prometheus replicas (each scrapes everything and keeps its own copy).
    * @default 1
@@ -160,8 +167,10 @@ export class KubePrometheusStack extends Construct {
     const replicas = checkWholeNumber('prometheusReplicas', props.prometheusReplicas ?? 1, 1, 10);
     this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: 'monitoring' });
 
+    const retentionSize = retentionSizeFor(props);
     const prometheusSpec: ChartValues = {
       retention: `${retentionDays}d`,
+      ...(retentionSize && { retentionSize }),
       replicas,
       ...(props.prometheusResources && { resources: resourcesValues('prometheusResources', props.prometheusResources) }),
       ...(props.prometheusStorageClass && { storageSpec: storageSpec(props) }),
@@ -232,4 +241,27 @@ function storageSpec(props: KubePrometheusStackProps): ChartValues {
       },
     },
   };
+}
+
+/** The share of the volume Prometheus may fill by default: room for the WAL and compaction. */
+const RETENTION_SHARE = 0.85;
+const MIB = 2 ** 20;
+const PROMETHEUS_BYTES = /^(([0-9]*[.])?[0-9]+)((K|M|G|T|P|E)i?)?B$/;
+
+/** `retentionSize` in Prometheus' notation, defaulted from the volume and checked against it. */
+function retentionSizeFor(props: KubePrometheusStackProps): string | undefined {
+  const volume = props.prometheusStorageClass ? quantityBytes(storageQuantity('prometheusStorageSize', props.prometheusStorageSize ?? '10Gi')) : undefined;
+  if (props.retentionSize === undefined) {
+    return volume === undefined ? undefined : `${Math.floor((volume * RETENTION_SHARE) / MIB)}MB`;
+  }
+  const text = props.retentionSize instanceof Size ? `${props.retentionSize.toMebibytes()}MB` : props.retentionSize;
+  const match = PROMETHEUS_BYTES.exec(text);
+  if (!match) {
+    throw new Error(`retentionSize is '${text}' but must be a size in Prometheus' units such as '8GB' (B, KB, MB, GB, TB; powers of 2) or Size.gibibytes(8)`);
+  }
+  const bytes = Number.parseFloat(match[1]) * 1024 ** (match[4] ? 'KMGTPE'.indexOf(match[4]) + 1 : 0);
+  if (volume !== undefined && bytes >= volume) {
+    throw new Error(`retentionSize is '${text}' but the Prometheus volume is ${props.prometheusStorageSize ?? '10Gi'}: Prometheus would fill it and crash-loop before deleting old data; use at most ${Math.floor((volume * RETENTION_SHARE) / MIB)}MB (85%)`);
+  }
+  return text;
 }

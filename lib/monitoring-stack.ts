@@ -60,6 +60,11 @@ export interface MonitoringStackProps {
    */
   readonly retentionDays?: number;
   /**
+   * Most disk Prometheus' data may take; below the volume size.
+   * @default - 85% of the volume
+   */
+  readonly retentionSize?: Size | string;
+  /**
    * Grafana's initial admin credentials.
    * @default GrafanaAdminCredentials.fromExistingSecret('grafana-admin')
    */
@@ -163,6 +168,7 @@ export class MonitoringStack extends Construct {
       prometheusStorageClass: this.prometheusStorageClass,
       prometheusStorageSize: props.prometheusStorageSize ?? '10Gi',
       retentionDays: props.retentionDays,
+      retentionSize: props.retentionSize,
       controlPlane: props.controlPlane ?? (this.cluster.distribution === KubernetesDistribution.KUBEADM ? KUBEADM_CONTROL_PLANE : {}),
       crdScope: crds,
       values: props.kubePrometheusStackValues,

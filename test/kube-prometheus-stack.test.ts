@@ -36,6 +36,7 @@ describe('KubePrometheusStack on NodePorts with a Longhorn volume', () => {
   test('retention, resources and typed spec fields reach the Prometheus resource', () => {
     expect(prometheus.spec).toMatchObject({
       retention: '15d',
+      retentionSize: '8704MB', // 85% of 10 GiB, in Prometheus' base-2 MB
       replicas: 1,
       scrapeInterval: '60s',
       resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '2Gi' } },
@@ -87,6 +88,8 @@ describe('KubePrometheusStack on NodePorts with a Longhorn volume', () => {
 });
 
 describe('KubePrometheusStack', () => {
+  const sc = () => ({ storageClassName: 'longhorn-prometheus' });
+
   test('defaults: own monitoring namespace, ClusterIP Services, no volume claim, 10 days retention', () => {
     const chart = Testing.chart();
     new KubePrometheusStack(chart, 'Stack');
@@ -123,6 +126,15 @@ describe('KubePrometheusStack', () => {
       .toThrow('prometheusSpec is set but the render has no Prometheus object');
   });
 
+  test('retentionSize: given sizes are kept; no default without a volume', () => {
+    const chart = Testing.chart();
+    new KubePrometheusStack(chart, 'Stack', { prometheusStorageClass: sc(), prometheusStorageSize: '50Gi', retentionSize: Size.gibibytes(40) });
+    expect(findObject(Testing.synth(chart), 'Prometheus', 'kube-prometheus-stack-prometheus').spec.retentionSize).toBe('40960MB');
+    const bare = Testing.chart();
+    new KubePrometheusStack(bare, 'Stack');
+    expect(findObject(Testing.synth(bare), 'Prometheus', 'kube-prometheus-stack-prometheus').spec.retentionSize).toBeUndefined();
+  });
+
   test('raw values are merged last, over typed props', () => {
     const chart = Testing.chart();
     new KubePrometheusStack(chart, 'Stack', { retentionDays: 3, values: { prometheus: { prometheusSpec: { retention: '2d' } }, alertmanager: { enabled: false } } });
@@ -141,7 +153,6 @@ describe('KubePrometheusStack', () => {
     warn.mockRestore();
   });
 
-  const sc = () => ({ storageClassName: 'longhorn-prometheus' });
   test.each([
     ['grafanaService node port is below 30000', { grafanaService: ServiceExposure.nodePort(8080) }, 'grafanaService has node port 8080 but node ports must be whole numbers from 30000 to 32767'],
     ['prometheusService node port is above 32767', { prometheusService: ServiceExposure.nodePort(32768) }, 'prometheusService has node port 32768 but node ports must be whole numbers from 30000 to 32767'],
@@ -150,6 +161,8 @@ describe('KubePrometheusStack', () => {
     ['a size is given without a StorageClass', { prometheusStorageSize: '10Gi' }, "prometheusStorageSize is '10Gi' but prometheusStorageClass is not set"],
     ['an access mode is given without a StorageClass', { prometheusStorageAccessMode: AccessMode.READ_WRITE_ONCE_POD }, "prometheusStorageAccessMode is 'ReadWriteOncePod' but prometheusStorageClass is not set"],
     ['retentionDays is 0', { retentionDays: 0 }, 'retentionDays is 0 but must be a whole number >= 1'],
+    ['retentionSize fills the volume', { prometheusStorageClass: sc(), prometheusStorageSize: '10Gi', retentionSize: '10GB' }, "retentionSize is '10GB' but the Prometheus volume is 10Gi: Prometheus would fill it and crash-loop before deleting old data; use at most 8704MB (85%)"],
+    ['retentionSize is in Kubernetes units', { retentionSize: '8Gi' }, "retentionSize is '8Gi' but must be a size in Prometheus' units such as '8GB'"],
     ['a resource quantity has a space', { prometheusResources: { limits: { memory: '2 GiB' } } }, "prometheusResources.limits.memory is '2 GiB' but must be a Kubernetes quantity"],
     ['the version is not pinned', { version: '87.0.0' as KubePrometheusStackVersion }, "version is '87.0.0' but this library renders only kube-prometheus-stack 88.5.3; use KubePrometheusStackVersion.V88_5_3"],
     ['releaseName is not a DNS label', { releaseName: 'My_Release' }, "releaseName is 'My_Release' but a Helm release name must be lowercase"],

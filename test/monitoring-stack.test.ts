@@ -52,6 +52,7 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
     const prometheus = findObject(all, 'Prometheus', 'kube-prometheus-stack-prometheus');
     const claim = prometheus.spec.storage.volumeClaimTemplate.spec;
     expect(claim.resources.requests.storage).toBe('10Gi');
+    expect(prometheus.spec.retentionSize).toBe('8704MB'); // 85% of the volume: Prometheus deletes old data before the disk is full
     expect(claim.storageClassName).toBe(stack.prometheusStorageClass.storageClassName);
     const storageClasses = objectsOfKind(objects[3], 'StorageClass');
     expect(storageClasses.map(o => o.metadata.name)).toEqual([claim.storageClassName]);
