@@ -8,7 +8,7 @@ import { GrafanaAdminCredentials } from './grafana-admin';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { Longhorn, LonghornVersion } from './longhorn';
 import { LonghornStorageClass } from './longhorn-storage-class';
-import { Namespace } from './namespace';
+import { Namespace, PodSecurityLevel } from './namespace';
 import { checkWholeNumber } from './quantity';
 import { ServiceExposure } from './service-exposure';
 
@@ -145,8 +145,10 @@ export class MonitoringStack extends Construct {
     }
     this.charts = { crds, namespaces, longhorn: longhornChart, storage, monitoring, gitops };
 
-    const longhornNamespace = new Namespace(namespaces, 'longhorn-system', { name: props.longhornNamespace ?? 'longhorn-system' });
-    const monitoringNamespace = new Namespace(namespaces, 'monitoring', { name: props.monitoringNamespace ?? 'monitoring' });
+    // Both need 'privileged', nothing less works: longhorn-manager is a privileged container with host
+    // paths, and node-exporter uses the host's network, PID namespace and paths (all refused by 'baseline').
+    const longhornNamespace = new Namespace(namespaces, 'longhorn-system', { name: props.longhornNamespace ?? 'longhorn-system', podSecurity: PodSecurityLevel.PRIVILEGED });
+    const monitoringNamespace = new Namespace(namespaces, 'monitoring', { name: props.monitoringNamespace ?? 'monitoring', podSecurity: PodSecurityLevel.PRIVILEGED });
 
     // The class first: its checks are cheap, the Longhorn render is not.
     this.prometheusStorageClass = new LonghornStorageClass(storage, 'PrometheusStorageClass', {

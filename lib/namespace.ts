@@ -5,6 +5,16 @@ import { keepClusterScoped } from './cluster-scoped';
 /** A DNS label (RFC 1123): what Kubernetes accepts for namespace and most object names. */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+/** Pod Security Standards levels, enforced per namespace by the built-in admission controller. */
+export enum PodSecurityLevel {
+  /** No restrictions: for system agents that need host access (storage drivers, node exporters). */
+  PRIVILEGED = 'privileged',
+  /** Blocks known privilege escalations (host namespaces, host paths, privileged containers). */
+  BASELINE = 'baseline',
+  /** Hardened pods only. */
+  RESTRICTED = 'restricted',
+}
+
 /** Props of {@link Namespace}. */
 export interface NamespaceProps {
   /** Namespace name: a DNS label (lowercase letters, digits and '-', at most 63 characters). */
@@ -14,6 +24,11 @@ export interface NamespaceProps {
    * @default - only `app.kubernetes.io/managed-by: cdk8s-monitoring-stack`
    */
   readonly labels?: { readonly [key: string]: string };
+  /**
+   * Pod Security level enforced, audited and warned about in this namespace (pinned to the 1.28 rules).
+   * @default - no label: the cluster's default admission configuration applies
+   */
+  readonly podSecurity?: PodSecurityLevel;
 }
 
 /** A Kubernetes Namespace that other constructs of this library are placed in by reference. */
@@ -30,8 +45,18 @@ export class Namespace extends Construct {
     keepClusterScoped(new k8s.KubeNamespace(this, 'Resource', {
       metadata: {
         name: props.name,
-        labels: { 'app.kubernetes.io/managed-by': 'cdk8s-monitoring-stack', ...props.labels },
+        labels: { 'app.kubernetes.io/managed-by': 'cdk8s-monitoring-stack', ...podSecurityLabels(props.podSecurity), ...props.labels },
       },
     }));
   }
+}
+
+function podSecurityLabels(level: PodSecurityLevel | undefined): Record<string, string> {
+  if (level === undefined) return {};
+  const labels: Record<string, string> = {};
+  for (const mode of ['enforce', 'audit', 'warn']) {
+    labels[`pod-security.kubernetes.io/${mode}`] = level;
+    labels[`pod-security.kubernetes.io/${mode}-version`] = 'v1.28';
+  }
+  return labels;
 }

@@ -41,8 +41,10 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
     expect(rest.flat().filter(o => o.kind === 'CustomResourceDefinition')).toEqual([]);
   });
 
-  test('namespaces come before anything placed in them', () => {
+  test('namespaces come before anything placed in them, and allow the host access their agents need', () => {
     expect(objects[1].map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/longhorn-system', 'Namespace/monitoring']);
+    // longhorn-manager is privileged with host paths; node-exporter uses hostNetwork, hostPID and host paths.
+    expect(objects[1].map(o => o.metadata.labels['pod-security.kubernetes.io/enforce'])).toEqual(['privileged', 'privileged']);
     const used = new Set(all.map(o => o.metadata.namespace).filter(Boolean));
     // kube-system holds the chart's control-plane scrape Services and always exists.
     expect([...used].sort()).toEqual(['kube-system', 'longhorn-system', 'monitoring']);
