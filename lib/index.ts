@@ -14,4 +14,5 @@ export * from './longhorn-storage-class';
 export * from './monitoring-stack';
 export * from './namespace';
 export * from './output-validation';
+export * from './placement';
 export * from './service-exposure';

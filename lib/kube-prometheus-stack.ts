@@ -10,6 +10,7 @@ import { addHelmChartObjects, HelmChartObjects } from './helm-chart-objects';
 import { HookPolicy } from './helm-render';
 import { IStorageClass } from './longhorn-storage-class';
 import { Namespace } from './namespace';
+import { Placement, placeOnWorkers } from './placement';
 import { checkWholeNumber, quantityBytes, storageQuantity } from './quantity';
 import { ServiceExposure, ServiceType } from './service-exposure';
 
@@ -102,6 +103,12 @@ export interface KubePrometheusStackProps {
    * @default - none set (the chart's default)
    */
   readonly grafanaResources?: ContainerResources;
+  /**
+   * Where Prometheus, Alertmanager, Grafana, the operator and kube-state-metrics run
+   * (node-exporter always runs on every node).
+   * @default Placement.ANY_NODE
+   */
+  readonly placement?: Placement;
   /**
    * Which control-plane components Prometheus scrapes and alerts on.
    * @default - every component scraped (the chart's default)
@@ -208,6 +215,16 @@ export class KubePrometheusStack extends Construct {
       hooks: HookPolicy.KEEP_INSTALL_HOOKS,
     });
     this.applyPrometheusSpec(props.prometheusSpec);
+    if (props.placement === Placement.WORKERS_ONLY) {
+      const release = this.releaseName;
+      placeOnWorkers(this.rendered.apiObjects, this.rendered.manifests, [
+        { kind: 'Prometheus', name: `${release}-prometheus` },
+        { kind: 'Alertmanager', name: `${release}-alertmanager` },
+        { kind: 'Deployment', name: `${release}-grafana` },
+        { kind: 'Deployment', name: `${release}-operator` },
+        { kind: 'Deployment', name: `${release}-kube-state-metrics` },
+      ]);
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import { HookPolicy } from './helm-render';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
 import { Namespace } from './namespace';
+import { Placement, placeOnWorkers } from './placement';
 import { checkWholeNumber } from './quantity';
 
 /** Longhorn chart versions this library renders and tests. */
@@ -49,6 +50,11 @@ export interface LonghornProps {
    * @default 2
    */
   readonly uiReplicas?: number;
+  /**
+   * Where the Longhorn UI runs (longhorn-manager and the CSI plugin run on every node that holds volumes).
+   * @default Placement.ANY_NODE
+   */
+  readonly placement?: Placement;
   /**
    * Scope for Longhorn's CustomResourceDefinitions, so they can be applied before everything else.
    * @default - this construct
@@ -117,5 +123,8 @@ export class Longhorn extends Construct {
       values: mergeValues(values, props.values),
       hooks: HookPolicy.DROP_ALL,
     });
+    if (props.placement === Placement.WORKERS_ONLY) {
+      placeOnWorkers(this.rendered.apiObjects, this.rendered.manifests, [{ kind: 'Deployment', name: 'longhorn-ui' }]);
+    }
   }
 }

@@ -9,6 +9,7 @@ import { KubePrometheusStack } from './kube-prometheus-stack';
 import { Longhorn, LonghornVersion } from './longhorn';
 import { LonghornStorageClass } from './longhorn-storage-class';
 import { Namespace, PodSecurityLevel } from './namespace';
+import { Placement } from './placement';
 import { checkWholeNumber } from './quantity';
 import { ServiceExposure } from './service-exposure';
 
@@ -24,6 +25,11 @@ export interface MonitoringStackProps {
    * @default - min(3, schedulable nodes): workers, plus the control plane when it is not tainted
    */
   readonly replicaCount?: number;
+  /**
+   * Where the servers run: Prometheus, Alertmanager, Grafana, the operator, kube-state-metrics and the Longhorn UI.
+   * @default - Placement.WORKERS_ONLY when the cluster has workers, else Placement.ANY_NODE
+   */
+  readonly placement?: Placement;
   /**
    * Which control-plane components Prometheus scrapes and alerts on.
    * @default - on kubeadm none (they listen on 127.0.0.1, so their alerts would fire from day one); elsewhere all
@@ -123,6 +129,7 @@ export class MonitoringStack extends Construct {
     super(scope, id);
     this.cluster = describeCluster(props.cluster);
     const nodes = this.cluster.schedulableNodes;
+    const placement = props.placement ?? (this.cluster.workerNodes > 0 ? Placement.WORKERS_ONLY : Placement.ANY_NODE);
     const replicaCount = checkWholeNumber('replicaCount', props.replicaCount ?? Math.min(3, nodes), 1);
     if (replicaCount > nodes) {
       throw new Error(`replicaCount is ${replicaCount} but the cluster has ${nodes} node(s) that can hold replicas (${this.cluster.workerNodes} worker(s)${this.cluster.controlPlaneTaint ? '; the control plane is tainted' : ' plus the untainted control plane'}): a replica needs its own node, so volumes would stay Degraded; use replicaCount <= ${nodes}`);
@@ -159,6 +166,7 @@ export class MonitoringStack extends Construct {
       version: props.longhornVersion,
       namespace: longhornNamespace,
       defaultReplicaCount: replicaCount,
+      placement,
       crdScope: crds,
       values: props.longhornValues,
     });
@@ -171,6 +179,7 @@ export class MonitoringStack extends Construct {
       prometheusStorageSize: props.prometheusStorageSize ?? '10Gi',
       retentionDays: props.retentionDays,
       retentionSize: props.retentionSize,
+      placement,
       controlPlane: props.controlPlane ?? (this.cluster.distribution === KubernetesDistribution.KUBEADM ? KUBEADM_CONTROL_PLANE : {}),
       crdScope: crds,
       values: props.kubePrometheusStackValues,

@@ -90,6 +90,24 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
     expect(texts.join('\n')).not.toMatch(/BEGIN (CERTIFICATE|RSA PRIVATE KEY|PRIVATE KEY)|tls\.key:|ca\.crt:/);
   });
 
+  test('servers stay off the control plane; node-exporter runs on every node, control plane included', () => {
+    const podSpec = (o: SynthesizedObject) => (o.kind === 'Deployment' ? o.spec.template.spec : o.spec);
+    const servers = [
+      ['Prometheus', 'kube-prometheus-stack-prometheus'], ['Alertmanager', 'kube-prometheus-stack-alertmanager'],
+      ['Deployment', 'kube-prometheus-stack-grafana'], ['Deployment', 'kube-prometheus-stack-operator'],
+      ['Deployment', 'kube-prometheus-stack-kube-state-metrics'], ['Deployment', 'longhorn-ui'],
+    ];
+    for (const [kind, name] of servers) {
+      expect([name, podSpec(findObject(all, kind, name)).affinity?.nodeAffinity]).toEqual([name, {
+        requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'DoesNotExist' }] }] },
+      }]);
+    }
+    expect(podSpec(findObject(all, 'Deployment', 'longhorn-ui')).affinity.podAntiAffinity).toBeDefined(); // the chart's spreading is kept
+    const nodeExporter = findObject(all, 'DaemonSet', 'kube-prometheus-stack-prometheus-node-exporter');
+    expect(nodeExporter.spec.template.spec.tolerations).toContainEqual({ effect: 'NoSchedule', operator: 'Exists' });
+    expect(JSON.stringify(nodeExporter.spec.template.spec.affinity ?? {})).not.toContain('node-role.kubernetes.io/control-plane');
+  });
+
   test('kubeadm: nothing scrapes or alerts on components that listen on 127.0.0.1', () => {
     const monitors = objectsOfKind(all, 'ServiceMonitor').map(o => o.metadata.name);
     expect(monitors.filter(n => /controller-manager|scheduler|etcd|kube-proxy/.test(n))).toEqual([]);
@@ -113,14 +131,20 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
 
 describe('MonitoringStack', () => {
   test.each([
-    ['a single node (control plane untainted)', { controlPlaneNodes: 1, workerNodes: 0, controlPlaneTaint: false }, 1],
-    ['the reference cluster (1 + 2, tainted)', { controlPlaneNodes: 1, workerNodes: 2 }, 2],
-    ['3 workers', { controlPlaneNodes: 1, workerNodes: 3 }, 3],
-    ['5 workers', { controlPlaneNodes: 3, workerNodes: 5 }, 3],
-  ])('on %s volumes default to %i replica(s)', (_case, cluster, replicas) => {
+    ['a single node (control plane untainted): 1 replica', { controlPlaneNodes: 1, workerNodes: 0, controlPlaneTaint: false }, 1],
+    ['the reference cluster (1 + 2, tainted): 2 replicas', { controlPlaneNodes: 1, workerNodes: 2 }, 2],
+    ['3 workers: 3 replicas', { controlPlaneNodes: 1, workerNodes: 3 }, 3],
+    ['5 workers: 3 replicas', { controlPlaneNodes: 3, workerNodes: 5 }, 3],
+  ])('volumes on %s', (_case, cluster, replicas) => {
     const stack = new MonitoringStack(Testing.app(), 'stack', { cluster });
     expect(stack.longhorn.defaultReplicaCount).toBe(replicas);
     expect(stack.prometheusStorageClass.numberOfReplicas).toBe(replicas);
+  });
+
+  test('a single-node cluster puts no placement constraint on the servers', () => {
+    const stack = new MonitoringStack(Testing.app(), 'stack', { cluster: { workerNodes: 0, controlPlaneTaint: false } });
+    const prometheus = findObject(Testing.synth(stack.charts.monitoring), 'Prometheus', 'kube-prometheus-stack-prometheus');
+    expect(prometheus.spec.affinity?.nodeAffinity).toBeUndefined();
   });
 
   test('scrapes the control plane on other distributions, and where asked to on kubeadm', () => {
