@@ -104,6 +104,21 @@ export interface KubePrometheusStackProps {
    */
   readonly grafanaResources?: ContainerResources;
   /**
+   * Alertmanager container resources.
+   * @default - none set (the chart's default)
+   */
+  readonly alertmanagerResources?: ContainerResources;
+  /**
+   * prometheus-operator container resources.
+   * @default - none set (the chart's default)
+   */
+  readonly operatorResources?: ContainerResources;
+  /**
+   * kube-state-metrics container resources.
+   * @default - none set (the chart's default)
+   */
+  readonly kubeStateMetricsResources?: ContainerResources;
+  /**
    * Where Prometheus, Alertmanager, Grafana, the operator and kube-state-metrics run
    * (node-exporter always runs on every node).
    * @default Placement.ANY_NODE
@@ -195,11 +210,17 @@ export class KubePrometheusStack extends Construct {
       // caBundle). Off, with operator TLS off too: otherwise the operator waits forever for the
       // Secret those Jobs would have made. The operator still checks every PrometheusRule and skips
       // invalid ones; only the reject-at-apply step is lost.
-      prometheusOperator: { admissionWebhooks: { enabled: false }, tls: { enabled: false } },
+      prometheusOperator: {
+        admissionWebhooks: { enabled: false },
+        tls: { enabled: false },
+        ...(props.operatorResources && { resources: resourcesValues('operatorResources', props.operatorResources) }),
+      },
       grafana: mergeValues(this.grafanaAdmin.grafanaValues, {
         service: serviceValues(this.grafanaService),
         ...(props.grafanaResources && { resources: resourcesValues('grafanaResources', props.grafanaResources) }),
       }),
+      ...(props.alertmanagerResources && { alertmanager: { alertmanagerSpec: { resources: resourcesValues('alertmanagerResources', props.alertmanagerResources) } } }),
+      ...(props.kubeStateMetricsResources && { 'kube-state-metrics': { resources: resourcesValues('kubeStateMetricsResources', props.kubeStateMetricsResources) } }),
       prometheus: {
         service: serviceValues(this.prometheusService),
         prometheusSpec,

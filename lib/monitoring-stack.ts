@@ -2,6 +2,7 @@ import { Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ChartValues } from './chart-values';
 import { Cluster, ClusterDescription, describeCluster, KubernetesDistribution } from './cluster';
+import { ContainerResources } from './container-resources';
 import { ControlPlaneComponents, KUBEADM_CONTROL_PLANE } from './control-plane';
 import { addSyncWave, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool } from './gitops';
 import { GrafanaAdminCredentials } from './grafana-admin';
@@ -12,6 +13,48 @@ import { Namespace, PodSecurityLevel } from './namespace';
 import { Placement } from './placement';
 import { checkWholeNumber } from './quantity';
 import { ServiceExposure } from './service-exposure';
+
+/** Requests and limits of the stack's servers. */
+export interface StackResources {
+  /**
+   * Prometheus.
+   * @default - SMALL_CLUSTER_RESOURCES.prometheus
+   */
+  readonly prometheus?: ContainerResources;
+  /**
+   * Grafana.
+   * @default - SMALL_CLUSTER_RESOURCES.grafana
+   */
+  readonly grafana?: ContainerResources;
+  /**
+   * Alertmanager.
+   * @default - SMALL_CLUSTER_RESOURCES.alertmanager
+   */
+  readonly alertmanager?: ContainerResources;
+  /**
+   * prometheus-operator.
+   * @default - SMALL_CLUSTER_RESOURCES.operator
+   */
+  readonly operator?: ContainerResources;
+  /**
+   * kube-state-metrics.
+   * @default - SMALL_CLUSTER_RESOURCES.kubeStateMetrics
+   */
+  readonly kubeStateMetrics?: ContainerResources;
+}
+
+/**
+ * Defaults for a cluster of a few nodes and a few hundred pods. Memory has a limit (a leak should
+ * restart the pod, not starve the node); CPU has none, since a CPU limit only throttles Prometheus'
+ * rule evaluation and compaction bursts.
+ */
+export const SMALL_CLUSTER_RESOURCES: Required<StackResources> = {
+  prometheus: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+  grafana: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+  alertmanager: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+  operator: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+  kubeStateMetrics: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+};
 
 /** Props of {@link MonitoringStack}. */
 export interface MonitoringStackProps {
@@ -25,6 +68,11 @@ export interface MonitoringStackProps {
    * @default - min(3, schedulable nodes): workers, plus the control plane when it is not tainted
    */
   readonly replicaCount?: number;
+  /**
+   * Requests and limits per component, each replacing the default for that component whole.
+   * @default - sized for a small cluster: see {@link SMALL_CLUSTER_RESOURCES}
+   */
+  readonly resources?: StackResources;
   /**
    * Where the servers run: Prometheus, Alertmanager, Grafana, the operator, kube-state-metrics and the Longhorn UI.
    * @default - Placement.WORKERS_ONLY when the cluster has workers, else Placement.ANY_NODE
@@ -129,6 +177,7 @@ export class MonitoringStack extends Construct {
     super(scope, id);
     this.cluster = describeCluster(props.cluster);
     const nodes = this.cluster.schedulableNodes;
+    const resources = { ...SMALL_CLUSTER_RESOURCES, ...props.resources };
     const placement = props.placement ?? (this.cluster.workerNodes > 0 ? Placement.WORKERS_ONLY : Placement.ANY_NODE);
     const replicaCount = checkWholeNumber('replicaCount', props.replicaCount ?? Math.min(3, nodes), 1);
     if (replicaCount > nodes) {
@@ -179,6 +228,11 @@ export class MonitoringStack extends Construct {
       prometheusStorageSize: props.prometheusStorageSize ?? '10Gi',
       retentionDays: props.retentionDays,
       retentionSize: props.retentionSize,
+      prometheusResources: resources.prometheus,
+      grafanaResources: resources.grafana,
+      alertmanagerResources: resources.alertmanager,
+      operatorResources: resources.operator,
+      kubeStateMetricsResources: resources.kubeStateMetrics,
       placement,
       controlPlane: props.controlPlane ?? (this.cluster.distribution === KubernetesDistribution.KUBEADM ? KUBEADM_CONTROL_PLANE : {}),
       crdScope: crds,

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, KubernetesDistribution, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, validateOutput } from '../lib';
+import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, SMALL_CLUSTER_RESOURCES, KubernetesDistribution, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, validateOutput } from '../lib';
 import { findObject, objectsOfKind, SynthesizedObject } from './inventory';
 
 /** Synthesizes a whole app the way `cdk8s synth` does and reads back each file. */
@@ -108,6 +108,25 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
     expect(JSON.stringify(nodeExporter.spec.template.spec.affinity ?? {})).not.toContain('node-role.kubernetes.io/control-plane');
   });
 
+  test('every server has requests and a memory limit sized for a small cluster, and no CPU limit', () => {
+    const containerOf = (kind: string, name: string, container: string) => {
+      const o = findObject(all, kind, name);
+      return kind === 'Deployment' ? o.spec.template.spec.containers.find((c: { name: string }) => c.name === container) : o.spec;
+    };
+    const cases: Array<[string, string, string, keyof typeof SMALL_CLUSTER_RESOURCES]> = [
+      ['Prometheus', 'kube-prometheus-stack-prometheus', '', 'prometheus'],
+      ['Alertmanager', 'kube-prometheus-stack-alertmanager', '', 'alertmanager'],
+      ['Deployment', 'kube-prometheus-stack-grafana', 'grafana', 'grafana'],
+      ['Deployment', 'kube-prometheus-stack-operator', 'kube-prometheus-stack', 'operator'],
+      ['Deployment', 'kube-prometheus-stack-kube-state-metrics', 'kube-state-metrics', 'kubeStateMetrics'],
+    ];
+    for (const [kind, name, container, key] of cases) {
+      const resources = containerOf(kind, name, container).resources;
+      expect([name, resources]).toEqual([name, SMALL_CLUSTER_RESOURCES[key]]);
+      expect(resources.limits.cpu).toBeUndefined();
+    }
+  });
+
   test('kubeadm: nothing scrapes or alerts on components that listen on 127.0.0.1', () => {
     const monitors = objectsOfKind(all, 'ServiceMonitor').map(o => o.metadata.name);
     expect(monitors.filter(n => /controller-manager|scheduler|etcd|kube-proxy/.test(n))).toEqual([]);
@@ -139,6 +158,14 @@ describe('MonitoringStack', () => {
     const stack = new MonitoringStack(Testing.app(), 'stack', { cluster });
     expect(stack.longhorn.defaultReplicaCount).toBe(replicas);
     expect(stack.prometheusStorageClass.numberOfReplicas).toBe(replicas);
+  });
+
+  test('resources for one component replace its default only', () => {
+    const stack = new MonitoringStack(Testing.app(), 'stack', { resources: { grafana: { requests: { cpu: '500m', memory: '512Mi' } } } });
+    const objects = Testing.synth(stack.charts.monitoring);
+    const grafana = findObject(objects, 'Deployment', 'kube-prometheus-stack-grafana').spec.template.spec.containers.find((c: { name: string }) => c.name === 'grafana');
+    expect(grafana.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' } });
+    expect(findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus').spec.resources).toEqual(SMALL_CLUSTER_RESOURCES.prometheus);
   });
 
   test('a single-node cluster puts no placement constraint on the servers', () => {
