@@ -1,3 +1,4 @@
+export * from './access-urls';
 export * from './apply-plan';
 export * from './chart-pins';
 export * from './chart-values';

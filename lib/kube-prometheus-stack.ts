@@ -61,6 +61,11 @@ export interface KubePrometheusStackProps {
    */
   readonly prometheusService?: ServiceExposure;
   /**
+   * How Alertmanager's Service is reached.
+   * @default ServiceExposure.clusterIP()
+   */
+  readonly alertmanagerService?: ServiceExposure;
+  /**
    * StorageClass of Prometheus' data volume.
    * @default - no volume claim: data lives in an emptyDir and is lost when the pod is rescheduled
    */
@@ -165,6 +170,8 @@ export class KubePrometheusStack extends Construct {
   public readonly grafanaService: ServiceExposure;
   /** How Prometheus is reached. */
   public readonly prometheusService: ServiceExposure;
+  /** How Alertmanager is reached. */
+  public readonly alertmanagerService: ServiceExposure;
   /** What the render produced. */
   public readonly rendered: HelmChartObjects;
 
@@ -182,8 +189,13 @@ export class KubePrometheusStack extends Construct {
     }
     this.grafanaService = (props.grafanaService ?? ServiceExposure.clusterIP()).validate('grafanaService');
     this.prometheusService = (props.prometheusService ?? ServiceExposure.clusterIP()).validate('prometheusService');
-    if (this.grafanaService.nodePort !== undefined && this.grafanaService.nodePort === this.prometheusService.nodePort) {
-      throw new Error(`grafanaService and prometheusService both use node port ${this.grafanaService.nodePort}; a node port can serve one Service only, give each its own`);
+    this.alertmanagerService = (props.alertmanagerService ?? ServiceExposure.clusterIP()).validate('alertmanagerService');
+    const exposures: Array<[string, ServiceExposure]> = [['grafanaService', this.grafanaService], ['prometheusService', this.prometheusService], ['alertmanagerService', this.alertmanagerService]];
+    for (const [i, [prop, exposure]] of exposures.entries()) {
+      const clash = exposures.slice(i + 1).find(([, other]) => exposure.nodePort !== undefined && other.nodePort === exposure.nodePort);
+      if (clash) {
+        throw new Error(`${prop} and ${clash[0]} both use node port ${exposure.nodePort}; a node port can serve one Service only, give each its own`);
+      }
     }
     const retentionDays = checkWholeNumber('retentionDays', props.retentionDays ?? 10, 1);
     const replicas = checkWholeNumber('prometheusReplicas', props.prometheusReplicas ?? 1, 1, 10);
@@ -216,13 +228,16 @@ export class KubePrometheusStack extends Construct {
         ...(props.operatorResources && { resources: resourcesValues('operatorResources', props.operatorResources) }),
       },
       grafana: mergeValues(this.grafanaAdmin.grafanaValues, {
-        service: serviceValues(this.grafanaService),
+        ...exposureValues(this.grafanaService, { path: '/' }),
         ...(props.grafanaResources && { resources: resourcesValues('grafanaResources', props.grafanaResources) }),
       }),
-      ...(props.alertmanagerResources && { alertmanager: { alertmanagerSpec: { resources: resourcesValues('alertmanagerResources', props.alertmanagerResources) } } }),
+      alertmanager: {
+        ...exposureValues(this.alertmanagerService, { paths: ['/'] }),
+        ...(props.alertmanagerResources && { alertmanagerSpec: { resources: resourcesValues('alertmanagerResources', props.alertmanagerResources) } }),
+      },
       ...(props.kubeStateMetricsResources && { 'kube-state-metrics': { resources: resourcesValues('kubeStateMetricsResources', props.kubeStateMetricsResources) } }),
       prometheus: {
-        service: serviceValues(this.prometheusService),
+        ...exposureValues(this.prometheusService, { paths: ['/'] }),
         prometheusSpec,
       },
     };
@@ -265,8 +280,21 @@ export class KubePrometheusStack extends Construct {
   }
 }
 
-function serviceValues(exposure: ServiceExposure): ChartValues {
-  return exposure.type === ServiceType.NODE_PORT ? { type: exposure.type, nodePort: exposure.nodePort } : { type: exposure.type };
+/** The chart's `service` and `ingress` values for one UI; `pathValues` is how that chart spells the path. */
+function exposureValues(exposure: ServiceExposure, pathValues: ChartValues): ChartValues {
+  const service = exposure.type === ServiceType.NODE_PORT ? { type: exposure.type, nodePort: exposure.nodePort } : { type: exposure.type };
+  const ingress = exposure.ingress;
+  if (!ingress) return { service };
+  return {
+    service,
+    ingress: {
+      enabled: true,
+      hosts: [ingress.host],
+      ...pathValues,
+      ...(ingress.ingressClassName && { ingressClassName: ingress.ingressClassName }),
+      ...(ingress.tlsSecretName && { tls: [{ secretName: ingress.tlsSecretName, hosts: [ingress.host] }] }),
+    },
+  };
 }
 
 function storageSpec(props: KubePrometheusStackProps): ChartValues {

@@ -142,6 +142,11 @@ export interface MonitoringStackProps {
    */
   readonly gitOps?: GitOpsBootstrapProps;
   /**
+   * How Alertmanager is reached.
+   * @default ServiceExposure.clusterIP()
+   */
+  readonly alertmanagerService?: ServiceExposure;
+  /**
    * Raw Longhorn chart values, merged last.
    * @default - none
    */
@@ -224,6 +229,7 @@ export class MonitoringStack extends Construct {
       grafanaAdmin: props.grafanaAdmin,
       grafanaService: props.grafanaService ?? ServiceExposure.nodePort(30300),
       prometheusService: props.prometheusService ?? ServiceExposure.nodePort(30090),
+      alertmanagerService: props.alertmanagerService,
       prometheusStorageClass: this.prometheusStorageClass,
       prometheusStorageSize: props.prometheusStorageSize ?? '10Gi',
       retentionDays: props.retentionDays,

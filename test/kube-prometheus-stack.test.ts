@@ -1,5 +1,5 @@
 import { Size, Testing } from 'cdk8s';
-import { AccessMode, GrafanaAdminCredentials, KubePrometheusStack, KubePrometheusStackVersion, LonghornStorageClass, Namespace, ServiceExposure } from '../lib';
+import { AccessMode, accessUrls, GrafanaAdminCredentials, KubePrometheusStack, KubePrometheusStackVersion, LonghornStorageClass, Namespace, ServiceExposure, validateOutput } from '../lib';
 import { PrometheusSpecAlertingAlertmanagersPort, PrometheusSpecImagePullPolicy } from '../imports/monitoring.coreos.com';
 import { findObject, inventory, objectsOfKind } from './inventory';
 
@@ -135,6 +135,25 @@ describe('KubePrometheusStack', () => {
     expect(findObject(Testing.synth(bare), 'Prometheus', 'kube-prometheus-stack-prometheus').spec.retentionSize).toBeUndefined();
   });
 
+  test('Ingress exposure: an Ingress per UI with host, class and TLS, Services ClusterIP, URLs listed', () => {
+    const chart = Testing.chart();
+    new KubePrometheusStack(chart, 'Stack', {
+      grafanaService: ServiceExposure.ingress({ host: 'grafana.lab.example.com', ingressClassName: 'nginx', tlsSecretName: 'lab-tls' }),
+      prometheusService: ServiceExposure.ingress({ host: 'prometheus.lab.example.com' }),
+      alertmanagerService: ServiceExposure.ingress({ host: 'alerts.lab.example.com', ingressClassName: 'nginx' }),
+    });
+    const objects = Testing.synth(chart);
+    expect(findObject(objects, 'Ingress', 'kube-prometheus-stack-grafana').spec).toMatchObject({
+      ingressClassName: 'nginx', tls: [{ secretName: 'lab-tls', hosts: ['grafana.lab.example.com'] }],
+      rules: [{ host: 'grafana.lab.example.com' }],
+    });
+    expect(objectsOfKind(objects, 'Service').filter(s => s.spec.type === 'NodePort')).toEqual([]);
+    expect(accessUrls([{ file: 'f', objects }]).map(u => u.url).sort()).toEqual([
+      'http://alerts.lab.example.com/', 'http://prometheus.lab.example.com/', 'https://grafana.lab.example.com/',
+    ]);
+    expect(validateOutput([{ file: 'f', objects }]).problems).toEqual([]);
+  });
+
   test('raw values are merged last, over typed props', () => {
     const chart = Testing.chart();
     new KubePrometheusStack(chart, 'Stack', { retentionDays: 3, values: { prometheus: { prometheusSpec: { retention: '2d' } }, alertmanager: { enabled: false } } });
@@ -157,6 +176,8 @@ describe('KubePrometheusStack', () => {
     ['grafanaService node port is below 30000', { grafanaService: ServiceExposure.nodePort(8080) }, 'grafanaService has node port 8080 but node ports must be whole numbers from 30000 to 32767'],
     ['prometheusService node port is above 32767', { prometheusService: ServiceExposure.nodePort(32768) }, 'prometheusService has node port 32768 but node ports must be whole numbers from 30000 to 32767'],
     ['both Services take one node port', { grafanaService: ServiceExposure.nodePort(30090), prometheusService: ServiceExposure.nodePort(30090) }, 'grafanaService and prometheusService both use node port 30090'],
+    ['Alertmanager takes Grafana\'s node port', { grafanaService: ServiceExposure.nodePort(30300), alertmanagerService: ServiceExposure.nodePort(30300) }, 'grafanaService and alertmanagerService both use node port 30300'],
+    ['an Ingress host is not a DNS name', { grafanaService: ServiceExposure.ingress({ host: 'Grafana Lab' }) }, "grafanaService has Ingress host 'Grafana Lab' but a host must be a lowercase DNS name"],
     ["prometheusStorageSize is '10GB'", { prometheusStorageClass: sc(), prometheusStorageSize: '10GB' }, "prometheusStorageSize is '10GB' but must be a positive Kubernetes quantity such as '10Gi'"],
     ['a size is given without a StorageClass', { prometheusStorageSize: '10Gi' }, "prometheusStorageSize is '10Gi' but prometheusStorageClass is not set"],
     ['an access mode is given without a StorageClass', { prometheusStorageAccessMode: AccessMode.READ_WRITE_ONCE_POD }, "prometheusStorageAccessMode is 'ReadWriteOncePod' but prometheusStorageClass is not set"],

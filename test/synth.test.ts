@@ -33,6 +33,10 @@ describe('synthesize (npm run synth)', () => {
     expect(lines[1]).toMatch(/^kube-prometheus-stack 88\.5\.3 in monitoring: \d+ objects; left out 3 Helm hook object\(s\): .*\(test\)/);
     expect(lines[2]).toMatch(/^validated \d+ objects against Kubernetes 1\.28 and \d+ custom resources against their CRDs$/);
     expect(fs.statSync(outdir).mode & 0o777).toBe(0o755);
+    expect(lines.filter(l => l.startsWith('open '))).toEqual([
+      'open http://<node-ip>:30300  (monitoring/kube-prometheus-stack-grafana)',
+      'open http://<node-ip>:30090  (monitoring/kube-prometheus-stack-prometheus)',
+    ]);
   });
 
   test('a second synth gives the same bytes', () => {

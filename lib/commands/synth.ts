@@ -3,6 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
+import { accessUrls } from '../access-urls';
 import { HelmRenderReport, RENDER_REPORT_ENV } from '../helm-render';
 import { formatProblems, OutputFile, OutputValidationSummary, readOutputDir, validateOutput } from '../output-validation';
 
@@ -95,6 +96,7 @@ export function describeSynth(result: SynthesizeResult, outdir: string): string[
   });
   lines.push(`validated ${result.validation.builtIn} objects against Kubernetes 1.28 and ${result.validation.custom} custom resources against their CRDs`);
   lines.push(...result.files.map(f => `${path.join(outdir, f.file)} (${f.objects.length} objects)`));
+  lines.push(...accessUrls(result.files).map(u => `open ${u.url}  (${u.via})`));
   return lines;
 }
 
