@@ -11,6 +11,7 @@ export * from './helm-render';
 export * from './kube-prometheus-stack';
 export * from './kube-scope';
 export * from './longhorn';
+export * from './longhorn-prerequisites';
 export * from './longhorn-storage-class';
 export * from './monitoring-stack';
 export * from './namespace';

@@ -8,6 +8,7 @@ import { addSyncWave, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool } from '
 import { GrafanaAdminCredentials } from './grafana-admin';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { Longhorn, LonghornVersion } from './longhorn';
+import { LonghornPrerequisites, OsFamily } from './longhorn-prerequisites';
 import { LonghornStorageClass } from './longhorn-storage-class';
 import { Namespace, PodSecurityLevel } from './namespace';
 import { Placement } from './placement';
@@ -147,6 +148,12 @@ export interface MonitoringStackProps {
    */
   readonly alertmanagerService?: ServiceExposure;
   /**
+   * Install open-iscsi (and the NFS client) on every node that holds volumes with a privileged
+   * DaemonSet, for nodes of this OS family. Opt-in, since it changes the hosts.
+   * @default - not installed: prepare the nodes by hand (see the README)
+   */
+  readonly installPrerequisites?: { readonly osFamily: OsFamily; readonly nfs?: boolean };
+  /**
    * Raw Longhorn chart values, merged last.
    * @default - none
    */
@@ -216,6 +223,9 @@ export class MonitoringStack extends Construct {
       name: props.prometheusStorageClassName ?? 'longhorn-prometheus',
       numberOfReplicas: replicaCount,
     });
+    if (props.installPrerequisites) {
+      new LonghornPrerequisites(longhornChart, 'Prerequisites', { namespace: longhornNamespace, ...props.installPrerequisites });
+    }
     this.longhorn = new Longhorn(longhornChart, 'Longhorn', {
       version: props.longhornVersion,
       namespace: longhornNamespace,
