@@ -168,6 +168,21 @@ describe('MonitoringStack', () => {
     expect(findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus').spec.resources).toEqual(SMALL_CLUSTER_RESOURCES.prometheus);
   });
 
+  test.each([
+    ['the reference cluster (kubeadm, 1 + 2)', REFERENCE, 2, true],
+    ['a single node (control plane untainted)', { controlPlaneNodes: 1, workerNodes: 0, controlPlaneTaint: false }, 1, false],
+    ['3 workers', { controlPlaneNodes: 1, workerNodes: 3 }, 3, true],
+  ])('derived defaults for %s: replicas, retention, tolerations, placement', (_case, cluster, replicas, workersOnly) => {
+    const stack = new MonitoringStack(Testing.app(), 'stack', { cluster });
+    const monitoring = Testing.synth(stack.charts.monitoring);
+    expect(stack.prometheusStorageClass.numberOfReplicas).toBe(replicas);
+    const prometheus = findObject(monitoring, 'Prometheus', 'kube-prometheus-stack-prometheus');
+    expect([prometheus.spec.retention, prometheus.spec.retentionSize]).toEqual(['10d', '8704MB']);
+    const nodeExporter = findObject(monitoring, 'DaemonSet', 'kube-prometheus-stack-prometheus-node-exporter');
+    expect(nodeExporter.spec.template.spec.tolerations).toContainEqual({ effect: 'NoSchedule', operator: 'Exists' });
+    expect(JSON.stringify(prometheus.spec.affinity ?? {}).includes('node-role.kubernetes.io/control-plane')).toBe(workersOnly);
+  });
+
   test('a single-node cluster puts no placement constraint on the servers', () => {
     const stack = new MonitoringStack(Testing.app(), 'stack', { cluster: { workerNodes: 0, controlPlaneTaint: false } });
     const prometheus = findObject(Testing.synth(stack.charts.monitoring), 'Prometheus', 'kube-prometheus-stack-prometheus');
