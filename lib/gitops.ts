@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { groupOf, isBuiltInGroup } from './kube-scope';
-import { DNS_LABEL } from './namespace';
+import { DNS_LABEL } from './kube-names';
 
 /** GitOps controllers this library writes bootstrap objects for. */
 export enum GitOpsTool {

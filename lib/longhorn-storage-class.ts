@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { keepClusterScoped } from './cluster-scoped';
 import { claimDefaultStorageClass } from './default-storage-class';
+import { DNS_SUBDOMAIN } from './kube-names';
 import { checkWholeNumber } from './quantity';
 
 /** Anything that names a StorageClass a PersistentVolumeClaim can use. */
@@ -38,8 +39,6 @@ export enum DataLocality {
 
 /** The name longhorn-manager reserves for the StorageClass it builds from the chart's `persistence.*` values. */
 export const LONGHORN_MANAGED_CLASS_NAME = 'longhorn';
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Props of {@link LonghornStorageClass}. */
 export interface LonghornStorageClassProps {

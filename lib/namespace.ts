@@ -1,9 +1,8 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { keepClusterScoped } from './cluster-scoped';
+import { DNS_LABEL } from './kube-names';
 
-/** A DNS label (RFC 1123): what Kubernetes accepts for namespace and most object names. */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Pod Security Standards levels, enforced per namespace by the built-in admission controller. */
 export enum PodSecurityLevel {

@@ -1,3 +1,5 @@
+import { DNS_SUBDOMAIN } from './kube-names';
+
 /** Kubernetes Service types this library exposes web UIs with. */
 export enum ServiceType {
   /** Reachable only inside the cluster (use `kubectl port-forward` or an Ingress). */
@@ -24,8 +26,6 @@ export interface IngressOptions {
    */
   readonly tlsSecretName?: string;
 }
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** How a web UI's Service is reached. */
 export class ServiceExposure {

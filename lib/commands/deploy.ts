@@ -23,9 +23,14 @@ export interface DeployOptions {
   readonly log: (line: string) => void;
 }
 
+/** kubectl's arguments for a step, against `context` if given. */
+function kubectlArgs(step: ApplyStep, context?: string): string[] {
+  return [...(context ? ['--context', context] : []), ...step.kubectl];
+}
+
 /** The kubectl command line of a step, as a person would type it. */
 export function commandLine(step: ApplyStep, context?: string): string {
-  return ['kubectl', ...(context ? ['--context', context] : []), ...step.kubectl].join(' ');
+  return ['kubectl', ...kubectlArgs(step, context)].join(' ');
 }
 
 /** Applies `outdir` to a cluster by {@link applyPlan}, stopping at the first step that fails. */
@@ -38,7 +43,7 @@ export function deploy(options: DeployOptions): void {
   const kubectl = kubectlBinary();
   for (const step of steps) {
     options.log(`$ ${commandLine(step, options.context)}`);
-    const result = spawnSync(kubectl, [...(options.context ? ['--context', options.context] : []), ...step.kubectl], {
+    const result = spawnSync(kubectl, kubectlArgs(step, options.context), {
       encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (result.stdout) options.log(result.stdout.trimEnd());
