@@ -201,19 +201,21 @@ export class KubePrometheusStack extends Construct {
     const replicas = checkWholeNumber('prometheusReplicas', props.prometheusReplicas ?? 1, 1, 10);
     this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: 'monitoring' });
 
-    const retentionSize = retentionSizeFor(props);
-    const prometheusSpec: ChartValues = {
-      retention: `${retentionDays}d`,
-      ...(retentionSize && { retentionSize }),
-      replicas,
-      ...(props.prometheusResources && { resources: resourcesValues('prometheusResources', props.prometheusResources) }),
-      ...(props.prometheusStorageClass && { storageSpec: storageSpec(props) }),
-    };
     if (!props.prometheusStorageClass && (props.prometheusStorageSize !== undefined || props.prometheusStorageAccessMode !== undefined)) {
       const set = [['prometheusStorageSize', props.prometheusStorageSize], ['prometheusStorageAccessMode', props.prometheusStorageAccessMode]]
         .filter(([, v]) => v !== undefined).map(([k, v]) => `${k} is '${v}'`).join(' and ');
       throw new Error(`${set} but prometheusStorageClass is not set; pass the StorageClass construct the volume should use (e.g. a LonghornStorageClass), or drop them`);
     }
+    // The volume's size, resolved and checked once; only a volume with a StorageClass has one.
+    const volumeSize = props.prometheusStorageClass && storageQuantity('prometheusStorageSize', props.prometheusStorageSize ?? '10Gi');
+    const retentionSize = retentionSizeFor(props.retentionSize, volumeSize);
+    const prometheusSpec: ChartValues = {
+      retention: `${retentionDays}d`,
+      ...(retentionSize && { retentionSize }),
+      replicas,
+      ...(props.prometheusResources && { resources: resourcesValues('prometheusResources', props.prometheusResources) }),
+      ...(props.prometheusStorageClass && volumeSize && { storageSpec: storageSpec(props.prometheusStorageClass, volumeSize, props.prometheusStorageAccessMode) }),
+    };
 
     const values: ChartValues = {
       ...controlPlaneValues(props.controlPlane ?? {}),
@@ -297,13 +299,13 @@ function exposureValues(exposure: ServiceExposure, pathValues: ChartValues): Cha
   };
 }
 
-function storageSpec(props: KubePrometheusStackProps): ChartValues {
+function storageSpec(storageClass: IStorageClass, size: string, accessMode: AccessMode | undefined): ChartValues {
   return {
     volumeClaimTemplate: {
       spec: {
-        storageClassName: props.prometheusStorageClass!.storageClassName,
-        accessModes: [props.prometheusStorageAccessMode ?? AccessMode.READ_WRITE_ONCE],
-        resources: { requests: { storage: storageQuantity('prometheusStorageSize', props.prometheusStorageSize ?? '10Gi') } },
+        storageClassName: storageClass.storageClassName,
+        accessModes: [accessMode ?? AccessMode.READ_WRITE_ONCE],
+        resources: { requests: { storage: size } },
       },
     },
   };
@@ -315,19 +317,18 @@ const MIB = 2 ** 20;
 const PROMETHEUS_BYTES = /^(([0-9]*[.])?[0-9]+)((K|M|G|T|P|E)i?)?B$/;
 
 /** `retentionSize` in Prometheus' notation, defaulted from the volume and checked against it. */
-function retentionSizeFor(props: KubePrometheusStackProps): string | undefined {
-  const volume = props.prometheusStorageClass ? quantityBytes(storageQuantity('prometheusStorageSize', props.prometheusStorageSize ?? '10Gi')) : undefined;
-  if (props.retentionSize === undefined) {
-    return volume === undefined ? undefined : `${Math.floor((volume * RETENTION_SHARE) / MIB)}MB`;
-  }
-  const text = props.retentionSize instanceof Size ? `${props.retentionSize.toMebibytes()}MB` : props.retentionSize;
+function retentionSizeFor(retentionSize: Size | string | undefined, volumeSize: string | undefined): string | undefined {
+  const volume = volumeSize === undefined ? undefined : quantityBytes(volumeSize);
+  const ceiling = volume === undefined ? undefined : `${Math.floor((volume * RETENTION_SHARE) / MIB)}MB`;
+  if (retentionSize === undefined) return ceiling;
+  const text = retentionSize instanceof Size ? `${retentionSize.toMebibytes()}MB` : retentionSize;
   const match = PROMETHEUS_BYTES.exec(text);
   if (!match) {
     throw new Error(`retentionSize is '${text}' but must be a size in Prometheus' units such as '8GB' (B, KB, MB, GB, TB; powers of 2) or Size.gibibytes(8)`);
   }
   const bytes = Number.parseFloat(match[1]) * 1024 ** (match[4] ? 'KMGTPE'.indexOf(match[4]) + 1 : 0);
   if (volume !== undefined && bytes >= volume) {
-    throw new Error(`retentionSize is '${text}' but the Prometheus volume is ${props.prometheusStorageSize ?? '10Gi'}: Prometheus would fill it and crash-loop before deleting old data; use at most ${Math.floor((volume * RETENTION_SHARE) / MIB)}MB (85%)`);
+    throw new Error(`retentionSize is '${text}' but the Prometheus volume is ${volumeSize}: Prometheus would fill it and crash-loop before deleting old data; use at most ${ceiling} (85%)`);
   }
   return text;
 }
