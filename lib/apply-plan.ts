@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { BOOTSTRAP_FILE_GLOB } from './gitops';
+import { isBootstrapFile } from './gitops';
 import { KubeManifest } from './kube-scope';
 import { OutputFile } from './output-validation';
 
@@ -48,8 +48,7 @@ export function applyPlan(files: readonly OutputFile[], outdir: string): ApplySt
   const crdFiles = files.filter(f => ofKind(f, 'CustomResourceDefinition'));
   const namespaceFiles = files.filter(f => ofKind(f, 'Namespace'));
   // GitOps bootstrap objects are applied once by hand, not with the stack.
-  const bootstrap = new RegExp(`^${BOOTSTRAP_FILE_GLOB.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`);
-  const rest = files.filter(f => !crdFiles.includes(f) && !namespaceFiles.includes(f) && !bootstrap.test(f.file));
+  const rest = files.filter(f => !crdFiles.includes(f) && !namespaceFiles.includes(f) && !isBootstrapFile(f.file));
   const namespacesApplied = new Set(namespaceFiles.flatMap(f => f.objects.map(o => o.metadata.name)));
   const at = (f: OutputFile) => path.join(outdir, f.file);
   const apply = (f: OutputFile, why: string): ApplyStep => ({ why, kubectl: ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', at(f)] });

@@ -55,6 +55,13 @@ export interface GitOpsBootstrapProps {
 /** Files holding bootstrap objects are named like this; the controllers are told to skip them. */
 export const BOOTSTRAP_FILE_GLOB = '*-gitops-*.k8s.yaml';
 
+const BOOTSTRAP_FILE = new RegExp(`^${BOOTSTRAP_FILE_GLOB.split('*').map(part => part.replace(/[.]/g, '\\.')).join('.*')}$`);
+
+/** Whether `fileName` is a bootstrap file ({@link BOOTSTRAP_FILE_GLOB}). */
+export function isBootstrapFile(fileName: string): boolean {
+  return BOOTSTRAP_FILE.test(fileName);
+}
+
 /** The annotation Argo CD orders a sync by. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 /** The annotation that carries Argo CD sync options for one object. */

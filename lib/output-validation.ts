@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { ValidateFunction } from 'ajv';
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { parseManifests } from './helm-render';
 import { groupOf, isBuiltInGroup, isClusterScoped, KUBE_1_28_KINDS, KubeManifest } from './kube-scope';
 
@@ -84,13 +84,15 @@ export function validateOutput(files: readonly OutputFile[]): OutputValidationSu
       } else {
         custom++;
         const controllerModels = CONTROLLER_MODELS[group];
-        const validate = controllerModels ? undefined : crdSchemas.validator(object);
         if (controllerModels) {
           for (const error of modelSchemaErrors(controllerModels, object)) report(error.path, error.message);
-        } else if (typeof validate === 'string') {
+          continue;
+        }
+        const validate = crdSchemas.validator(object);
+        if (typeof validate === 'string') {
           report('/apiVersion', validate);
-        } else if (validate && !validate(object)) {
-          for (const e of validate.errors ?? []) report(e.instancePath, `${e.message}${e.params && Object.keys(e.params).length ? ` (${JSON.stringify(e.params)})` : ''}`);
+        } else if (!validate(object)) {
+          for (const e of validate.errors ?? []) report(e.instancePath, ajvMessage(e));
         }
       }
     }
@@ -124,10 +126,15 @@ function modelSchemaErrors(modelPackage: string, object: KubeManifest): Array<{ 
     return [];
   } catch (e) {
     // kubernetes-models throws ajv's ValidationError, which carries ajv's error list.
-    const errors = (e as { errors?: Array<{ instancePath: string; message?: string; params?: object }> }).errors;
+    const errors = (e as { errors?: ErrorObject[] }).errors;
     if (!Array.isArray(errors)) throw e;
-    return errors.map(d => ({ path: d.instancePath, message: `${d.message}${d.params ? ` (${JSON.stringify(d.params)})` : ''}` }));
+    return errors.map(d => ({ path: d.instancePath, message: ajvMessage(d) }));
   }
+}
+
+/** An ajv error as one line: its message and, where it has any, its parameters (the field or type at fault). */
+function ajvMessage(error: ErrorObject): string {
+  return `${error.message}${error.params && Object.keys(error.params).length > 0 ? ` (${JSON.stringify(error.params)})` : ''}`;
 }
 
 /**
