@@ -4,9 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 
 // bundled-binaries remembers what it found, so each case loads a fresh copy of the module.
-function freshModule(): typeof import('../lib/bundled-binaries') {
-  let mod: typeof import('../lib/bundled-binaries') | undefined;
-  jest.isolateModules(() => { mod = require('../lib/bundled-binaries'); });
+function freshModule(): typeof import('../lib/render/bundled-binaries') {
+  let mod: typeof import('../lib/render/bundled-binaries') | undefined;
+  jest.isolateModules(() => { mod = require('../lib/render/bundled-binaries'); });
   return mod!;
 }
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { spawnSync } from 'child_process';
 import { Command } from 'commander';
-import { applyPlan, ApplyStep } from '../apply-plan';
-import { kubectlBinary } from '../bundled-binaries';
-import { readOutputDir } from '../output-validation';
+import { applyPlan, ApplyStep } from '../output/apply-plan';
+import { kubectlBinary } from '../render/bundled-binaries';
+import { readOutputDir } from '../output/output-validation';
 
 /** Options of {@link deploy}. */
 export interface DeployOptions {

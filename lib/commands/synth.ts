@@ -3,9 +3,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
-import { accessUrls } from '../access-urls';
-import { HelmRenderReport, RENDER_REPORT_ENV } from '../helm-render';
-import { formatProblems, OutputFile, OutputValidationSummary, readOutputDir, validateOutput } from '../output-validation';
+import { accessUrls } from '../output/access-urls';
+import { HelmRenderReport, RENDER_REPORT_ENV } from '../render/helm-render';
+import { formatProblems, OutputFile, OutputValidationSummary, readOutputDir, validateOutput } from '../output/output-validation';
 
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions {

@@ -1,5 +1,5 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
-import { KubeManifest } from './kube-scope';
+import { KubeManifest } from '../output/kube-scope';
 
 /** Where the stack's servers (not its per-node agents) may run. */
 export enum Placement {

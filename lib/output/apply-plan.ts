@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { isBootstrapFile } from './gitops';
+import { isBootstrapFile } from '../constructs/gitops';
 import { KubeManifest } from './kube-scope';
 import { OutputFile } from './output-validation';
 

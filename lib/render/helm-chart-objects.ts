@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { keepClusterScoped } from './cluster-scoped';
+import { keepClusterScoped } from '../constructs/cluster-scoped';
 import { DroppedHook, HelmRenderRequest, renderHelmChart } from './helm-render';
-import { KubeManifest } from './kube-scope';
+import { KubeManifest } from '../output/kube-scope';
 
 /** Where a Helm-rendered construct puts what it renders. */
 export interface HelmChartPlacement {

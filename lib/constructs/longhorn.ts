@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { checkPinnedVersion, LONGHORN_CHART } from './chart-pins';
-import { ChartValues, mergeValues } from './chart-values';
-import { addHelmChartObjects, HelmChartObjects } from './helm-chart-objects';
-import { HookPolicy } from './helm-render';
+import { checkPinnedVersion, LONGHORN_CHART } from '../render/chart-pins';
+import { ChartValues, mergeValues } from '../render/chart-values';
+import { addHelmChartObjects, HelmChartObjects } from '../render/helm-chart-objects';
+import { HookPolicy } from '../render/helm-render';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
 import { Namespace } from './namespace';

@@ -1,4 +1,4 @@
-import { ChartValues } from './chart-values';
+import { ChartValues } from '../render/chart-values';
 
 /** Where Grafana's initial admin user and password come from. */
 export class GrafanaAdminCredentials {

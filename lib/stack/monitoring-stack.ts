@@ -1,19 +1,19 @@
 import { Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ChartValues } from './chart-values';
+import { ChartValues } from '../render/chart-values';
 import { Cluster, ClusterDescription, describeCluster, KubernetesDistribution } from './cluster';
-import { ContainerResources } from './container-resources';
-import { ControlPlaneComponents, KUBEADM_CONTROL_PLANE } from './control-plane';
-import { addSyncWave, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool } from './gitops';
-import { GrafanaAdminCredentials } from './grafana-admin';
-import { KubePrometheusStack } from './kube-prometheus-stack';
-import { Longhorn, LonghornVersion } from './longhorn';
-import { LonghornPrerequisites, OsFamily } from './longhorn-prerequisites';
-import { LonghornStorageClass } from './longhorn-storage-class';
-import { Namespace, PodSecurityLevel } from './namespace';
-import { Placement } from './placement';
-import { checkWholeNumber } from './quantity';
-import { ServiceExposure } from './service-exposure';
+import { ContainerResources } from '../constructs/container-resources';
+import { ControlPlaneComponents, KUBEADM_CONTROL_PLANE } from '../constructs/control-plane';
+import { addSyncWave, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool } from '../constructs/gitops';
+import { GrafanaAdminCredentials } from '../constructs/grafana-admin';
+import { KubePrometheusStack } from '../constructs/kube-prometheus-stack';
+import { Longhorn, LonghornVersion } from '../constructs/longhorn';
+import { LonghornPrerequisites, OsFamily } from '../constructs/longhorn-prerequisites';
+import { LonghornStorageClass } from '../constructs/longhorn-storage-class';
+import { Namespace, PodSecurityLevel } from '../constructs/namespace';
+import { Placement } from '../constructs/placement';
+import { checkWholeNumber } from '../constructs/quantity';
+import { ServiceExposure } from '../constructs/service-exposure';
 
 /** Requests and limits of the stack's servers. */
 export interface StackResources {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import { parseManifests } from './helm-render';
+import { parseManifests } from '../render/helm-render';
 import { groupOf, isBuiltInGroup, isClusterScoped, KUBE_1_28_KINDS, KubeManifest } from './kube-scope';
 
 /** The objects of one synthesized file. */

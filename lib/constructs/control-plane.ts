@@ -1,4 +1,4 @@
-import { ChartValues } from './chart-values';
+import { ChartValues } from '../render/chart-values';
 
 /** Whether Prometheus scrapes a control-plane component (and alerts on it). */
 export enum ControlPlaneMonitoring {

@@ -1,4 +1,4 @@
-import { checkWholeNumber } from './quantity';
+import { checkWholeNumber } from '../constructs/quantity';
 
 /** How the cluster was built: decides what its control plane exposes. */
 export enum KubernetesDistribution {

@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { groupOf, isBuiltInGroup } from './kube-scope';
+import { groupOf, isBuiltInGroup } from '../output/kube-scope';
 import { DNS_LABEL } from './kube-names';
 
 /** GitOps controllers this library writes bootstrap objects for. */

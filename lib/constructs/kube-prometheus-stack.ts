@@ -1,13 +1,13 @@
 import { JsonPatch, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PrometheusSpec, toJson_PrometheusSpec } from '../imports/monitoring.coreos.com';
-import { checkPinnedVersion, KUBE_PROMETHEUS_STACK_CHART } from './chart-pins';
-import { ChartValues, mergeValues } from './chart-values';
+import { PrometheusSpec, toJson_PrometheusSpec } from '../../imports/monitoring.coreos.com';
+import { checkPinnedVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/chart-pins';
+import { ChartValues, mergeValues } from '../render/chart-values';
 import { ContainerResources, resourcesValues } from './container-resources';
 import { ControlPlaneComponents, controlPlaneValues } from './control-plane';
 import { GrafanaAdminCredentials } from './grafana-admin';
-import { addHelmChartObjects, HelmChartObjects } from './helm-chart-objects';
-import { HookPolicy } from './helm-render';
+import { addHelmChartObjects, HelmChartObjects } from '../render/helm-chart-objects';
+import { HookPolicy } from '../render/helm-render';
 import { IStorageClass } from './longhorn-storage-class';
 import { Namespace } from './namespace';
 import { Placement, placeOnWorkers } from './placement';

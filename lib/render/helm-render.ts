@@ -6,7 +6,7 @@ import * as YAML from 'yaml';
 import { chartArchive } from './chart-archive';
 import { ChartPin } from './chart-pins';
 import { helmBinary } from './bundled-binaries';
-import { isClusterScoped, KubeManifest } from './kube-scope';
+import { isClusterScoped, KubeManifest } from '../output/kube-scope';
 
 /** The Kubernetes version charts are rendered for (their `.Capabilities.KubeVersion`). */
 export const TARGET_KUBE_VERSION = 'v1.28.0';
