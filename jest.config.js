@@ -5,6 +5,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Type-checking is `tsc --noEmit` in `npm test`; jest only transpiles (imports/ is 6 MB of types).
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  globalSetup: '<rootDir>/test/support/run-env.ts',
+  globalTeardown: '<rootDir>/test/support/run-env-teardown.ts',
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 120000,
 };

@@ -1,4 +1,4 @@
-// Regenerates imports/ from the CRDs inside the pinned charts (through the project's own render path),
+// Regenerates imports/ from the CRDs inside the newest tested charts (through the project's own render path),
 // so the typed custom resources always match the chart versions this project renders.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -6,13 +6,13 @@ import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import * as semver from 'semver';
-import { ChartPin, KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/chart-pins';
-import { HookPolicy, renderHelmChart } from '../lib/helm-render';
+import { ChartDefinition, KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
+import { renderChart } from '../lib/render/render';
 
-/** The newest pinned version of a chart: its CRDs are a superset of older ones'. */
-const newest = (pin: ChartPin) => Object.keys(pin.versions).sort(semver.rcompare)[0];
+/** The newest tested version of a chart: its CRDs are a superset of older ones'. */
+const newest = (chart: ChartDefinition) => [...chart.testedVersions].sort(semver.rcompare)[0];
 
-const SOURCES: Array<{ module: string; chart: ChartPin; version: string; group: string }> = [
+const SOURCES: Array<{ module: string; chart: ChartDefinition; version: string; group: string }> = [
   { module: 'monitoring.coreos.com', chart: KUBE_PROMETHEUS_STACK_CHART, version: newest(KUBE_PROMETHEUS_STACK_CHART), group: 'monitoring.coreos.com' },
   { module: 'longhorn.io', chart: LONGHORN_CHART, version: newest(LONGHORN_CHART), group: 'longhorn.io' },
 ];
@@ -21,10 +21,8 @@ const root = path.resolve(__dirname, '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'import-crds-'));
 try {
   for (const source of SOURCES) {
-    const { manifests } = renderHelmChart({
-      chart: source.chart, version: source.version, releaseName: 'import', namespace: 'import', values: {}, hooks: HookPolicy.DROP_ALL,
-    });
-    const crds = manifests.filter(m => m.kind === 'CustomResourceDefinition' && (m.spec as { group?: string }).group === source.group);
+    const rendered = renderChart({ chart: source.chart, version: source.version, releaseName: 'import', namespace: 'import', values: {} })!;
+    const crds = rendered.documents.map(d => d.manifest).filter(m => m.kind === 'CustomResourceDefinition' && (m.spec as { group?: string }).group === source.group);
     if (crds.length === 0) throw new Error(`${source.chart.name} ${source.version} rendered no ${source.group} CRDs`);
     const file = path.join(work, `${source.group}.yaml`);
     fs.writeFileSync(file, crds.map(crd => YAML.stringify(crd)).join('---\n'));

@@ -1,14 +1,19 @@
-#!/usr/bin/env node
 import { spawnSync } from 'child_process';
-import { Command } from 'commander';
+import * as fs from 'fs';
+import * as path from 'path';
 import { applyPlan, ApplyStep } from '../output/apply-plan';
-import { kubectlBinary } from '../render/bundled-binaries';
-import { readOutputDir } from '../output/output-validation';
+import { readOutputDir } from '../output/validation';
+import { kubectlBinary } from '../render/tools';
 
 /** Options of {@link deploy}. */
 export interface DeployOptions {
   /** Synthesized output folder. */
   readonly outdir: string;
+  /**
+   * The stack (cluster) to apply: its folder under `outdir`.
+   * @default - the only stack folder in `outdir`, or `outdir` itself when it holds the files
+   */
+  readonly stack?: string;
   /**
    * kubeconfig context.
    * @default - kubectl's current context
@@ -33,9 +38,30 @@ export function commandLine(step: ApplyStep, context?: string): string {
   return ['kubectl', ...kubectlArgs(step, context)].join(' ');
 }
 
-/** Applies `outdir` to a cluster by {@link applyPlan}, stopping at the first step that fails. */
+/**
+ * The folder of one stack's files: `outdir/<stack>`, or the only stack folder there, or `outdir`
+ * itself when it holds the files. Throws with what to do when there is nothing, or a choice to make.
+ */
+export function stackFolder(outdir: string, stack?: string): string {
+  if (!fs.existsSync(outdir)) {
+    throw new Error(`${outdir} does not exist: run 'npm run synth' (or npx cdk8s-monitoring synth) first`);
+  }
+  const entries = fs.readdirSync(outdir, { withFileTypes: true });
+  const stacks = entries.filter(e => e.isDirectory() && !e.name.startsWith('.')).map(e => e.name).sort();
+  if (stack !== undefined) {
+    if (!stacks.includes(stack)) throw new Error(`${outdir} has no stack '${stack}'; it has: ${stacks.join(', ') || 'none'}`);
+    return path.join(outdir, stack);
+  }
+  if (entries.some(e => e.isFile() && e.name.endsWith('.yaml') && !e.name.includes('.gitops.'))) return outdir;
+  if (stacks.length === 1) return path.join(outdir, stacks[0]);
+  if (stacks.length === 0) throw new Error(`${outdir} holds no manifests: run 'npm run synth' first`);
+  throw new Error(`${outdir} holds ${stacks.length} stacks (${stacks.join(', ')}); choose one with --stack NAME`);
+}
+
+/** Applies one stack's folder to a cluster by {@link applyPlan}, stopping at the first step that fails. */
 export function deploy(options: DeployOptions): void {
-  const steps = applyPlan(readOutputDir(options.outdir), options.outdir);
+  const folder = stackFolder(options.outdir, options.stack);
+  const steps = applyPlan(readOutputDir(folder), path.relative(process.cwd(), folder) || folder);
   if (options.dryRun) {
     for (const step of steps) options.log(`${commandLine(step, options.context)}    # ${step.why}`);
     return;
@@ -54,21 +80,4 @@ export function deploy(options: DeployOptions): void {
       throw new Error(`${step.why}: ${reason}`);
     }
   }
-}
-
-if (require.main === module) {
-  new Command('deploy')
-    .description('Apply the synthesized output to a cluster: CRDs (server-side) and wait, namespaces, required Secrets check, the rest.')
-    .option('--outdir <dir>', 'synthesized output folder', 'dist')
-    .option('--context <name>', 'kubeconfig context (default: the current one)')
-    .option('--dry-run', 'print the kubectl commands instead of running them')
-    .action((opts: { outdir: string; context?: string; dryRun?: boolean }) => {
-      try {
-        deploy({ ...opts, log: line => console.log(line) });
-      } catch (e) {
-        console.error(`deploy stopped: ${(e as Error).message}`);
-        process.exitCode = 1;
-      }
-    })
-    .parse();
 }

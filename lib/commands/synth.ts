@@ -1,15 +1,15 @@
-#!/usr/bin/env node
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command } from 'commander';
 import { accessUrls } from '../output/access-urls';
-import { HelmRenderReport, RENDER_REPORT_ENV } from '../render/helm-render';
-import { formatProblems, OutputFile, OutputValidationSummary, readOutputDir, validateOutput } from '../output/output-validation';
+import { collectWrites, WrittenFile } from '../output/layout';
+import { formatProblems, OutputValidationSummary, validateOutput } from '../output/validation';
+import { parseManifests } from '../render/manifest-parse';
+import { SynthReport } from '../render/report';
+import { loadApp } from './app-loader';
 
 /** Options of {@link synthesize}. */
 export interface SynthesizeOptions {
-  /** The cdk8s app's entry file; it must build an `App` without `outdir` and call `synth()`. */
+  /** The cdk8s app's entry file (.js or .ts); it must build an `App` without `outdir` and call `synth()`. */
   readonly app: string;
   /** Output folder, replaced whole on success. */
   readonly outdir: string;
@@ -17,64 +17,85 @@ export interface SynthesizeOptions {
 
 /** What a successful synth wrote. */
 export interface SynthesizeResult {
-  /** The files now in `outdir`. */
-  readonly files: OutputFile[];
+  /** The files now in `outdir` (paths relative to it). */
+  readonly files: WrittenFile[];
   /** What validation covered. */
   readonly validation: OutputValidationSummary;
-  /** Each Helm render, with what it left out. */
-  readonly renders: HelmRenderReport[];
-  /** What the app printed on stderr (warnings such as a plain-text password). */
-  readonly warnings: string;
+  /** What the renders said. */
+  readonly report: SynthReport;
 }
 
 /**
- * Runs a cdk8s app into a temporary folder beside `outdir`, validates every object, and only
- * then swaps it in. A failure (bad props, a missing chart, invalid output) throws and leaves
- * `outdir` as it was, byte for byte. (`cdk8s synth`, by contrast, empties `dist/` first.)
+ * Runs a cdk8s app (in this process) into a temporary folder beside `outdir`, where the app's writer
+ * validates every object before writing, and only then swaps the folder in. A failure (bad props, a
+ * missing chart, invalid output) throws and leaves `outdir` as it was, byte for byte. (`cdk8s synth`,
+ * by contrast, empties `dist/` first.)
  */
 export function synthesize(options: SynthesizeOptions): SynthesizeResult {
   const outdir = path.resolve(options.outdir);
-  const app = path.resolve(options.app);
   const parent = path.dirname(outdir);
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outdir)}.tmp-`));
   try {
-    const { renders, warnings } = runApp(app, staging);
-    const files = readOutputDir(staging);
-    if (files.length === 0) {
-      throw new Error(`${options.app} wrote nothing to CDK8S_OUTDIR; build the App without an outdir so the synth command can choose it`);
-    }
-    const validation = validateOutput(files);
-    if (validation.problems.length > 0) {
-      const shown = validation.problems.slice(0, 50);
-      throw new Error(`the output has ${validation.problems.length} problem(s); ${options.outdir} was left as it was:\n${formatProblems(shown)}${validation.problems.length > shown.length ? '\n...' : ''}`);
+    const written = collectWrites(() => withOutdir(staging, () => loadApp(path.resolve(options.app))));
+    // An app without this library's constructs is written by cdk8s itself: read it back and check it.
+    const result = written.length > 0 ? merge(written) : readBack(staging);
+    if (result.files.length === 0) {
+      throw new Error(`${options.app} wrote nothing to CDK8S_OUTDIR; build the App without an outdir so the synth command can choose it, and call app.synth()`);
     }
     // mkdtemp makes the folder owner-only; dist/ is for everyone who may read the project.
     fs.chmodSync(staging, 0o755);
     replaceDir(staging, outdir);
-    return { files, validation, renders, warnings };
+    return result;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
 }
 
-/** Runs the app in its own node process (TypeScript through ts-node, without type-checking). */
-function runApp(app: string, outdir: string): { renders: HelmRenderReport[]; warnings: string } {
-  const reportFile = path.join(outdir, '.renders.jsonl');
-  const preload = app.endsWith('.ts') ? ['-r', require.resolve('ts-node/register/transpile-only', { paths: [path.dirname(app), process.cwd()] })] : [];
-  // Only the error's message reaches the user: a stack trace of the app says nothing about the fix.
-  const bootstrap = 'try { require(process.argv[1]); } catch (e) { process.stderr.write(String(e && e.message || e)); process.exit(1); }';
-  const result = spawnSync(process.execPath, [...preload, '-e', bootstrap, app], {
-    env: { ...process.env, CDK8S_OUTDIR: outdir, [RENDER_REPORT_ENV]: reportFile },
-    encoding: 'utf8',
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
-  if (result.status !== 0) {
-    throw new Error(result.stderr.trim() || `${app} exited with ${result.status ?? result.signal}`);
+function withOutdir<T>(dir: string, fn: () => T): T {
+  const saved = process.env.CDK8S_OUTDIR;
+  process.env.CDK8S_OUTDIR = dir;
+  try {
+    return fn();
+  } finally {
+    if (saved === undefined) delete process.env.CDK8S_OUTDIR;
+    else process.env.CDK8S_OUTDIR = saved;
   }
-  const reports = fs.existsSync(reportFile) ? fs.readFileSync(reportFile, 'utf8').split('\n').filter(Boolean).map(l => JSON.parse(l) as HelmRenderReport) : [];
-  fs.rmSync(reportFile, { force: true });
-  return { renders: reports, warnings: result.stderr.trim() };
+}
+
+function merge(written: ReturnType<typeof collectWrites>): SynthesizeResult {
+  return {
+    files: written.flatMap(w => w.files),
+    validation: {
+      builtIn: written.reduce((n, w) => n + w.validation.builtIn, 0),
+      custom: written.reduce((n, w) => n + w.validation.custom, 0),
+      clusterProvided: written.flatMap(w => w.validation.clusterProvided),
+      problems: [],
+    },
+    report: {
+      renders: written.flatMap(w => w.report.renders),
+      warnings: [...new Set(written.flatMap(w => w.report.warnings))],
+      notices: [...new Set(written.flatMap(w => w.report.notices))],
+    },
+  };
+}
+
+function readBack(dir: string): SynthesizeResult {
+  const files = listYaml(dir).map(file => ({ file, bootstrap: false, objects: parseManifests(fs.readFileSync(path.join(dir, file), 'utf8')) }));
+  const validation = validateOutput(files);
+  if (validation.problems.length > 0) {
+    const shown = validation.problems.slice(0, 50);
+    throw new Error(`the output has ${validation.problems.length} problem(s):\n${formatProblems(shown)}${validation.problems.length > shown.length ? '\n...' : ''}`);
+  }
+  return { files, validation, report: { renders: [], warnings: [], notices: [] } };
+}
+
+function listYaml(dir: string, sub = ''): string[] {
+  return fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap(entry => {
+    const rel = sub ? `${sub}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) return listYaml(dir, rel);
+    return entry.name.endsWith('.yaml') ? [rel] : [];
+  });
 }
 
 /** Puts `staging` at `outdir` with two renames, so `outdir` is never half-written. */
@@ -86,34 +107,23 @@ function replaceDir(staging: string, outdir: string): void {
   if (hadPrevious) fs.rmSync(previous, { recursive: true, force: true });
 }
 
-/** One line per render and one for validation: what a person reads after a synth. */
+/** What a person reads after a synth: a pre-flight check, one line per fact. */
 export function describeSynth(result: SynthesizeResult, outdir: string): string[] {
-  const lines = result.renders.map(r => {
+  const lines = result.report.renders.map(r => {
     const dropped = r.droppedHooks.length === 0
       ? 'no Helm hooks left out'
       : `left out ${r.droppedHooks.length} Helm hook object(s): ${r.droppedHooks.map(h => `${h.object} (${h.hook})`).join(', ')}`;
-    return `${r.chart} ${r.version} in ${r.namespace}: ${r.objectCount} objects; ${dropped}`;
+    return `${r.chart} ${r.version}${r.tested ? '' : ' (untested)'} in ${r.namespace}: ${r.objectCount} objects; ${dropped}; from ${r.source}; helm ${r.helm}; ${r.cache === 'miss' ? 'rendered' : r.cache === 'hit' ? 'from the render cache' : 'shared with an identical render'}`;
   });
-  lines.push(`validated ${result.validation.builtIn} objects against Kubernetes 1.28 and ${result.validation.custom} custom resources against their CRDs`);
-  lines.push(...result.files.map(f => `${path.join(outdir, f.file)} (${f.objects.length} objects)`));
-  lines.push(...accessUrls(result.files).map(u => `open ${u.url}  (${u.via})`));
+  lines.push(...result.report.warnings.map(w => `warning: ${w}`));
+  lines.push(...result.report.notices);
+  lines.push(`validated ${result.validation.builtIn} objects against Kubernetes 1.28 and ${result.validation.custom} custom resources against their schemas`);
+  lines.push(...result.validation.clusterProvided.map(c => `not checked: ${c}`));
+  lines.push(...result.files.map(f => `${path.join(outdir, f.file)} (${f.objects.length} objects)${f.bootstrap ? ' — GitOps bootstrap: apply once by hand' : ''}`));
+  const folders = [...new Set(result.files.map(f => f.folder))];
+  for (const folder of folders) {
+    const urls = accessUrls(result.files.filter(f => f.folder === folder));
+    lines.push(...urls.map(u => `open ${u.url}  (${folder ? `${folder}: ` : ''}${u.via})`));
+  }
   return lines;
-}
-
-if (require.main === module) {
-  const program = new Command('synth')
-    .description('Synthesize the cdk8s app into a folder, validate every object, and replace the folder only on success.')
-    .option('--app <file>', 'the app entry file', 'main.ts')
-    .option('--outdir <dir>', 'output folder', 'dist')
-    .action((opts: { app: string; outdir: string }) => {
-      try {
-        const result = synthesize({ app: opts.app, outdir: opts.outdir });
-        if (result.warnings) console.error(result.warnings);
-        for (const line of describeSynth(result, opts.outdir)) console.log(line);
-      } catch (e) {
-        console.error(`synth failed: ${(e as Error).message}`);
-        process.exitCode = 1;
-      }
-    });
-  program.parse();
 }

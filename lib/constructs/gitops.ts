@@ -1,6 +1,6 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { groupOf, isBuiltInGroup } from '../output/kube-scope';
+import { groupOf, isBuiltInGroup } from '../render/kube-api';
 import { DNS_LABEL } from './kube-names';
 
 /** GitOps controllers this library writes bootstrap objects for. */
@@ -16,7 +16,8 @@ export interface GitOpsBootstrapProps {
   /** URL of the Git repository that holds the synthesized output (e.g. 'https://git.example.com/ops/cluster.git'). */
   readonly repoUrl: string;
   /**
-   * Folder of the synthesized output inside the repository.
+   * Folder of the synthesized manifests inside the repository (for a MonitoringStack, the output
+   * folder: the stack adds its own subfolder).
    * @default 'dist'
    */
   readonly path?: string;
@@ -52,25 +53,27 @@ export interface GitOpsBootstrapProps {
   readonly automatedSync?: boolean;
 }
 
-/** Files holding bootstrap objects are named like this; the controllers are told to skip them. */
-export const BOOTSTRAP_FILE_GLOB = '*-gitops-*.k8s.yaml';
-
-const BOOTSTRAP_FILE = new RegExp(`^${BOOTSTRAP_FILE_GLOB.split('*').map(part => part.replace(/[.]/g, '\\.')).join('.*')}$`);
-
-/** Whether `fileName` is a bootstrap file ({@link BOOTSTRAP_FILE_GLOB}). */
-export function isBootstrapFile(fileName: string): boolean {
-  return BOOTSTRAP_FILE.test(fileName);
-}
-
 /** The annotation Argo CD orders a sync by. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 /** The annotation that carries Argo CD sync options for one object. */
 export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
 
+/** The kinds of GitOps bootstrap objects, by API group: how a file of them is recognised (by its content, never its name). */
+export const BOOTSTRAP_KINDS: ReadonlyArray<{ group: string; kind: string }> = [
+  { group: 'argoproj.io', kind: 'Application' },
+  { group: 'source.toolkit.fluxcd.io', kind: 'GitRepository' },
+  { group: 'kustomize.toolkit.fluxcd.io', kind: 'Kustomization' },
+];
+
+/** Whether every object of a file is a GitOps bootstrap object (so deploy leaves the file to the person who bootstraps). */
+export function isBootstrapFile(objects: ReadonlyArray<{ apiVersion: string; kind: string }>): boolean {
+  return objects.length > 0 && objects.every(o => BOOTSTRAP_KINDS.some(b => b.kind === o.kind && groupOf(o.apiVersion) === b.group));
+}
+
 /**
- * Objects that point Argo CD or Flux at the synthesized output in Git. They live in their own
- * file, applied once by hand (`kubectl apply -f dist/*-gitops-*.k8s.yaml`); the controller skips that
- * file so it does not manage itself.
+ * Objects that point Argo CD or Flux at the synthesized output in Git. A stack writes them beside
+ * its folder (`dist/<stack>.gitops.k8s.yaml`), never inside it, so the controller that syncs the
+ * folder does not manage its own bootstrap; they are applied once by hand.
  *
  * Argo CD must track resources by annotation (`application.resourceTrackingMethod: annotation` in
  * `argocd-cm`, the default from Argo CD 3.0): label tracking rewrites `app.kubernetes.io/instance`,
@@ -104,7 +107,7 @@ export class GitOpsBootstrap extends Construct {
         metadata: { name, namespace: props.argoCdNamespace ?? 'argocd' },
         spec: {
           project: 'default',
-          source: { repoURL: props.repoUrl, targetRevision: revision, path, directory: { exclude: BOOTSTRAP_FILE_GLOB } },
+          source: { repoURL: props.repoUrl, targetRevision: revision, path },
           destination: { server: 'https://kubernetes.default.svc' },
           syncPolicy: {
             syncOptions: ['ServerSideApply=true'],
@@ -120,8 +123,8 @@ export class GitOpsBootstrap extends Construct {
         apiVersion: 'source.toolkit.fluxcd.io/v1',
         kind: 'GitRepository',
         metadata: { name, namespace },
-        // Only the output folder, without the bootstrap file, reaches the Kustomization.
-        spec: { interval: '5m', url: props.repoUrl, ref, ignore: `/*\n!/${path}/\n/${path}/${BOOTSTRAP_FILE_GLOB}\n` },
+        // Only the manifests' folder reaches the Kustomization.
+        spec: { interval: '5m', url: props.repoUrl, ref, ignore: `/*\n!/${path}/\n` },
       });
       new ApiObject(this, 'Kustomization', {
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
@@ -131,17 +134,6 @@ export class GitOpsBootstrap extends Construct {
         spec: { interval: '10m', path: `./${path}`, prune: true, sourceRef: { kind: 'GitRepository', name }, timeout: '5m' },
       });
     }
-  }
-}
-
-/**
- * Marks every object now in `chart` for Argo CD: its sync wave, server-side apply, and, on custom
- * resources, no dry run before their CRD exists (Argo CD dry-runs the whole sync up front).
- * Objects added to the chart afterwards need the same annotations (see {@link syncAnnotations}).
- */
-export function addSyncWave(chart: Chart, wave: number): void {
-  for (const object of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)) {
-    for (const [key, value] of Object.entries(syncAnnotations(object.apiVersion, wave))) object.metadata.addAnnotation(key, value);
   }
 }
 

@@ -1,20 +1,21 @@
-import { JsonPatch, Size } from 'cdk8s';
+import { Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PrometheusSpec, toJson_PrometheusSpec } from '../../imports/monitoring.coreos.com';
-import { checkPinnedVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/chart-pins';
+import type { PrometheusSpec } from '../../imports/monitoring.coreos.com';
+import { ChartSource } from '../render/chart-source';
 import { ChartValues, mergeValues } from '../render/chart-values';
+import { checkChartVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/charts';
+import { HookPolicy, ObjectSelector } from '../render/pipeline';
+import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { ContainerResources, resourcesValues } from './container-resources';
 import { ControlPlaneComponents, controlPlaneValues } from './control-plane';
 import { GrafanaAdminCredentials } from './grafana-admin';
-import { addHelmChartObjects, HelmChartObjects } from '../render/helm-chart-objects';
-import { HookPolicy } from '../render/helm-render';
 import { IStorageClass } from './longhorn-storage-class';
-import { Namespace } from './namespace';
-import { Placement, placeOnWorkers } from './placement';
-import { checkWholeNumber, quantityBytes, storageQuantity } from './quantity';
+import { Namespace, PodSecurityLevel } from './namespace';
+import { Placement } from './placement';
+import { checkWholeNumber, ParsedSize, prometheusSize, storageSize } from './quantity';
 import { ServiceExposure, ServiceType } from './service-exposure';
 
-/** kube-prometheus-stack chart versions this library renders and tests. */
+/** kube-prometheus-stack chart versions the tests cover (any other version string renders too, with a warning). */
 export enum KubePrometheusStackVersion {
   /** 88.5.3 (prometheus-operator v0.93.1). */
   V88_5_3 = '88.5.3',
@@ -31,13 +32,20 @@ export enum AccessMode {
 /** Props of {@link KubePrometheusStack}. */
 export interface KubePrometheusStackProps {
   /**
-   * Chart version.
+   * Chart version: a tested one from {@link KubePrometheusStackVersion}, or any other exact version,
+   * which renders with a warning.
    * @default KubePrometheusStackVersion.V88_5_3
    */
-  readonly version?: KubePrometheusStackVersion;
+  readonly version?: KubePrometheusStackVersion | string;
   /**
-   * Namespace the stack runs in.
-   * @default - a `monitoring` Namespace created inside this construct
+   * Where the chart comes from, e.g. `ChartSource.oci('oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack')`.
+   * @default - the prometheus-community Helm repository (or CDK8S_CHART_MIRROR), through the chart folder and charts.lock
+   */
+  readonly chartSource?: ChartSource;
+  /**
+   * Namespace the stack runs in. node-exporter uses the host's network, PID namespace and paths, so a
+   * Namespace that enforces a narrower Pod Security level than `privileged` is an error.
+   * @default - a `monitoring` Namespace (Pod Security `privileged`) created inside this construct
    */
   readonly namespace?: Namespace;
   /**
@@ -142,8 +150,9 @@ export interface KubePrometheusStackProps {
    */
   readonly prometheusSpec?: PrometheusSpec;
   /**
-   * Scope for the prometheus-operator CustomResourceDefinitions, so they can be applied before everything else.
-   * @default - this construct
+   * Scope for the prometheus-operator CustomResourceDefinitions, so they can be applied (and waited
+   * for) before everything else.
+   * @default - a Chart of their own inside this construct, which cdk8s writes before this one's
    */
   readonly crdScope?: Construct;
   /**
@@ -172,13 +181,12 @@ export class KubePrometheusStack extends Construct {
   public readonly prometheusService: ServiceExposure;
   /** How Alertmanager is reached. */
   public readonly alertmanagerService: ServiceExposure;
-  /** What the render produced. */
-  public readonly rendered: HelmChartObjects;
+  /** What the render produced (undefined when the chart is missing: the synth then fails, naming it). */
+  public readonly rendered?: RenderedObjects;
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps = {}) {
     super(scope, id);
-    const version = checkPinnedVersion('version', KUBE_PROMETHEUS_STACK_CHART, props.version ?? KubePrometheusStackVersion.V88_5_3,
-      'KubePrometheusStackVersion', KubePrometheusStackVersion);
+    const version = checkChartVersion('version', KUBE_PROMETHEUS_STACK_CHART, props.version ?? KubePrometheusStackVersion.V88_5_3);
     this.releaseName = props.releaseName ?? 'kube-prometheus-stack';
     if (!RELEASE_NAME.test(this.releaseName)) {
       throw new Error(`releaseName is '${this.releaseName}' but a Helm release name must be lowercase letters, digits and '-', at most 53 characters`);
@@ -199,7 +207,8 @@ export class KubePrometheusStack extends Construct {
     }
     const retentionDays = checkWholeNumber('retentionDays', props.retentionDays ?? 10, 1);
     const replicas = checkWholeNumber('prometheusReplicas', props.prometheusReplicas ?? 1, 1, 10);
-    this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: 'monitoring' });
+    if (props.namespace) props.namespace.requirePodSecurity(PodSecurityLevel.PRIVILEGED, "node-exporter's pods (host network, PID namespace and paths)", 'namespace');
+    this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: 'monitoring', podSecurity: PodSecurityLevel.PRIVILEGED });
 
     if (!props.prometheusStorageClass && (props.prometheusStorageSize !== undefined || props.prometheusStorageAccessMode !== undefined)) {
       const set = [['prometheusStorageSize', props.prometheusStorageSize], ['prometheusStorageAccessMode', props.prometheusStorageAccessMode]]
@@ -207,14 +216,14 @@ export class KubePrometheusStack extends Construct {
       throw new Error(`${set} but prometheusStorageClass is not set; pass the StorageClass construct the volume should use (e.g. a LonghornStorageClass), or drop them`);
     }
     // The volume's size, resolved and checked once; only a volume with a StorageClass has one.
-    const volumeSize = props.prometheusStorageClass && storageQuantity('prometheusStorageSize', props.prometheusStorageSize ?? '10Gi');
+    const volumeSize = props.prometheusStorageClass && storageSize('prometheusStorageSize', props.prometheusStorageSize ?? '10Gi');
     const retentionSize = retentionSizeFor(props.retentionSize, volumeSize);
     const prometheusSpec: ChartValues = {
       retention: `${retentionDays}d`,
       ...(retentionSize && { retentionSize }),
       replicas,
       ...(props.prometheusResources && { resources: resourcesValues('prometheusResources', props.prometheusResources) }),
-      ...(props.prometheusStorageClass && volumeSize && { storageSpec: storageSpec(props.prometheusStorageClass, volumeSize, props.prometheusStorageAccessMode) }),
+      ...(props.prometheusStorageClass && volumeSize && { storageSpec: storageSpec(props.prometheusStorageClass, volumeSize.text, props.prometheusStorageAccessMode) }),
     };
 
     const values: ChartValues = {
@@ -244,42 +253,43 @@ export class KubePrometheusStack extends Construct {
       },
     };
 
-    this.rendered = addHelmChartObjects({ scope: this, crdScope: props.crdScope ?? this }, {
+    this.rendered = addRenderedObjects({ scope: this, crdScope: props.crdScope ?? new Chart(this, 'crds') }, {
       chart: KUBE_PROMETHEUS_STACK_CHART,
       version,
+      source: props.chartSource,
       releaseName: this.releaseName,
       namespace: this.namespace.name,
       values: mergeValues(values, props.values),
+    }, {
       hooks: HookPolicy.KEEP_INSTALL_HOOKS,
+      keepOffControlPlane: props.placement === Placement.WORKERS_ONLY ? SERVERS : [],
+      // The chart's prometheus.prometheusSpec values are not the custom resource's spec (some keys differ
+      // in shape, some are dropped), so typed fields go onto the rendered object itself, after everything else.
+      overrides: props.prometheusSpec ? [{ prop: 'prometheusSpec', select: { kind: 'Prometheus' }, fields: prometheusSpecJson(props.prometheusSpec) }] : [],
     });
-    this.applyPrometheusSpec(props.prometheusSpec);
-    if (props.placement === Placement.WORKERS_ONLY) {
-      const release = this.releaseName;
-      placeOnWorkers(this.rendered.apiObjects, this.rendered.manifests, [
-        { kind: 'Prometheus', name: `${release}-prometheus` },
-        { kind: 'Alertmanager', name: `${release}-alertmanager` },
-        { kind: 'Deployment', name: `${release}-grafana` },
-        { kind: 'Deployment', name: `${release}-operator` },
-        { kind: 'Deployment', name: `${release}-kube-state-metrics` },
-      ]);
-    }
   }
+}
 
-  /**
-   * The chart's `prometheus.prometheusSpec` values are not the custom resource's spec (some keys
-   * differ in shape, some are dropped), so typed fields go onto the rendered object itself.
-   */
-  private applyPrometheusSpec(spec: PrometheusSpec | undefined): void {
-    const fields = toJson_PrometheusSpec(spec) ?? {};
-    if (Object.keys(fields).length === 0) return;
-    const prometheus = this.rendered.apiObjects.find(o => o.kind === 'Prometheus');
-    if (!prometheus) {
-      throw new Error('prometheusSpec is set but the render has no Prometheus object (is prometheus.enabled false in values?); drop prometheusSpec or enable Prometheus');
-    }
-    for (const [field, value] of Object.entries(fields).sort(([a], [b]) => a.localeCompare(b))) {
-      prometheus.addJsonPatch(JsonPatch.add(`/spec/${field}`, value));
-    }
-  }
+/**
+ * The stack's servers, by kind and the labels the charts give them whatever the release is named
+ * (node-exporter, a per-node agent, is not among them).
+ */
+const SERVERS: ObjectSelector[] = [
+  { kind: 'Prometheus' },
+  { kind: 'Alertmanager' },
+  { kind: 'ThanosRuler' },
+  { kind: 'Deployment', labels: { 'app.kubernetes.io/component': 'prometheus-operator' } },
+  { kind: 'Deployment', labels: { 'app.kubernetes.io/name': 'grafana' } },
+  { kind: 'Deployment', labels: { 'app.kubernetes.io/name': 'kube-state-metrics' } },
+];
+
+/**
+ * The JSON form of typed Prometheus spec fields. The 6 MB generated module is loaded only when an
+ * app sets them.
+ */
+function prometheusSpecJson(spec: PrometheusSpec): Record<string, unknown> {
+  const { toJson_PrometheusSpec } = require('../../imports/monitoring.coreos.com') as typeof import('../../imports/monitoring.coreos.com');
+  return toJson_PrometheusSpec(spec) ?? {};
 }
 
 /** The chart's `service` and `ingress` values for one UI; `pathValues` is how that chart spells the path. */
@@ -314,21 +324,14 @@ function storageSpec(storageClass: IStorageClass, size: string, accessMode: Acce
 /** The share of the volume Prometheus may fill by default: room for the WAL and compaction. */
 const RETENTION_SHARE = 0.85;
 const MIB = 2 ** 20;
-const PROMETHEUS_BYTES = /^(([0-9]*[.])?[0-9]+)((K|M|G|T|P|E)i?)?B$/;
 
 /** `retentionSize` in Prometheus' notation, defaulted from the volume and checked against it. */
-function retentionSizeFor(retentionSize: Size | string | undefined, volumeSize: string | undefined): string | undefined {
-  const volume = volumeSize === undefined ? undefined : quantityBytes(volumeSize);
-  const ceiling = volume === undefined ? undefined : `${Math.floor((volume * RETENTION_SHARE) / MIB)}MB`;
+function retentionSizeFor(retentionSize: Size | string | undefined, volume: ParsedSize | undefined): string | undefined {
+  const ceiling = volume === undefined ? undefined : `${Math.floor((volume.value * RETENTION_SHARE) / MIB)}MB`;
   if (retentionSize === undefined) return ceiling;
-  const text = retentionSize instanceof Size ? `${retentionSize.toMebibytes()}MB` : retentionSize;
-  const match = PROMETHEUS_BYTES.exec(text);
-  if (!match) {
-    throw new Error(`retentionSize is '${text}' but must be a size in Prometheus' units such as '8GB' (B, KB, MB, GB, TB; powers of 2) or Size.gibibytes(8)`);
+  const size = prometheusSize('retentionSize', retentionSize);
+  if (volume !== undefined && size.value >= volume.value) {
+    throw new Error(`retentionSize is '${size.text}' but must be below the Prometheus volume (${volume.text}): Prometheus would fill it and crash-loop before deleting old data; the default, ${ceiling} (85%), leaves room for the write-ahead log and compaction`);
   }
-  const bytes = Number.parseFloat(match[1]) * 1024 ** (match[4] ? 'KMGTPE'.indexOf(match[4]) + 1 : 0);
-  if (volume !== undefined && bytes >= volume) {
-    throw new Error(`retentionSize is '${text}' but the Prometheus volume is ${volumeSize}: Prometheus would fill it and crash-loop before deleting old data; use at most ${ceiling} (85%)`);
-  }
-  return text;
+  return size.text;
 }

@@ -1,5 +1,6 @@
+import { ApiObject } from 'cdk8s';
+import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
 import { keepClusterScoped } from './cluster-scoped';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { DNS_SUBDOMAIN } from './kube-names';
@@ -118,7 +119,7 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
       claimDefaultStorageClass(this, props.name, `isDefaultClass: false on ${this.node.path}`);
     }
 
-    keepClusterScoped(new k8s.KubeStorageClass(this, 'Resource', {
+    const spec: k8s.KubeStorageClassProps = {
       metadata: {
         name: props.name,
         annotations: { 'storageclass.kubernetes.io/is-default-class': String(this.isDefaultClass) },
@@ -133,6 +134,7 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
         fsType: props.fsType ?? FsType.EXT4,
         dataLocality,
       },
-    }));
+    };
+    keepClusterScoped(new ApiObject(this, 'Resource', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', ...spec }));
   }
 }

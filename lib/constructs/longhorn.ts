@@ -1,18 +1,26 @@
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkPinnedVersion, LONGHORN_CHART } from '../render/chart-pins';
+import * as semver from 'semver';
+import { ChartSource } from '../render/chart-source';
 import { ChartValues, mergeValues } from '../render/chart-values';
-import { addHelmChartObjects, HelmChartObjects } from '../render/helm-chart-objects';
-import { HookPolicy } from '../render/helm-render';
+import { checkChartVersion, LONGHORN_CHART } from '../render/charts';
+import { HookPolicy } from '../render/pipeline';
+import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
-import { Namespace } from './namespace';
-import { Placement, placeOnWorkers } from './placement';
+import { Namespace, PodSecurityLevel } from './namespace';
+import { Placement } from './placement';
 import { checkWholeNumber } from './quantity';
 
-/** Longhorn chart versions this library renders and tests. */
+/**
+ * Longhorn chart versions the tests cover. Any other version string renders too (with one warning
+ * line at synth): Longhorn upgrades one minor version at a time, so every step must be renderable.
+ */
 export enum LonghornVersion {
   /** 1.6.2: the version most install guides use (end of life upstream; prefer 1.12.1 for new clusters). */
   V1_6_2 = '1.6.2',
+  /** 1.7.3: one minor above 1.6, the first step of an upgrade from 1.6. */
+  V1_7_3 = '1.7.3',
   /** 1.12.1: newest stable. */
   V1_12_1 = '1.12.1',
 }
@@ -20,13 +28,20 @@ export enum LonghornVersion {
 /** Props of {@link Longhorn}. */
 export interface LonghornProps {
   /**
-   * Longhorn chart version.
+   * Longhorn chart version: a tested one from {@link LonghornVersion}, or any other exact version
+   * (e.g. '1.11.3'), which renders with a warning.
    * @default LonghornVersion.V1_12_1
    */
-  readonly version?: LonghornVersion;
+  readonly version?: LonghornVersion | string;
   /**
-   * Namespace Longhorn runs in.
-   * @default - a `longhorn-system` Namespace created inside this construct
+   * Where the chart comes from.
+   * @default - Longhorn's Helm repository (or CDK8S_CHART_MIRROR), through the chart folder and charts.lock
+   */
+  readonly chartSource?: ChartSource;
+  /**
+   * Namespace Longhorn runs in. longhorn-manager is privileged with host paths, so a Namespace that
+   * enforces a narrower Pod Security level is an error.
+   * @default - a `longhorn-system` Namespace (Pod Security `privileged`) created inside this construct
    */
   readonly namespace?: Namespace;
   /**
@@ -56,8 +71,9 @@ export interface LonghornProps {
    */
   readonly placement?: Placement;
   /**
-   * Scope for Longhorn's CustomResourceDefinitions, so they can be applied before everything else.
-   * @default - this construct
+   * Scope for Longhorn's CustomResourceDefinitions, so they can be applied (and waited for) before
+   * everything else.
+   * @default - a Chart of their own inside this construct, which cdk8s writes before this one's
    */
   readonly crdScope?: Construct;
   /**
@@ -75,7 +91,7 @@ export interface LonghornProps {
  */
 export class Longhorn extends Construct {
   /** The rendered chart version. */
-  public readonly version: LonghornVersion;
+  public readonly version: string;
   /** Namespace Longhorn runs in. */
   public readonly namespace: Namespace;
   /** Replicas per volume of the chart's `longhorn` StorageClass. */
@@ -84,12 +100,12 @@ export class Longhorn extends Construct {
   public readonly defaultClass: boolean;
   /** The `longhorn` StorageClass that longhorn-manager maintains, for claims that want it. */
   public readonly storageClass: IStorageClass = { storageClassName: LONGHORN_MANAGED_CLASS_NAME };
-  /** What the render produced. */
-  public readonly rendered: HelmChartObjects;
+  /** What the render produced (undefined when the chart is missing: the synth then fails, naming it). */
+  public readonly rendered?: RenderedObjects;
 
   constructor(scope: Construct, id: string, props: LonghornProps = {}) {
     super(scope, id);
-    this.version = checkPinnedVersion('version', LONGHORN_CHART, props.version ?? LonghornVersion.V1_12_1, 'LonghornVersion', LonghornVersion) as LonghornVersion;
+    this.version = checkChartVersion('version', LONGHORN_CHART, props.version ?? LonghornVersion.V1_12_1);
     this.defaultReplicaCount = checkWholeNumber('defaultReplicaCount', props.defaultReplicaCount ?? 3, 1, 20);
     const uiReplicas = checkWholeNumber('uiReplicas', props.uiReplicas ?? 2, 0, 10);
     const defaultDataPath = props.defaultDataPath ?? '/var/lib/longhorn/';
@@ -100,31 +116,33 @@ export class Longhorn extends Construct {
     if (this.defaultClass) {
       claimDefaultStorageClass(this, LONGHORN_MANAGED_CLASS_NAME, `defaultClass: false on ${this.node.path}`);
     }
-    this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: 'longhorn-system' });
+    if (props.namespace) props.namespace.requirePodSecurity(PodSecurityLevel.PRIVILEGED, 'longhorn-manager and the CSI plugin (privileged, host paths)', 'namespace');
+    this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: 'longhorn-system', podSecurity: PodSecurityLevel.PRIVILEGED });
 
     const replicas = String(this.defaultReplicaCount);
     const values: ChartValues = {
       persistence: { defaultClass: this.defaultClass, defaultClassReplicaCount: this.defaultReplicaCount },
       defaultSettings: {
         defaultDataPath,
-        // From 1.8 on the setting is per data engine; 1.6 takes one number.
-        defaultReplicaCount: this.version === LonghornVersion.V1_6_2 ? this.defaultReplicaCount : { v1: replicas, v2: replicas },
+        // From 1.8 on the setting is per data engine; earlier versions take one number.
+        defaultReplicaCount: semver.gte(this.version, '1.8.0') ? { v1: replicas, v2: replicas } : this.defaultReplicaCount,
       },
       longhornUI: { replicas: uiReplicas },
       // Its Job is a pre-upgrade hook, which plain YAML cannot run at the right moment.
       preUpgradeChecker: { jobEnabled: false },
     };
 
-    this.rendered = addHelmChartObjects({ scope: this, crdScope: props.crdScope ?? this }, {
+    this.rendered = addRenderedObjects({ scope: this, crdScope: props.crdScope ?? new Chart(this, 'crds') }, {
       chart: LONGHORN_CHART,
       version: this.version,
+      source: props.chartSource,
       releaseName: 'longhorn',
       namespace: this.namespace.name,
       values: mergeValues(values, props.values),
+    }, {
       hooks: HookPolicy.DROP_ALL,
+      // Only the UI: longhorn-manager and the CSI plugin run on every node that holds volumes.
+      keepOffControlPlane: props.placement === Placement.WORKERS_ONLY ? [{ kind: 'Deployment', labels: { app: 'longhorn-ui' } }] : [],
     });
-    if (props.placement === Placement.WORKERS_ONLY) {
-      placeOnWorkers(this.rendered.apiObjects, this.rendered.manifests, [{ kind: 'Deployment', name: 'longhorn-ui' }]);
-    }
   }
 }

@@ -1,8 +1,8 @@
+import { ApiObject } from 'cdk8s';
+import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
 import { keepClusterScoped } from './cluster-scoped';
 import { DNS_LABEL } from './kube-names';
-
 
 /** Pod Security Standards levels, enforced per namespace by the built-in admission controller. */
 export enum PodSecurityLevel {
@@ -34,6 +34,8 @@ export interface NamespaceProps {
 export class Namespace extends Construct {
   /** The namespace name. */
   public readonly name: string;
+  /** The Pod Security level enforced, if this Namespace sets one. */
+  public readonly podSecurity?: PodSecurityLevel;
 
   constructor(scope: Construct, id: string, props: NamespaceProps) {
     super(scope, id);
@@ -41,12 +43,26 @@ export class Namespace extends Construct {
       throw new Error(`name is '${props.name}' but a namespace name must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (e.g. 'monitoring')`);
     }
     this.name = props.name;
-    keepClusterScoped(new k8s.KubeNamespace(this, 'Resource', {
+    this.podSecurity = props.podSecurity;
+    const spec: k8s.KubeNamespaceProps = {
       metadata: {
         name: props.name,
         labels: { 'app.kubernetes.io/managed-by': 'cdk8s-monitoring-stack', ...podSecurityLabels(props.podSecurity), ...props.labels },
       },
-    }));
+    };
+    // A plain ApiObject typed by cdk8s-plus-28: the library needs its types, not its code, at run time.
+    keepClusterScoped(new ApiObject(this, 'Resource', { apiVersion: 'v1', kind: 'Namespace', ...spec }));
+  }
+
+  /**
+   * Throws unless pods that need `level` are admitted here: `who` names the pods, `prop` the prop
+   * that passed this Namespace. A Namespace without a level leaves it to the cluster's default.
+   */
+  public requirePodSecurity(level: PodSecurityLevel, who: string, prop: string): void {
+    const order = [PodSecurityLevel.RESTRICTED, PodSecurityLevel.BASELINE, PodSecurityLevel.PRIVILEGED];
+    if (this.podSecurity !== undefined && order.indexOf(this.podSecurity) < order.indexOf(level)) {
+      throw new Error(`${prop} is the Namespace '${this.name}', which enforces Pod Security '${this.podSecurity}', but ${who} need '${level}'; give it podSecurity: PodSecurityLevel.${level.toUpperCase()} or pass another Namespace`);
+    }
   }
 }
 

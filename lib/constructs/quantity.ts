@@ -1,40 +1,63 @@
 import { Size } from 'cdk8s';
 
-// The Kubernetes resource.Quantity grammar: a decimal number with an optional binary (Ki..Ei),
-// decimal (n, u, m, k, M, G, T, P, E) or exponent suffix.
-const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
-
-/**
- * A storage amount as a Kubernetes quantity string, from a cdk8s `Size` or a quantity string.
- * Throws, naming `prop`, when the string is not a quantity (e.g. '10GB').
- */
-export function storageQuantity(prop: string, value: Size | string): string {
-  if (value instanceof Size) return value.asString();
-  if (!QUANTITY.test(value) || Number.parseFloat(value) <= 0) {
-    throw new Error(`${prop} is '${value}' but must be a positive Kubernetes quantity such as '10Gi' (binary units Ki, Mi, Gi, Ti) or Size.gibibytes(10)`);
-  }
-  return value;
+/** A size checked once: the text that goes into the output and what it means in bytes. */
+export interface ParsedSize {
+  /** As written into the output. */
+  readonly text: string;
+  /** Bytes (or, for CPU quantities, cores). */
+  readonly value: number;
 }
 
-/** Bytes in a storage quantity string (binary and decimal suffixes), for comparing sizes. */
-export function quantityBytes(quantity: string): number {
-  const match = /^([+]?(?:\d+(?:\.\d*)?|\.\d+))([A-Za-z]*)$/.exec(quantity);
-  if (!match) throw new Error(`'${quantity}' is not a Kubernetes quantity`);
-  const factors: Record<string, number> = {
-    '': 1, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'P': 1e15, 'E': 1e18,
-    'Ki': 2 ** 10, 'Mi': 2 ** 20, 'Gi': 2 ** 30, 'Ti': 2 ** 40, 'Pi': 2 ** 50, 'Ei': 2 ** 60,
-  };
-  const factor = factors[match[2]];
-  if (factor === undefined) throw new Error(`'${quantity}' has a unit that is not a storage unit`);
-  return Number.parseFloat(match[1]) * factor;
+// The Kubernetes resource.Quantity grammar: a signed decimal number with a binary (Ki..Ei), decimal
+// (n, u, m, '', k, M, G, T, P, E) or exponent (e3, E-2) suffix.
+const KUBE_QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+const KUBE_FACTORS: Record<string, number> = {
+  '': 1, 'n': 1e-9, 'u': 1e-6, 'm': 1e-3, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'P': 1e15, 'E': 1e18,
+  'Ki': 2 ** 10, 'Mi': 2 ** 20, 'Gi': 2 ** 30, 'Ti': 2 ** 40, 'Pi': 2 ** 50, 'Ei': 2 ** 60,
+};
+
+/** A Kubernetes quantity ('10Gi', '500m', '1e10'), or throws naming `prop`. The one parser for them. */
+export function parseKubeQuantity(prop: string, text: string, example = "'10Gi'"): ParsedSize {
+  const match = KUBE_QUANTITY.exec(text);
+  if (!match) {
+    throw new Error(`${prop} is '${text}' but must be a Kubernetes quantity such as ${example} (suffixes Ki, Mi, Gi, Ti for powers of 2; k, M, G, T for powers of 10; m for thousandths)`);
+  }
+  const suffix = match[2] ?? '';
+  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : KUBE_FACTORS[suffix];
+  return { text, value: Number(match[1]) * factor };
+}
+
+/** A storage size as a positive Kubernetes quantity, from a cdk8s Size or a string; throws naming `prop`. */
+export function storageSize(prop: string, value: Size | string): ParsedSize {
+  const text = value instanceof Size ? value.asString() : value;
+  const message = `${prop} is '${text}' but must be a positive Kubernetes quantity such as '10Gi' (binary units Ki, Mi, Gi, Ti) or Size.gibibytes(10)`;
+  let parsed: ParsedSize;
+  try {
+    parsed = parseKubeQuantity(prop, text);
+  } catch {
+    throw new Error(message);
+  }
+  if (!(parsed.value >= 1)) throw new Error(message);
+  return parsed;
 }
 
 /** Throws, naming `prop`, unless `value` is a CPU or memory quantity (e.g. '500m', '512Mi'). */
 export function checkResourceQuantity(prop: string, value: string): string {
-  if (!QUANTITY.test(value)) {
-    throw new Error(`${prop} is '${value}' but must be a Kubernetes quantity such as '500m' (CPU) or '512Mi' (memory)`);
+  return parseKubeQuantity(prop, value, "'500m' (CPU) or '512Mi' (memory)").text;
+}
+
+// Prometheus' size notation, as the Prometheus CRD's retentionSize pattern has it: a number and
+// B, KB, MB, GB, TB, PB or EB (optionally KiB, MiB, ...), all in powers of 2.
+const PROMETHEUS_SIZE = /^(([0-9]*[.])?[0-9]+)((K|M|G|T|P|E)i?)?B$/;
+
+/** A size in Prometheus' notation ('8GB' = 8 GiB), from a cdk8s Size or a string; throws naming `prop`. The one parser for them. */
+export function prometheusSize(prop: string, value: Size | string): ParsedSize {
+  const text = value instanceof Size ? `${value.toMebibytes()}MB` : value;
+  const match = PROMETHEUS_SIZE.exec(text);
+  if (!match) {
+    throw new Error(`${prop} is '${text}' but must be a size in Prometheus' units such as '8GB' (B, KB, MB, GB, TB; powers of 2) or Size.gibibytes(8)`);
   }
-  return value;
+  return { text, value: Number.parseFloat(match[1]) * 1024 ** (match[4] ? 'KMGTPE'.indexOf(match[4]) + 1 : 0) };
 }
 
 /** Throws, naming `prop`, unless `value` is a whole number within [min, max]. */

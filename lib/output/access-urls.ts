@@ -1,4 +1,4 @@
-import { OutputFile } from './output-validation';
+import { OutputFile } from './validation';
 
 /** Where a person opens a UI the output exposes. */
 export interface AccessUrl {

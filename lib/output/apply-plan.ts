@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { isBootstrapFile } from '../constructs/gitops';
-import { KubeManifest } from './kube-scope';
-import { OutputFile } from './output-validation';
+import { KubeManifest } from '../render/manifest-parse';
+import { OutputFile } from './validation';
 
 /** The field manager every apply uses, so ownership of each field is stable across applies. */
 export const FIELD_MANAGER = 'cdk8s-monitoring-stack';
@@ -36,8 +36,8 @@ export interface RequiredSecret {
  *    so custom resources later do not fail with "no matches for kind";
  * 2. namespace files;
  * 3. a check that each Secret the pods need but dist/ does not ship exists;
- * 4. every other file in name order (the order cdk8s gave from dependencies), except the GitOps
- *    bootstrap file.
+ * 4. every other file in name order (the order cdk8s gave from dependencies), except a file of GitOps
+ *    bootstrap objects (known by its objects, not its name).
  */
 export function applyPlan(files: readonly OutputFile[], outdir: string): ApplyStep[] {
   const ofKind = (f: OutputFile, kind: string) => f.objects.length > 0 && f.objects.every(o => o.kind === kind);
@@ -48,7 +48,7 @@ export function applyPlan(files: readonly OutputFile[], outdir: string): ApplySt
   const crdFiles = files.filter(f => ofKind(f, 'CustomResourceDefinition'));
   const namespaceFiles = files.filter(f => ofKind(f, 'Namespace'));
   // GitOps bootstrap objects are applied once by hand, not with the stack.
-  const rest = files.filter(f => !crdFiles.includes(f) && !namespaceFiles.includes(f) && !isBootstrapFile(f.file));
+  const rest = files.filter(f => !crdFiles.includes(f) && !namespaceFiles.includes(f) && !isBootstrapFile(f.objects));
   const namespacesApplied = new Set(namespaceFiles.flatMap(f => f.objects.map(o => o.metadata.name)));
   const at = (f: OutputFile) => path.join(outdir, f.file);
   const apply = (f: OutputFile, why: string): ApplyStep => ({ why, kubectl: ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', at(f)] });

@@ -4,15 +4,19 @@ import { ChartValues } from '../render/chart-values';
 import { Cluster, ClusterDescription, describeCluster, KubernetesDistribution } from './cluster';
 import { ContainerResources } from '../constructs/container-resources';
 import { ControlPlaneComponents, KUBEADM_CONTROL_PLANE } from '../constructs/control-plane';
-import { addSyncWave, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool } from '../constructs/gitops';
+import { GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool, syncAnnotations } from '../constructs/gitops';
 import { GrafanaAdminCredentials } from '../constructs/grafana-admin';
-import { KubePrometheusStack } from '../constructs/kube-prometheus-stack';
+import { KubePrometheusStack, KubePrometheusStackVersion } from '../constructs/kube-prometheus-stack';
 import { Longhorn, LonghornVersion } from '../constructs/longhorn';
 import { LonghornPrerequisites, OsFamily } from '../constructs/longhorn-prerequisites';
 import { LonghornStorageClass } from '../constructs/longhorn-storage-class';
 import { Namespace, PodSecurityLevel } from '../constructs/namespace';
 import { Placement } from '../constructs/placement';
 import { checkWholeNumber } from '../constructs/quantity';
+import { DNS_LABEL } from '../constructs/kube-names';
+import { registerOutputFolder } from '../output/layout';
+import { ClusterApi } from '../output/validation';
+import { ChartSource } from '../render/chart-source';
 import { ServiceExposure } from '../constructs/service-exposure';
 
 /** Requests and limits of the stack's servers. */
@@ -85,10 +89,34 @@ export interface MonitoringStackProps {
    */
   readonly controlPlane?: ControlPlaneComponents;
   /**
-   * Longhorn chart version.
+   * Longhorn chart version: a tested one from {@link LonghornVersion}, or any other exact version,
+   * which renders with a warning.
    * @default LonghornVersion.V1_12_1
    */
-  readonly longhornVersion?: LonghornVersion;
+  readonly longhornVersion?: LonghornVersion | string;
+  /**
+   * kube-prometheus-stack chart version: a tested one from {@link KubePrometheusStackVersion}, or any
+   * other exact version, which renders with a warning.
+   * @default KubePrometheusStackVersion.V88_5_3
+   */
+  readonly kubePrometheusStackVersion?: KubePrometheusStackVersion | string;
+  /**
+   * Where the Longhorn chart comes from.
+   * @default - Longhorn's Helm repository (or CDK8S_CHART_MIRROR)
+   */
+  readonly longhornChartSource?: ChartSource;
+  /**
+   * Where the kube-prometheus-stack chart comes from.
+   * @default - the prometheus-community Helm repository (or CDK8S_CHART_MIRROR)
+   */
+  readonly kubePrometheusStackChartSource?: ChartSource;
+  /**
+   * APIs the cluster already serves from CRDs that other tools installed (a Gateway API
+   * implementation, cert-manager): objects of them in this stack are checked against their schemas
+   * where a schema package exists, and deploy checks the cluster serves them.
+   * @default - none
+   */
+  readonly clusterApis?: readonly ClusterApi[];
   /**
    * Namespace of the monitoring stack.
    * @default 'monitoring'
@@ -135,10 +163,11 @@ export interface MonitoringStackProps {
    */
   readonly prometheusService?: ServiceExposure;
   /**
-   * GitOps: a bootstrap file with an Argo CD Application, or a Flux GitRepository + Kustomization,
-   * pointing at the output in Git; for Argo CD, every object also gets its sync wave (CRDs 0,
-   * namespaces 1, storage 2, the rest 3) and server-side apply. (Flux orders CRDs and namespaces first
-   * and applies server-side by itself.)
+   * GitOps: a bootstrap file beside the stack's folder (`dist/<id>.gitops.k8s.yaml`) with an Argo CD
+   * Application, or a Flux GitRepository + Kustomization, pointing at the stack's folder in Git
+   * (`path` is the output folder, `dist` by default; the name defaults to the stack id). For Argo CD,
+   * every object also gets its sync wave (CRDs 0, namespaces 1, storage 2, the rest 3) and server-side
+   * apply. (Flux orders CRDs and namespaces first and applies server-side by itself.)
    * @default - off: plain YAML for `npm run deploy` or kubectl
    */
   readonly gitOps?: GitOpsBootstrapProps;
@@ -170,8 +199,10 @@ export interface MonitoringStackProps {
  * kubeadm, 1 control-plane + 2 workers): Grafana and Prometheus on NodePorts, Prometheus data on a
  * Longhorn volume whose class is defined here, so it cannot name a class that does not exist.
  *
- * Each part is its own chart, chained by dependencies so cdk8s writes one file per chart in apply
- * order: CRDs, namespaces, Longhorn, storage classes, monitoring.
+ * Each part is its own chart, chained by dependencies, and the stack writes them into a folder of
+ * its own named after its id, one file per chart in apply order: `dist/<id>/0000-crds.k8s.yaml`,
+ * `0001-namespaces`, `0002-longhorn`, `0003-storage`, `0004-monitoring`. Several stacks (clusters) in
+ * one app each get their folder, applied on its own.
  */
 export class MonitoringStack extends Construct {
   /** Charts in apply order (`gitops` only with the gitOps prop). */
@@ -187,10 +218,16 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
+    if (!DNS_LABEL.test(id)) {
+      throw new Error(`the MonitoringStack id is '${id}' but it names the stack's output folder (dist/${id}/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', e.g. 'homelab'`);
+    }
     this.cluster = describeCluster(props.cluster);
     const nodes = this.cluster.schedulableNodes;
     const resources = { ...SMALL_CLUSTER_RESOURCES, ...props.resources };
     const placement = props.placement ?? (this.cluster.workerNodes > 0 ? Placement.WORKERS_ONLY : Placement.ANY_NODE);
+    if (placement === Placement.WORKERS_ONLY && this.cluster.workerNodes === 0) {
+      throw new Error(`placement is Placement.WORKERS_ONLY but cluster.workerNodes is 0: the servers could never be scheduled and would stay Pending; use Placement.ANY_NODE or add workers`);
+    }
     const replicaCount = checkWholeNumber('replicaCount', props.replicaCount ?? Math.min(3, nodes), 1);
     if (replicaCount > nodes) {
       throw new Error(`replicaCount is ${replicaCount} but the cluster has ${nodes} node(s) that can hold replicas (${this.cluster.workerNodes} worker(s)${this.cluster.controlPlaneTaint ? '; the control plane is tainted' : ' plus the untainted control plane'}): a replica needs its own node, so volumes would stay Degraded; use replicaCount <= ${nodes}`);
@@ -209,9 +246,17 @@ export class MonitoringStack extends Construct {
     if (props.gitOps) {
       gitops = new Chart(this, 'gitops');
       gitops.addDependency(monitoring);
-      new GitOpsBootstrap(gitops, 'Bootstrap', props.gitOps);
+      const outdir = (props.gitOps.path ?? 'dist').replace(/^\.?\/+|\/+$/g, '');
+      new GitOpsBootstrap(gitops, 'Bootstrap', { ...props.gitOps, name: props.gitOps.name ?? id, path: `${outdir}/${id}` });
     }
     this.charts = { crds, namespaces, longhorn: longhornChart, storage, monitoring, gitops };
+    const waves = new Map<Chart, number>([[crds, 0], [namespaces, 1], [longhornChart, 2], [storage, 2], [monitoring, 3]]);
+    registerOutputFolder(this, {
+      name: id,
+      bootstrap: gitops,
+      clusterApis: props.clusterApis,
+      ...(props.gitOps?.tool === GitOpsTool.ARGO_CD && { syncWave: (chart: Chart) => waves.get(chart) ?? 3, syncAnnotations }),
+    });
 
     // Both need 'privileged', nothing less works: longhorn-manager is a privileged container with host
     // paths, and node-exporter uses the host's network, PID namespace and paths (all refused by 'baseline').
@@ -228,6 +273,7 @@ export class MonitoringStack extends Construct {
     }
     this.longhorn = new Longhorn(longhornChart, 'Longhorn', {
       version: props.longhornVersion,
+      chartSource: props.longhornChartSource,
       namespace: longhornNamespace,
       defaultReplicaCount: replicaCount,
       placement,
@@ -235,6 +281,8 @@ export class MonitoringStack extends Construct {
       values: props.longhornValues,
     });
     this.kubePrometheusStack = new KubePrometheusStack(monitoring, 'KubePrometheusStack', {
+      version: props.kubePrometheusStackVersion,
+      chartSource: props.kubePrometheusStackChartSource,
       namespace: monitoringNamespace,
       grafanaAdmin: props.grafanaAdmin,
       grafanaService: props.grafanaService ?? ServiceExposure.nodePort(30300),
@@ -255,8 +303,5 @@ export class MonitoringStack extends Construct {
       values: props.kubePrometheusStackValues,
     });
 
-    if (props.gitOps?.tool === GitOpsTool.ARGO_CD) {
-      [crds, namespaces, longhornChart, storage, monitoring].forEach((chart, i) => addSyncWave(chart, [0, 1, 2, 2, 3][i]));
-    }
   }
 }

@@ -1,12 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-
-/** A Kubernetes object as plain data, the way a render or `kubectl` sees it. */
-export interface KubeManifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
-  [key: string]: unknown;
-}
+import { KubeManifest } from './manifest-parse';
 
 /** Built-in kinds (Kubernetes 1.28) that are cluster-scoped; every other built-in kind is namespaced. */
 const CLUSTER_SCOPED_BUILTIN_KINDS = new Set([
@@ -34,8 +27,16 @@ export function isClusterScoped(manifest: KubeManifest, crds: readonly KubeManif
   return (crd?.spec as { scope?: string } | undefined)?.scope === 'Cluster';
 }
 
+/** The Kubernetes minor version output is validated for. */
+export const TARGET_KUBERNETES = '1.28';
+
+/** Whether Kubernetes {@link TARGET_KUBERNETES} serves `kind` at `apiVersion`. */
+export function servesBuiltIn(apiVersion: string, kind: string): boolean {
+  return KUBE_1_28_KINDS.has(`${apiVersion} ${kind}`);
+}
+
 /** `apiVersion kind` pairs Kubernetes 1.28 serves, from cdk8s-plus-28's generated 1.28 API. */
-export const KUBE_1_28_KINDS: ReadonlySet<string> = new Set(
+const KUBE_1_28_KINDS: ReadonlySet<string> = new Set(
   Object.values(k8s as unknown as Record<string, { GVK?: { apiVersion: string; kind: string } }>)
     .filter(c => c && c.GVK)
     .map(c => `${c.GVK!.apiVersion} ${c.GVK!.kind}`),

@@ -1,0 +1,270 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, App, Chart, DependencyGraph, Names } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { sha256 } from '../render/cache';
+import { KubeManifest } from '../render/manifest-parse';
+import { RenderedObject } from '../render/rendered-objects';
+import { reportOf, SynthReport } from '../render/report';
+import { contentKey, joinDocuments, objectYaml } from './serialize';
+import { ClusterApi, formatProblems, OutputValidationSummary, validateOutputOnce } from './validation';
+
+/** How one stack's charts are written: into a folder of their own, applied on their own. */
+export interface OutputFolderOptions {
+  /** Folder name under the output folder (the stack's id). */
+  readonly name: string;
+  /**
+   * Argo CD sync wave of each chart's objects; undefined for no Argo CD annotations.
+   * @default - none
+   */
+  readonly syncWave?: (chart: Chart) => number | undefined;
+  /**
+   * Argo CD annotations of an object in a wave (see gitops.ts).
+   * @default - none
+   */
+  readonly syncAnnotations?: (apiVersion: string, wave: number) => Record<string, string>;
+  /**
+   * The chart of the GitOps bootstrap objects: written beside the folder (`<name>.gitops.k8s.yaml`),
+   * never inside it, so the controller that syncs the folder does not manage its own bootstrap.
+   * @default - none
+   */
+  readonly bootstrap?: Chart;
+  /**
+   * APIs the target cluster serves without this output shipping their CRDs.
+   * @default - none
+   */
+  readonly clusterApis?: readonly ClusterApi[];
+}
+
+/** One written file. */
+export interface WrittenFile {
+  /** Path relative to the output folder, with '/' separators. */
+  readonly file: string;
+  /** The stack folder it is in, if any. */
+  readonly folder?: string;
+  /** Whether it holds GitOps bootstrap objects. */
+  readonly bootstrap: boolean;
+  /** Its objects, as written. */
+  readonly objects: KubeManifest[];
+}
+
+/** What one `app.synth()` wrote. */
+export interface WrittenApp {
+  /** The output folder. */
+  readonly outdir: string;
+  /** Files in apply order within each folder. */
+  readonly files: WrittenFile[];
+  /** What the renders said. */
+  readonly report: SynthReport;
+  /** What validation covered. */
+  readonly validation: OutputValidationSummary;
+}
+
+const folders = new Map<IConstruct, OutputFolderOptions>();
+const installed = new WeakSet<App>();
+const SESSION = Symbol.for('cdk8s-monitoring-stack.synth-session');
+
+/**
+ * Registers `stack` as an output folder and makes its app write with {@link writeApp}. Folder names
+ * are checked when the app is written (two stacks must not share one).
+ */
+export function registerOutputFolder(stack: IConstruct, options: OutputFolderOptions): void {
+  folders.set(stack, options);
+  useOutputWriter(stack);
+}
+
+/**
+ * Makes the app of `scope` write its output with {@link writeApp} when `app.synth()` runs (also under
+ * `cdk8s synth`): every object validated before anything is written, each stack in a folder of its
+ * own, unchanged Helm documents written as helm wrote them. Charts outside any stack are written as
+ * cdk8s would (one file per chart, numbered when charts depend on each other).
+ */
+export function useOutputWriter(scope: IConstruct): void {
+  const app = App.of(scope);
+  if (installed.has(app)) return;
+  installed.add(app);
+  // An own property of this App instance: other Apps (and cdk8s' prototype) are untouched.
+  Object.defineProperty(app, 'synth', { value: () => { writeApp(app); }, configurable: true, writable: true });
+}
+
+/**
+ * Runs `fn` (which builds and synthesizes apps) and returns what each `app.synth()` it caused wrote,
+ * instead of printing the reports: how the synth command learns the objects without reading back the
+ * YAML it just wrote.
+ */
+export function collectWrites(fn: () => void): WrittenApp[] {
+  const written: WrittenApp[] = [];
+  const holder = globalThis as unknown as Record<symbol, WrittenApp[] | undefined>;
+  const previous = holder[SESSION];
+  holder[SESSION] = written;
+  try {
+    fn();
+  } finally {
+    holder[SESSION] = previous;
+  }
+  return written;
+}
+
+/** Writes the app: validated, stacks in their folders, each file in dependency order. Throws, writing nothing, on any problem. */
+export function writeApp(app: App): WrittenApp {
+  prepare(app);
+  const outdir = path.resolve(app.outdir);
+  const report = reportOf(app);
+  const planned = planFiles(app);
+  const byFolder = new Map<string, PlannedFile[]>();
+  for (const file of planned) {
+    const key = file.bootstrap ? `bootstrap:${file.file}` : file.folder ?? '';
+    byFolder.set(key, [...(byFolder.get(key) ?? []), file]);
+  }
+  // Each stack folder is applied on its own, so it is validated on its own: its CRDs must be in it.
+  const summaries = [...byFolder.values()].map(group => validateOutputOnce(group.map(f => ({ file: f.file, objects: f.objects, keys: f.keys })), { clusterApis: group[0].clusterApis }));
+  const validation: OutputValidationSummary = {
+    builtIn: summaries.reduce((n, s) => n + s.builtIn, 0),
+    custom: summaries.reduce((n, s) => n + s.custom, 0),
+    clusterProvided: summaries.flatMap(s => s.clusterProvided),
+    problems: summaries.flatMap(s => s.problems),
+  };
+  if (validation.problems.length > 0) {
+    const shown = validation.problems.slice(0, 50);
+    throw new Error(`the output has ${validation.problems.length} problem(s); nothing was written:\n${formatProblems(shown)}${validation.problems.length > shown.length ? '\n...' : ''}`);
+  }
+
+  for (const file of planned) {
+    const target = path.join(outdir, file.file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, joinDocuments(file.texts));
+  }
+  const written: WrittenApp = { outdir, files: planned.map(({ file, folder, bootstrap, objects }) => ({ file, folder, bootstrap, objects })), report, validation };
+  const session = (globalThis as unknown as Record<symbol, WrittenApp[] | undefined>)[SESSION];
+  if (session) {
+    session.push(written);
+  } else {
+    for (const line of [...report.warnings.map(w => `warning: ${w}`), ...report.notices]) process.stderr.write(`${line}\n`);
+  }
+  return written;
+}
+
+interface PlannedFile {
+  readonly file: string;
+  readonly folder?: string;
+  readonly bootstrap: boolean;
+  readonly objects: KubeManifest[];
+  /** Each object's content key (for the caches). */
+  readonly keys: string[];
+  readonly texts: string[];
+  readonly clusterApis?: readonly ClusterApi[];
+}
+
+function planFiles(app: App): PlannedFile[] {
+  const charts = app.charts;
+  const stackOf = (chart: Chart): [IConstruct, OutputFolderOptions] | undefined => {
+    for (let c: IConstruct | undefined = chart; c; c = c.node.scope) {
+      const options = folders.get(c);
+      if (options) return [c, options];
+    }
+    return undefined;
+  };
+  const claimed = new Map<string, string>();
+  const claim = (file: string, by: string) => {
+    const earlier = claimed.get(file);
+    if (earlier && earlier !== by) {
+      throw new Error(`${earlier} and ${by} would both write ${file}; give the stacks different ids`);
+    }
+    claimed.set(file, by);
+  };
+
+  const rootCharts = charts.filter(c => !stackOf(c));
+  const indexed = charts.some(c => c.node.dependencies.length > 0);
+  const files: PlannedFile[] = [];
+  const counters = new Map<IConstruct, number>();
+  for (const chart of charts) {
+    const owner = stackOf(chart);
+    const objects = chartObjects(chart);
+    if (!owner) {
+      const index = rootCharts.indexOf(chart);
+      const file = `${indexed ? `${String(index).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}${app.outputFileExtension}`;
+      claim(file, chart.node.path);
+      files.push(render(file, undefined, false, objects.map(o => [o, o.toJson()])));
+      continue;
+    }
+    const [stack, options] = owner;
+    if (chart === options.bootstrap) {
+      const file = `${options.name}.gitops${app.outputFileExtension}`;
+      claim(file, stack.node.path);
+      files.push(render(file, undefined, true, objects.map(o => [o, o.toJson()])));
+      continue;
+    }
+    const index = counters.get(stack) ?? 0;
+    counters.set(stack, index + 1);
+    const role = chart.node.path.slice(stack.node.path.length + 1).replace(/\//g, '-').toLowerCase();
+    const file = `${options.name}/${String(index).padStart(4, '0')}-${role}${app.outputFileExtension}`;
+    claim(file, stack.node.path);
+    const wave = options.syncWave?.(chart);
+    files.push({
+      ...render(file, options.name, false, objects.map(o => {
+        const json = o.toJson();
+        if (wave === undefined || !options.syncAnnotations) return [o, json];
+        // A new metadata object: the JSON may share parts with the rendered manifest.
+        return [undefined, { ...json, metadata: { ...json.metadata, annotations: { ...json.metadata?.annotations, ...options.syncAnnotations(json.apiVersion, wave) } } }];
+      })),
+      clusterApis: options.clusterApis,
+    });
+  }
+  return files;
+}
+
+/** A file's objects and their texts; an unchanged rendered document is written as helm wrote it. */
+function render(file: string, folder: string | undefined, bootstrap: boolean, entries: Array<[ApiObject | undefined, any]>): PlannedFile {
+  const keys: string[] = [];
+  const texts = entries.map(([object, json]) => {
+    if (isUnchangedRender(object)) {
+      // The manifest is a function of helm's text, so the text identifies it.
+      keys.push(`text:${sha256(object.sourceText!)}`);
+      return object.sourceText!;
+    }
+    const key = contentKey(json);
+    keys.push(key);
+    return objectYaml(json, key);
+  });
+  return { file, folder, bootstrap, objects: entries.map(([, json]) => json), keys, texts };
+}
+
+function isUnchangedRender(object: ApiObject | undefined): object is RenderedObject {
+  // ApiObject's own Symbol.hasInstance narrows `instanceof` to ApiObject, hence the cast.
+  return object instanceof RenderedObject && (object as RenderedObject).unchanged;
+}
+
+/** The ApiObjects of one chart, in the order cdk8s writes them (its dependency order). */
+function chartObjects(chart: Chart): ApiObject[] {
+  return new DependencyGraph(chart.node).topology()
+    .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
+}
+
+/**
+ * What cdk8s' `App.synth()` does before writing (its own functions are not exported): every
+ * construct's validations, then nested charts and cross-chart construct dependencies turned into
+ * chart and object dependencies, which order the files and the objects in them.
+ */
+function prepare(app: App): void {
+  const all = app.node.findAll();
+  const errors = all.flatMap(c => c.node.validate().map(e => `[${c.node.path}] ${e}`));
+  if (errors.length > 0) {
+    throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+  }
+  for (const parent of all.filter((c): c is Chart => c instanceof Chart)) {
+    for (const child of parent.node.children.filter(c => c instanceof Chart)) parent.node.addDependency(child);
+  }
+  const dependencies = all.flatMap(source => source.node.dependencies.map(target => ({ source, target })));
+  for (const { source, target } of dependencies) {
+    const sourceChart = Chart.of(source);
+    const targetChart = Chart.of(target);
+    if (sourceChart !== targetChart) sourceChart.node.addDependency(targetChart);
+  }
+  for (const { source, target } of dependencies) {
+    const sourceChart = Chart.of(source);
+    const targetChart = Chart.of(target);
+    const targets = target.node.findAll().filter(c => c instanceof ApiObject && Chart.of(c) === targetChart);
+    const sources = source.node.findAll().filter(c => c instanceof ApiObject && Chart.of(c) === sourceChart);
+    for (const t of targets) for (const s of sources) if (t !== s) s.node.addDependency(t);
+  }
+}

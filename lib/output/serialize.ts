@@ -1,0 +1,34 @@
+import * as v8 from 'v8';
+import { Yaml } from 'cdk8s';
+import { DiskCache, sha256 } from '../render/cache';
+
+const yamlCache = new DiskCache('yaml');
+const inProcess = new Map<string, string>();
+
+/** The identity of an object's exact content (v8's serialization tells NaN from null and -0 from 0, which JSON does not). */
+export function contentKey(object: unknown): string {
+  return sha256(v8.serialize(object));
+}
+
+/**
+ * One object as a YAML document, exactly as cdk8s writes it (`Yaml.stringify`: YAML 1.1, no line
+ * folding). Serializing is the slowest step of a synth, so each result is kept by the object's
+ * {@link contentKey}, in memory and on disk.
+ */
+export function objectYaml(object: unknown, key = contentKey(object)): string {
+  let text = inProcess.get(key);
+  if (text === undefined) {
+    text = yamlCache.get<string>(key);
+    if (text === undefined) {
+      text = Yaml.stringify(object);
+      yamlCache.put(key, text);
+    }
+    inProcess.set(key, text);
+  }
+  return text;
+}
+
+/** A file of documents: each document's text, joined the way cdk8s joins them. */
+export function joinDocuments(documents: readonly string[]): string {
+  return documents.join('---\n');
+}

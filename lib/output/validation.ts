@@ -1,0 +1,372 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { OutputUnit, Validator } from '@cfworker/json-schema';
+import type { ErrorObject } from 'ajv';
+import { groupOf, isBuiltInGroup, isClusterScoped, servesBuiltIn, TARGET_KUBERNETES } from '../render/kube-api';
+import { DiskCache, sha256 } from '../render/cache';
+import { KubeManifest, parseManifests } from '../render/manifest-parse';
+
+/** The objects of one synthesized file. */
+export interface OutputFile {
+  /** File name, relative to the output folder. */
+  readonly file: string;
+  /** Its objects, in order. */
+  readonly objects: KubeManifest[];
+}
+
+/** Something in the output that a cluster would reject or misplace. */
+export interface OutputProblem {
+  /** File the object is in. */
+  readonly file: string;
+  /** `Kind namespace/name` of the object. */
+  readonly object: string;
+  /** JSON path of the failing field (`/spec/replicas`), or '' for the object as a whole. */
+  readonly path: string;
+  /** What is wrong. */
+  readonly message: string;
+}
+
+/** What validation covered. */
+export interface OutputValidationSummary {
+  /** Objects checked against the Kubernetes schemas. */
+  readonly builtIn: number;
+  /** Custom resources checked against a CRD's `openAPIV3Schema` or a schema package. */
+  readonly custom: number;
+  /** Objects of cluster-provided APIs without a schema package: accepted unchecked, one line each. */
+  readonly clusterProvided: string[];
+  /** Everything that is wrong; empty when the output is fit to apply. */
+  readonly problems: OutputProblem[];
+}
+
+/**
+ * An API the target cluster already serves, whose CRDs come with something else (a Gateway API
+ * implementation, cert-manager, another tool): objects of it are accepted without their CRD in the
+ * output, checked against a schema package where one exists, and deploy checks the cluster serves it.
+ */
+export class ClusterApi {
+  /** Gateway API v1 (HTTPRoute, Gateway, GatewayClass, GRPCRoute), schemas from @kubernetes-models/gateway-api. */
+  public static readonly GATEWAY_API_V1 = new ClusterApi('gateway.networking.k8s.io/v1', '@kubernetes-models/gateway-api');
+  /** cert-manager v1 (Certificate, Issuer, ClusterIssuer), schemas from @kubernetes-models/cert-manager. */
+  public static readonly CERT_MANAGER_V1 = new ClusterApi('cert-manager.io/v1', '@kubernetes-models/cert-manager');
+
+  /** Any other API group and version (`group/version`), accepted without a schema check. */
+  public static of(apiVersion: string): ClusterApi {
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/v[0-9]+((alpha|beta)[0-9]+)?$/.test(apiVersion)) {
+      throw new Error(`ClusterApi.of('${apiVersion}') needs a group/version such as 'gateway.networking.k8s.io/v1'`);
+    }
+    if (isBuiltInGroup(groupOf(apiVersion))) {
+      throw new Error(`ClusterApi.of('${apiVersion}'): ${groupOf(apiVersion)} is built into Kubernetes ${TARGET_KUBERNETES}; declare only APIs that come from CRDs`);
+    }
+    return new ClusterApi(apiVersion);
+  }
+
+  private constructor(
+    /** `group/version`. */
+    public readonly apiVersion: string,
+    /** The kubernetes-models package with its schemas, if any. */
+    public readonly schemaPackage?: string,
+  ) {}
+}
+
+/** Options of {@link validateOutput}. */
+export interface ValidateOptions {
+  /**
+   * APIs the cluster serves whose CRDs are not in the output.
+   * @default - none
+   */
+  readonly clusterApis?: readonly ClusterApi[];
+}
+
+/** Reads every `*.yaml` file of a synthesized output folder (not its subfolders), in name order. */
+export function readOutputDir(dir: string): OutputFile[] {
+  return fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort()
+    .map(file => ({ file, objects: parseManifests(fs.readFileSync(path.join(dir, file), 'utf8')) }));
+}
+
+const validationCache = new DiskCache('validation');
+let validatorIdentity: string | undefined;
+
+/**
+ * {@link validateOutput}, kept by what it depends on: every object's content key (as the writer
+ * computed it), the declared cluster APIs, and the validator itself (the source of this module and
+ * of the API tables, and the versions of the schema packages). An output that was checked before is
+ * not checked again.
+ */
+export function validateOutputOnce(files: ReadonlyArray<OutputFile & { readonly keys: readonly string[] }>, options: ValidateOptions = {}): OutputValidationSummary {
+  validatorIdentity ??= sha256([__filename, require.resolve('../render/kube-api')].map(f => fs.readFileSync(f, 'utf8')).join('\0')
+    + ['kubernetes-models', '@cfworker/json-schema', '@kubernetes-models/argo-cd', '@kubernetes-models/flux-cd', ...(options.clusterApis ?? []).flatMap(a => a.schemaPackage ?? [])]
+      .map(p => `${p}@${packageVersion(p)}`).join(','));
+  const key = sha256(JSON.stringify([validatorIdentity, (options.clusterApis ?? []).map(a => a.apiVersion), files.map(f => [f.file, f.keys])]));
+  const known = validationCache.get<OutputValidationSummary>(key);
+  if (known) return known;
+  const summary = validateOutput(files, options);
+  validationCache.put(key, summary);
+  return summary;
+}
+
+function packageVersion(name: string): string {
+  try {
+    return JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+  } catch {
+    return 'none';
+  }
+}
+
+/**
+ * Checks every object the way an API server would before anything is applied: built-in kinds
+ * against the Kubernetes 1.28 API surface and schemas, custom resources against the
+ * `openAPIV3Schema` of their CRD in the same output (or a declared cluster API), namespaces against
+ * each kind's scope, and no object twice.
+ */
+export function validateOutput(files: readonly OutputFile[], options: ValidateOptions = {}): OutputValidationSummary {
+  const problems: OutputProblem[] = [];
+  const clusterProvided: string[] = [];
+  const crds = files.flatMap(f => f.objects).filter(o => o.kind === 'CustomResourceDefinition');
+  const crdSchemas = new CrdSchemas(crds);
+  const seen = new Map<string, string>();
+  let builtIn = 0;
+  let custom = 0;
+
+  for (const { file, objects } of files) {
+    for (const object of objects) {
+      const id = describe(object);
+      const report = (problemPath: string, message: string) => problems.push({ file, object: id, path: problemPath, message });
+      if (!object?.apiVersion || !object.kind || !object.metadata?.name) {
+        report('', 'apiVersion, kind and metadata.name are required');
+        continue;
+      }
+      const group = groupOf(object.apiVersion);
+      const key = `${group} ${id}`;
+      const earlier = seen.get(key);
+      if (earlier) report('', `defined twice (also in ${earlier}); the second apply would overwrite the first`);
+      seen.set(key, file);
+
+      if (isClusterScoped(object, crds)) {
+        if (object.metadata.namespace !== undefined) report('/metadata/namespace', `${object.kind} is cluster-scoped but has namespace '${object.metadata.namespace}'; remove it (is it in a Chart with a namespace?)`);
+      } else if (!object.metadata.namespace) {
+        report('/metadata/namespace', `${object.kind} is namespaced but has no namespace, so it would land in whatever namespace kubectl's context selects`);
+      }
+
+      if (isBuiltInGroup(group)) {
+        builtIn++;
+        if (!servesBuiltIn(object.apiVersion, object.kind)) {
+          report('/apiVersion', `Kubernetes ${TARGET_KUBERNETES} does not serve ${object.apiVersion} ${object.kind}`);
+          continue;
+        }
+        for (const error of modelSchemaErrors('kubernetes-models', object)) report(error.path, error.message);
+        continue;
+      }
+      custom++;
+      const controllerModels = CONTROLLER_MODELS[group];
+      if (controllerModels) {
+        for (const error of modelSchemaErrors(controllerModels, object)) report(error.path, error.message);
+        continue;
+      }
+      const check = crdSchemas.validator(object);
+      if (check) {
+        for (const error of check(object)) report(error.path, error.message);
+        continue;
+      }
+      const declared = options.clusterApis?.find(api => api.apiVersion === object.apiVersion);
+      if (declared?.schemaPackage) {
+        for (const error of modelSchemaErrors(declared.schemaPackage, object)) report(error.path, error.message);
+      } else if (declared) {
+        clusterProvided.push(`${id} (${object.apiVersion}): the cluster serves it; no schema to check it against`);
+      } else {
+        report('/apiVersion', crdSchemas.whyNone(object));
+      }
+    }
+  }
+  return { builtIn, custom, clusterProvided, problems };
+}
+
+/** A readable, multi-line account of problems, one per line, for error messages. */
+export function formatProblems(problems: readonly OutputProblem[]): string {
+  return problems.map(p => `${p.file}: ${p.object}${p.path ? ` at ${p.path}` : ''}: ${p.message}`).join('\n');
+}
+
+function describe(o: KubeManifest): string {
+  return `${o?.kind} ${o?.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o?.metadata?.name}`;
+}
+
+type ModelClass = new (data: unknown) => { validate(): void };
+
+/** Schema errors of `object` by its model in a kubernetes-models package (laid out as <apiVersion>/<Kind>). */
+function modelSchemaErrors(modelPackage: string, object: KubeManifest): Array<{ path: string; message: string }> {
+  let model: ModelClass | undefined;
+  try {
+    model = require(`${modelPackage}/${object.apiVersion}/${object.kind}`)[object.kind];
+  } catch (e) {
+    if (!['MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED'].includes((e as { code?: string }).code ?? '')) throw e;
+    if (modelPackage === 'kubernetes-models') return []; // served by 1.28 but no longer modelled (a removed beta): surface already checked
+    return [{ path: '/apiVersion', message: `${modelPackage} has no schema for ${object.apiVersion} ${object.kind}` }];
+  }
+  try {
+    new model!(object).validate();
+    return [];
+  } catch (e) {
+    // kubernetes-models throws ajv's ValidationError, which carries ajv's error list.
+    const errors = (e as { errors?: ErrorObject[] }).errors;
+    if (!Array.isArray(errors)) throw e;
+    return errors.map(d => ({ path: d.instancePath, message: `${d.message}${d.params && Object.keys(d.params).length > 0 ? ` (${JSON.stringify(d.params)})` : ''}` }));
+  }
+}
+
+/**
+ * Groups whose CRDs come with a GitOps controller rather than with this output (the bootstrap
+ * objects), and the kubernetes-models package that holds their schemas.
+ */
+const CONTROLLER_MODELS: Record<string, string> = {
+  'argoproj.io': '@kubernetes-models/argo-cd',
+  'source.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+  'kustomize.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+};
+
+type SchemaCheck = (object: KubeManifest) => Array<{ path: string; message: string }>;
+
+interface CrdVersion {
+  name: string;
+  served: boolean;
+  schema?: { openAPIV3Schema?: Record<string, unknown> };
+}
+
+/**
+ * Checks custom resources against their CRD's schema with an interpreting validator: nothing to
+ * compile, so the prometheus-operator's 800 KB schemas cost milliseconds, not seconds.
+ */
+class CrdSchemas {
+  private readonly prepared = new Map<string, SchemaCheck>();
+
+  constructor(private readonly crds: readonly KubeManifest[]) {}
+
+  /** The check for `object`'s kind and version, or undefined when no CRD here serves it. */
+  public validator(object: KubeManifest): SchemaCheck | undefined {
+    const crd = this.crdOf(object);
+    const version = object.apiVersion.split('/')[1];
+    const served = (crd?.spec as { versions?: CrdVersion[] } | undefined)?.versions?.find(v => v.name === version && v.served);
+    if (!crd || !served) return undefined;
+    const key = `${crd.metadata.name} ${version}`;
+    let check = this.prepared.get(key);
+    if (!check) {
+      const validator = new Validator(prepareSchema(served.schema?.openAPIV3Schema ?? {}, true) as object, '4', false);
+      check = o => readableErrors(validator.validate(o).errors);
+      this.prepared.set(key, check);
+    }
+    return check;
+  }
+
+  /** Why no CRD here serves `object`, with the fix. */
+  public whyNone(object: KubeManifest): string {
+    const group = groupOf(object.apiVersion);
+    const crd = this.crdOf(object);
+    if (crd) {
+      const versions = (crd.spec as { versions: CrdVersion[] }).versions;
+      return `CRD ${crd.metadata.name} does not serve version ${object.apiVersion.split('/')[1]}; served: ${versions.filter(v => v.served).map(v => v.name).join(', ')}`;
+    }
+    return `no CustomResourceDefinition in this output defines ${object.kind} in ${group}; a fresh cluster would answer 'no matches for kind ${object.kind}': add the construct that ships the CRD, or, if the cluster already serves ${object.apiVersion} (installed by another tool), declare it: clusterApis: [ClusterApi.of('${object.apiVersion}')]`;
+  }
+
+  private crdOf(object: KubeManifest): KubeManifest | undefined {
+    const group = groupOf(object.apiVersion);
+    return this.crds.find(c => {
+      const spec = c.spec as { group?: string; names?: { kind?: string } } | undefined;
+      return spec?.group === group && spec?.names?.kind === object.kind;
+    });
+  }
+}
+
+/**
+ * A CRD's structural schema as JSON Schema the validator reads the way the API server does:
+ * - objects that list `properties` are closed (strict server-side apply rejects unknown fields),
+ *   except below `x-kubernetes-preserve-unknown-fields`; at the root `apiVersion`, `kind` and
+ *   `metadata` are always allowed, declared or not;
+ * - `nullable` admits null;
+ * - `format` is not checked (Kubernetes formats such as `int-or-string` or Go durations differ from JSON Schema's);
+ * - patterns are Go RE2: `(?i)` becomes case-insensitive classes, and a pattern JavaScript cannot
+ *   read is left to the API server rather than failing the synth.
+ */
+function prepareSchema(schema: Record<string, any>, root = false): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'format' || key.startsWith('x-kubernetes-validations')) continue;
+    if (key === 'properties' || key === 'patternProperties' || key === 'definitions') {
+      out[key] = Object.fromEntries(Object.entries(value as Record<string, any>).map(([k, v]) => [k, prepareSchema(v)]));
+    } else if (key === 'items' || key === 'additionalProperties' || key === 'not') {
+      out[key] = typeof value === 'object' && value !== null ? (Array.isArray(value) ? value.map(v => prepareSchema(v)) : prepareSchema(value)) : value;
+    } else if (key === 'allOf' || key === 'anyOf' || key === 'oneOf') {
+      out[key] = (value as Array<Record<string, any>>).map(v => prepareSchema(v));
+    } else if (key === 'pattern') {
+      const pattern = jsPattern(value as string);
+      if (pattern !== undefined) out.pattern = pattern;
+    } else {
+      out[key] = value;
+    }
+  }
+  if (out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
+  if (out['x-kubernetes-preserve-unknown-fields'] === true) return out;
+  if (root) {
+    out.properties = { ...out.properties, apiVersion: out.properties?.apiVersion ?? { type: 'string' }, kind: out.properties?.kind ?? { type: 'string' }, metadata: { type: 'object' } };
+  }
+  if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+  return out;
+}
+
+/** A Go RE2 pattern as a JavaScript (unicode) one, or undefined when JavaScript cannot express it. */
+function jsPattern(re2: string): string | undefined {
+  let pattern = re2;
+  if (pattern.includes('(?i)')) {
+    // Case-insensitive from the flag on; applied to the whole pattern, which only ever admits more.
+    pattern = caseless(pattern.replace(/\(\?i\)/g, ''));
+  }
+  try {
+    new RegExp(pattern, 'u');
+    return pattern;
+  } catch {
+    return undefined;
+  }
+}
+
+function caseless(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      out += c + (pattern[i + 1] ?? '');
+      i++;
+    } else if (c === '[' && !inClass) {
+      inClass = true;
+      out += c;
+    } else if (c === ']' && inClass) {
+      inClass = false;
+      out += c;
+    } else if (/[a-zA-Z]/.test(c)) {
+      const both = `${c.toLowerCase()}${c.toUpperCase()}`;
+      out += inClass ? both : `[${both}]`;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** The validator's errors, reduced to the failing fields themselves, in words a person reads. */
+function readableErrors(units: readonly OutputUnit[]): Array<{ path: string; message: string }> {
+  const leaves = units.filter(u => !['properties', 'additionalProperties', 'items', 'allOf', '$ref'].includes(u.keyword)
+    && !/\/(anyOf|oneOf)\/\d+/.test(u.keywordLocation));
+  return leaves.map(u => {
+    const at = u.instanceLocation.replace(/^#/, '');
+    switch (u.keyword) {
+      case 'false': return { path: at, message: 'is not a field of this schema; strict server-side apply rejects unknown fields (a typo?)' };
+      case 'type': {
+        const [, actual, expected] = /Instance type "(.*)" is invalid\. Expected "(.*)"/.exec(u.error) ?? [];
+        return { path: at, message: expected ? `must be ${expected}, not ${actual}` : u.error };
+      }
+      case 'required': {
+        const [, name] = /required property "(.*)"/.exec(u.error) ?? [];
+        return { path: at, message: name ? `must have required property '${name}'` : u.error };
+      }
+      default: return { path: at, message: u.error };
+    }
+  });
+}

@@ -1,0 +1,86 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as v8 from 'v8';
+
+/**
+ * The folder every cache of this library lives under: `CDK8S_CACHE_DIR`, else
+ * `$XDG_CACHE_HOME/cdk8s-monitoring-stack`, else `~/.cache/cdk8s-monitoring-stack`.
+ * Deleting it is always safe: everything in it is derived and is made again on the next synth.
+ */
+export function cacheRoot(): string {
+  if (process.env.CDK8S_CACHE_DIR) return path.resolve(process.env.CDK8S_CACHE_DIR);
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'cdk8s-monitoring-stack');
+}
+
+/** SHA-256 of a string or bytes, hex. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+const HEADER_BYTES = 32;
+
+/**
+ * A content-addressed store of values under {@link cacheRoot}: one file per key, written to a
+ * temporary file and renamed into place, so concurrent synths never read a half-written entry.
+ * Each entry carries the SHA-256 of its body: a corrupt or truncated entry reads as a miss (and is
+ * removed), never as a wrong value. Values are serialized with v8's structured clone, which keeps
+ * what JSON loses (NaN, -0, Infinity).
+ */
+export class DiskCache {
+  /**
+   * @param name subfolder of the cache root, e.g. 'renders'
+   * @param enabled false turns every read into a miss and every write into nothing
+   */
+  constructor(private readonly name: string, private readonly enabled = process.env.CDK8S_CACHE !== 'off') {}
+
+  /** The folder of this cache. */
+  public get dir(): string {
+    return path.join(cacheRoot(), this.name);
+  }
+
+  /** The value stored under `key`, or undefined on a miss or a corrupt entry. */
+  public get<T>(key: string): T | undefined {
+    if (!this.enabled) return undefined;
+    const file = this.fileOf(key);
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch {
+      return undefined;
+    }
+    const body = bytes.subarray(HEADER_BYTES);
+    if (bytes.length < HEADER_BYTES || !createHash('sha256').update(body).digest().equals(bytes.subarray(0, HEADER_BYTES))) {
+      fs.rmSync(file, { force: true });
+      return undefined;
+    }
+    try {
+      return v8.deserialize(body) as T;
+    } catch {
+      fs.rmSync(file, { force: true });
+      return undefined;
+    }
+  }
+
+  /** Stores `value` under `key`; a cache that cannot be written is skipped, never an error of the synth. */
+  public put(key: string, value: unknown): void {
+    if (!this.enabled) return;
+    const file = this.fileOf(key);
+    const body = v8.serialize(value);
+    const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(partial, Buffer.concat([createHash('sha256').update(body).digest(), body]));
+      fs.renameSync(partial, file);
+    } catch {
+      fs.rmSync(partial, { force: true });
+    }
+  }
+
+  /** The file an entry lives in (for tests that damage one on purpose). */
+  public fileOf(key: string): string {
+    return path.join(this.dir, key.slice(0, 2), key);
+  }
+}

@@ -1,0 +1,132 @@
+import * as jsYaml from 'js-yaml';
+import * as YAML from 'yaml';
+
+/** A Kubernetes object as plain data, the way a render or `kubectl` sees it. */
+export interface KubeManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** A key that appears twice in one mapping: Kubernetes (and helm, and kubectl) keep the last value. */
+export interface DuplicateKey {
+  /** JSON path of the mapping's key, e.g. `/spec/logFormat`. */
+  readonly path: string;
+  /** The value that is dropped, as YAML text. */
+  readonly dropped: string;
+  /** The value that is kept, as YAML text. */
+  readonly kept: string;
+}
+
+/** One YAML document of a multi-document stream. */
+export interface ParsedDocument {
+  /** The document's value (null for an empty document). */
+  readonly value: unknown;
+  /** The document's own text, without helm's `# Source:` line, ending in a newline. */
+  readonly text: string;
+  /** The template it came from (helm's `# Source:` comment), if any. */
+  readonly source?: string;
+  /** Keys given twice in one mapping. */
+  readonly duplicates: DuplicateKey[];
+}
+
+// YAML the way Kubernetes reads it (sigs.k8s.io/yaml on go-yaml v2): YAML 1.1 booleans (yes/no/on/off),
+// numbers (0644 is octal) and nulls, but timestamps and sexagesimal numbers (12:30) stay strings.
+const YAML_11_OPTIONS: YAML.ParseOptions & YAML.DocumentOptions & YAML.SchemaOptions = {
+  version: '1.1',
+  customTags: tags => tags.filter(tag => typeof tag === 'string' || (tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME')),
+};
+
+/**
+ * The js-yaml schema for the fast path, built from the `yaml` library's own YAML 1.1 scalar tags
+ * (their `test` patterns and `resolve` functions, in the same order), so both parsers give every
+ * plain scalar the same value. Explicit tags other than !!str/!!seq/!!map are unknown here: such a
+ * document, like one with a duplicate key, is parsed by the `yaml` library instead.
+ */
+const FAST_SCHEMA = (() => {
+  const implicit = new YAML.Document(null, YAML_11_OPTIONS).schema.tags
+    .filter((tag): tag is YAML.ScalarTag => typeof tag === 'object' && tag.test instanceof RegExp && typeof tag.resolve === 'function'
+      && tag.tag !== 'tag:yaml.org,2002:binary' && tag.tag !== 'tag:yaml.org,2002:merge')
+    .map((tag, i) => jsYaml.defineScalarTag(`${tag.tag}#${tag.format ?? i}`, {
+      implicit: true,
+      resolve: (source: string, isExplicit: boolean) => {
+        if (isExplicit || !tag.test!.test(source)) return jsYaml.NOT_RESOLVED;
+        const value = tag.resolve(source, () => undefined, {} as YAML.ParseOptions);
+        return value instanceof YAML.Scalar ? value.value : value;
+      },
+      identify: () => false,
+    }));
+  return jsYaml.FAILSAFE_SCHEMA.withTags(...implicit, jsYaml.mergeTag);
+})();
+
+/**
+ * Splits a multi-document stream the way helm does (a line of `---`), and parses each document the
+ * way Kubernetes reads YAML. Fast path: js-yaml with the schema above; a document with a duplicate
+ * key, an explicit tag or a syntax error goes through the `yaml` library, which names the error or
+ * reports each duplicate (the last value wins, as in kubectl and the API server).
+ */
+export function parseDocuments(text: string): ParsedDocument[] {
+  const documents: ParsedDocument[] = [];
+  for (const chunk of text.split(/^---[ \t]*(?:#.*)?$/m)) {
+    const sourceMatch = /^\s*# Source: (.*)\n/.exec(chunk);
+    const body = (sourceMatch ? chunk.slice(sourceMatch.index + sourceMatch[0].length) : chunk).replace(/^\n+/, '');
+    if (body.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(body)) continue;
+    const docText = body.endsWith('\n') ? body : `${body}\n`;
+    documents.push({ ...parseOne(docText), text: docText, source: sourceMatch?.[1] });
+  }
+  return documents;
+}
+
+/** Parses a multi-document stream into its non-empty documents' values. */
+export function parseManifests(text: string): KubeManifest[] {
+  return parseDocuments(text).map(d => d.value).filter((v): v is KubeManifest => v !== null && typeof v === 'object');
+}
+
+// A mapping key that is empty or null (`~: x`, `: x`): the yaml library names it '' where js-yaml
+// names it 'null', so such a document takes the slow path.
+const NULL_KEY = /^[ \t]*(?:- +)?(?:~|null|Null|NULL)?[ \t]*:(?:[ \t]|$)|[{,][ \t]*(?:~|null|Null|NULL)?[ \t]*:(?:[ \t]|$)/m;
+
+function parseOne(text: string): { value: unknown; duplicates: DuplicateKey[] } {
+  if (NULL_KEY.test(text)) return parseSlow(text);
+  try {
+    return { value: jsYaml.load(text, { schema: FAST_SCHEMA, maxAliases: -1, maxTotalMergeKeys: -1 }) ?? null, duplicates: [] };
+  } catch {
+    return parseSlow(text);
+  }
+}
+
+/** The `yaml` library's parse of one document, with duplicate keys allowed and reported. */
+function parseSlow(text: string): { value: unknown; duplicates: DuplicateKey[] } {
+  const doc = YAML.parseDocument(text, { ...YAML_11_OPTIONS, uniqueKeys: false });
+  if (doc.errors.length > 0) {
+    throw new Error(`not valid YAML: ${doc.errors[0].message}`);
+  }
+  const duplicates: DuplicateKey[] = [];
+  const walk = (node: unknown, at: string) => {
+    if (YAML.isMap(node)) {
+      const seen = new Map<string, YAML.Pair>();
+      for (const pair of node.items) {
+        const key = String(YAML.isScalar(pair.key) ? pair.key.value : pair.key);
+        const earlier = seen.get(key);
+        if (earlier) {
+          duplicates.push({ path: `${at}/${escapePointer(key)}`, dropped: nodeText(earlier.value), kept: nodeText(pair.value) });
+        }
+        seen.set(key, pair);
+        walk(pair.value, `${at}/${escapePointer(key)}`);
+      }
+    } else if (YAML.isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, `${at}/${i}`));
+    }
+  };
+  walk(doc.contents, '');
+  return { value: doc.toJS({ maxAliasCount: -1 }) ?? null, duplicates };
+}
+
+function nodeText(node: unknown): string {
+  return YAML.isNode(node) ? String(node).trim().replace(/\s*\n\s*/g, ' ') : String(node);
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,172 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { IConstruct } from 'constructs';
+import { DiskCache, sha256 } from './cache';
+import { canonical } from './canonical';
+import { ChartSource, describeMissing, MissingChartError, ResolvedChart, resolveChart } from './chart-source';
+import { ChartValues } from './chart-values';
+import { ChartDefinition, isTestedVersion } from './charts';
+import { DuplicateKey, KubeManifest, parseDocuments } from './manifest-parse';
+import { reportOf, warnOnce } from './report';
+import { helm, helmVersion } from './tools';
+
+/** The Kubernetes version charts are rendered for (their `.Capabilities.KubeVersion`). */
+export const TARGET_KUBE_VERSION = 'v1.28.0';
+
+/**
+ * Bumped whenever what a render stores changes shape, so entries written by an older version of this
+ * library are never read as current ones.
+ */
+const RENDER_FORMAT = 1;
+
+/** One `helm template`. */
+export interface RenderRequest {
+  /** The chart. */
+  readonly chart: ChartDefinition;
+  /** Chart version (any; untested ones get a warning line). */
+  readonly version: string;
+  /**
+   * Where the chart comes from.
+   * @default - the chart's own repository
+   */
+  readonly source?: ChartSource;
+  /** Helm release name; chart templates derive object names from it. */
+  readonly releaseName: string;
+  /** Namespace of the release. */
+  readonly namespace: string;
+  /** Chart values. */
+  readonly values: ChartValues;
+  /**
+   * API versions the target cluster serves beyond the built-in ones (helm's `--api-versions`), so
+   * charts that check `.Capabilities.APIVersions` render what that cluster can take.
+   * @default - none
+   */
+  readonly apiVersions?: readonly string[];
+}
+
+/** One document of a render. */
+export interface RenderedDocument {
+  /** The object, in canonical form (keys sorted, nulls dropped). Shared: never change it. */
+  readonly manifest: KubeManifest;
+  /** The document as helm wrote it, for writing it unchanged when nothing changed it. */
+  readonly text: string;
+  /** The template it came from. */
+  readonly template?: string;
+  /** Keys given twice (the last one wins). */
+  readonly duplicates: readonly DuplicateKey[];
+}
+
+/** What a render produced. */
+export interface RenderedChart {
+  /** The render's cache key: helm version, archive digest, release, namespace, flags and values. */
+  readonly key: string;
+  /** The chart archive or folder rendered. */
+  readonly resolved: ResolvedChart;
+  /** Every non-empty document, in helm's order. */
+  readonly documents: readonly RenderedDocument[];
+  /** Whether helm ran (`miss`), the disk cache answered (`hit`) or an identical render in this process (`shared`). */
+  readonly cache: 'miss' | 'hit' | 'shared';
+}
+
+const renderCache = new DiskCache('renders');
+const inProcess = new Map<string, RenderedChart>();
+
+/**
+ * The one path every chart render goes through: finds the chart (source, chart folder, pull, lock
+ * check), runs the real `helm template` for Kubernetes 1.28 with `--include-crds`, and parses the
+ * output the way Kubernetes reads YAML. The result is cached by everything it depends on (helm version,
+ * archive digest, release, namespace, flags and values): on disk across synths, and in memory so that
+ * identical renders in one app (several clusters with equal values) are made once.
+ *
+ * Returns undefined when the chart is missing and cannot be pulled: the app then fails at synth with
+ * one message that lists every missing chart (see {@link missingCharts}). Without a scope, a missing
+ * chart throws at once.
+ */
+export function renderChart(request: RenderRequest, scope?: IConstruct): RenderedChart | undefined {
+  let resolved: ResolvedChart;
+  try {
+    resolved = resolveChart(request.chart, request.version, request.source);
+  } catch (e) {
+    if (!(e instanceof MissingChartError)) throw e;
+    recordMissing(scope, e);
+    return undefined;
+  }
+  const report = reportOf(scope);
+  if (resolved.recorded) report.notices.push(resolved.recorded);
+  if (!isTestedVersion(request.chart, request.version)) {
+    warnOnce(scope, `${request.chart.name} ${request.version} is not a version this library tests (tested: ${request.chart.testedVersions.join(', ')}); rendering it anyway: check the output before applying it`);
+  }
+
+  const flags = ['--include-crds', '--kube-version', TARGET_KUBE_VERSION, ...(request.apiVersions ?? []).flatMap(v => ['--api-versions', v])];
+  const key = sha256(JSON.stringify([RENDER_FORMAT, helmVersion(), resolved.digest, request.releaseName, request.namespace, flags, canonical(request.values) ?? {}]));
+  let rendered = inProcess.get(key);
+  if (rendered) {
+    rendered = { ...rendered, cache: 'shared' };
+  } else {
+    const stored = renderCache.get<RenderedDocument[]>(key);
+    rendered = { key, resolved, documents: stored ?? runHelm(request, resolved, flags), cache: stored ? 'hit' : 'miss' };
+    if (!stored) renderCache.put(key, rendered.documents);
+    inProcess.set(key, rendered);
+  }
+  for (const document of rendered.documents) {
+    for (const d of document.duplicates) {
+      warnOnce(scope, `${request.chart.name} ${request.version} renders ${describeDocument(document.manifest)} with the key ${d.path} twice: '${d.dropped}' then '${d.kept}'; Kubernetes keeps the last one, and so does this output`);
+    }
+  }
+  return rendered;
+}
+
+/** A short description of the helm that renders, for reports. */
+export function helmDescription(): string {
+  return `${helmVersion()} (${helm().origin})`;
+}
+
+function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[]): RenderedDocument[] {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-render-'));
+  try {
+    const valuesFile = path.join(workDir, 'values.json');
+    fs.writeFileSync(valuesFile, JSON.stringify(request.values));
+    const result = spawnSync(helm().path, [
+      'template', request.releaseName, resolved.path, '--namespace', request.namespace, ...flags, '--values', valuesFile,
+    ], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+    if (result.status !== 0) {
+      const reason = result.error ? result.error.message : result.stderr.trim();
+      throw new Error(`helm template of ${request.chart.name} ${request.version} failed: ${reason}`);
+    }
+    return parseDocuments(result.stdout).flatMap(doc => {
+      if (doc.value === null || typeof doc.value !== 'object') return [];
+      return [{ manifest: canonical(doc.value) as KubeManifest, text: doc.text, template: doc.source, duplicates: doc.duplicates }];
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message.startsWith('helm template') ? '' : `helm output of ${request.chart.name} ${request.version} is `}${(e as Error).message}`);
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function describeDocument(manifest: KubeManifest): string {
+  return `${manifest.kind} ${manifest.metadata?.namespace ? `${manifest.metadata.namespace}/` : ''}${manifest.metadata?.name}`;
+}
+
+const missingByApp = new WeakMap<IConstruct, MissingChartError[]>();
+
+function recordMissing(scope: IConstruct | undefined, error: MissingChartError): void {
+  if (!scope) throw error;
+  const root = scope.node.root;
+  let list = missingByApp.get(root);
+  if (!list) {
+    const all: MissingChartError[] = [];
+    list = all;
+    missingByApp.set(root, all);
+    // One validation on the app, so cdk8s' synth (and Testing.synth) fails with every missing chart at once.
+    root.node.addValidation({ validate: () => (all.length === 0 ? [] : [describeMissing(all)]) });
+  }
+  if (!list.some(m => m.file === error.file)) list.push(error);
+}
+
+/** Charts found missing so far in the app of `scope`. */
+export function missingCharts(scope: IConstruct): readonly MissingChartError[] {
+  return missingByApp.get(scope.node.root) ?? [];
+}

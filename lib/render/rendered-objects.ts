@@ -1,0 +1,115 @@
+import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { Construct } from 'constructs';
+import { isClusterScoped } from './kube-api';
+import { KubeManifest } from './manifest-parse';
+import { transformRender, TransformOptions } from './pipeline';
+import { RenderRequest, renderChart, RenderedChart, helmDescription } from './render';
+import { DroppedHook, reportOf } from './report';
+import { isTestedVersion } from './charts';
+
+/** Where a Helm-rendered construct puts what it renders. */
+export interface RenderPlacement {
+  /** Scope for the chart's objects. */
+  readonly scope: Construct;
+  /** Scope for the chart's CustomResourceDefinitions, which must be applied before anything uses them. */
+  readonly crdScope: Construct;
+}
+
+/** The objects one Helm render added to the app. */
+export interface RenderedObjects {
+  /** Every object added, CRDs included, in helm's install order. */
+  readonly apiObjects: RenderedObject[];
+  /** The manifests behind {@link apiObjects}, after every transform (index i is apiObjects[i]'s). */
+  readonly manifests: readonly KubeManifest[];
+  /** Hook objects the render left out. */
+  readonly droppedHooks: readonly DroppedHook[];
+}
+
+/**
+ * Renders a chart, runs the render transforms (`pipeline.ts`) and only then adds each object to the
+ * app, CRDs into their own scope. Returns undefined when the chart is missing (the app then fails at
+ * synth with one message listing every missing chart).
+ */
+export function addRenderedObjects(placement: RenderPlacement, request: RenderRequest, options: Omit<TransformOptions, 'namespace'>): RenderedObjects | undefined {
+  const rendered = renderChart(request, placement.scope);
+  if (!rendered) return undefined;
+  const { manifests, notes } = transformRender(rendered.documents.map(d => d.manifest), { ...options, namespace: request.namespace });
+  const textOf = new Map(rendered.documents.map(d => [d.manifest, d.text]));
+  const crds = manifests.filter(m => m.kind === 'CustomResourceDefinition');
+  const apiObjects = manifests.map(manifest => {
+    const scope = manifest.kind === 'CustomResourceDefinition' ? placement.crdScope : placement.scope;
+    const id = [manifest.kind, manifest.metadata.namespace, manifest.metadata.name].filter(Boolean).join('-');
+    return new RenderedObject(scope, id, manifest, isClusterScoped(manifest, crds), textOf.get(manifest));
+  });
+  reportRender(placement.scope, request, rendered, manifests.length, notes.droppedHooks);
+  return { apiObjects, manifests, droppedHooks: notes.droppedHooks };
+}
+
+function reportRender(scope: Construct, request: RenderRequest, rendered: RenderedChart, objectCount: number, droppedHooks: readonly DroppedHook[]): void {
+  reportOf(scope).renders.push({
+    chart: request.chart.name, version: request.version, tested: isTestedVersion(request.chart, request.version),
+    source: rendered.resolved.source, release: request.releaseName, namespace: request.namespace,
+    helm: helmDescription(), cache: rendered.cache, objectCount, droppedHooks,
+  });
+}
+
+/**
+ * An object from a Helm render. Its manifest is final and in canonical form when it is made, so
+ * `toJson()` does not walk it again (cdk8s' resolve and sanitize cost a quarter second per synth on
+ * the prometheus-operator CRDs alone); metadata the app adds (chart labels, annotations) and JSON
+ * patches still apply, and an app with its own resolvers gets cdk8s' full path. Cluster-scoped objects
+ * never carry a Chart's namespace.
+ */
+export class RenderedObject extends ApiObject {
+  private readonly ownPatches: JsonPatch[] = [];
+
+  constructor(
+    scope: Construct,
+    id: string,
+    /** The manifest after every render transform (shared; never change it). */
+    public readonly manifest: KubeManifest,
+    /** Whether the object's kind is cluster-scoped. */
+    public readonly clusterScoped: boolean,
+    /** The document as helm wrote it: written as it is when nothing changed the object. */
+    public readonly sourceText?: string,
+  ) {
+    super(scope, id, manifest);
+  }
+
+  public addJsonPatch(...ops: JsonPatch[]): void {
+    super.addJsonPatch(...ops);
+    this.ownPatches.push(...ops);
+  }
+
+  /**
+   * Whether the object is exactly the rendered manifest: no JSON patch, and metadata as rendered
+   * (no Chart label, annotation or namespace added). Such objects can be written as helm wrote them.
+   */
+  public get unchanged(): boolean {
+    if (this.ownPatches.length > 0 || this.sourceText === undefined) return false;
+    const metadata = this.metadataJson();
+    return JSON.stringify(metadata) === JSON.stringify(this.manifest.metadata);
+  }
+
+  public toJson(): any {
+    if (App.of(this).resolvers.length > DEFAULT_RESOLVERS) {
+      const json = super.toJson();
+      if (this.clusterScoped) delete json.metadata.namespace;
+      return json;
+    }
+    const { apiVersion, kind, metadata: _rendered, ...rest } = this.manifest;
+    const json = { apiVersion, kind, metadata: this.metadataJson(), ...rest };
+    if (this.ownPatches.length === 0) return json;
+    const patched = JsonPatch.apply(structuredClone(json), ...this.ownPatches);
+    return { apiVersion: patched.apiVersion, kind: patched.kind, metadata: patched.metadata, ...patched };
+  }
+
+  private metadataJson(): any {
+    const metadata = this.metadata.toJson();
+    if (this.clusterScoped) delete metadata.namespace;
+    return metadata;
+  }
+}
+
+/** cdk8s' own resolvers (lazy values, tokens, int-or-string); more means the app added its own. */
+const DEFAULT_RESOLVERS = 3;

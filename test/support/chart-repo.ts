@@ -1,0 +1,87 @@
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { helmBinary } from '../../lib/render/tools';
+
+/** The chart archives the tests render (beside the project, as in CI). */
+export const SHARED_CHARTS = path.resolve(__dirname, '..', '..', '..', 'shared', 'charts');
+
+/** A Helm repository on 127.0.0.1, served by a static file server in a process of its own. */
+export interface ChartRepo {
+  /** Its URL, for CDK8S_CHART_MIRROR or ChartSource.repository. */
+  readonly url: string;
+  /** The folder it serves. */
+  readonly dir: string;
+  /** Requests it answered, as 'GET /path'. */
+  requests(): string[];
+  /** Stops the server and removes its folder. */
+  close(): Promise<void>;
+}
+
+// A static file server: prints its port, logs each request to a file, and answers from `dir`.
+// It runs in a process of its own because renders block this one while helm pulls.
+const SERVER = `
+const http = require('http'), fs = require('fs'), path = require('path');
+const [dir, log, mode] = process.argv.slice(1);
+const server = http.createServer((req, res) => {
+  fs.appendFileSync(log, req.method + ' ' + req.url + '\\n');
+  if (mode === 'silent') return; // accepts and never answers: a hung repository
+  const file = path.join(dir, decodeURIComponent(req.url.split('?')[0]));
+  if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); res.end('not found'); return; }
+  res.writeHead(200); fs.createReadStream(file).pipe(res);
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+
+/**
+ * Serves `archives` (paths of .tgz files) as a Helm repository: copies them into a folder, starts the
+ * server and writes index.yaml with `helm repo index`. `mode: 'silent'` accepts connections and never
+ * answers.
+ */
+export async function startChartRepo(archives: readonly string[], mode: 'serve' | 'silent' = 'serve'): Promise<ChartRepo> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-repo-'));
+  const log = path.join(dir, '.requests.log');
+  fs.writeFileSync(log, '');
+  for (const archive of archives) fs.copyFileSync(archive, path.join(dir, path.basename(archive)));
+  const server: ChildProcess = spawn(process.execPath, ['-e', SERVER, dir, log, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  if (archives.length > 0) execFileSync(helmBinary(), ['repo', 'index', dir, '--url', url]);
+  return {
+    url,
+    dir,
+    requests: () => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean),
+    close: async () => {
+      server.kill();
+      await new Promise(resolve => server.once('exit', resolve));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The same chart packaged again by `helm package`: the same templates and values, other bytes (and
+ * so another digest), optionally with another version in its Chart.yaml.
+ */
+export function repackage(archive: string, outdir: string, version?: string): string {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'repackage-'));
+  try {
+    execFileSync('tar', ['-xzf', archive, '-C', work]);
+    const [chartDir] = fs.readdirSync(work);
+    // A different modification time gives different archive bytes even for the same version.
+    const later = new Date(Date.UTC(2030, 0, 1));
+    for (const file of listFiles(path.join(work, chartDir))) fs.utimesSync(file, later, later);
+    const out = execFileSync(helmBinary(), ['package', path.join(work, chartDir), '--destination', outdir, ...(version ? ['--version', version] : [])], { encoding: 'utf8' });
+    return out.trim().split(': ').at(-1)!;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}

@@ -1,0 +1,3 @@
+import { teardown } from './run-env';
+
+export default teardown;
