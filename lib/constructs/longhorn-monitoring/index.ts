@@ -2,5 +2,5 @@ export * from './alert-rules';
 export * from './dashboard';
 export * from './longhorn-metrics';
 export * from './network-policy';
-export * from './options';
+export { DEFAULT_LONGHORN_NAMESPACE, LonghornMonitoringOptions } from './options';
 export * from './service-monitor';
