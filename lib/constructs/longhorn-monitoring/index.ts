@@ -2,5 +2,6 @@ export * from './alert-rules';
 export * from './dashboard';
 export * from './longhorn-metrics';
 export * from './network-policy';
-export { DEFAULT_LONGHORN_NAMESPACE, LonghornMonitoringOptions } from './options';
+export { DEFAULT_LONGHORN_NAMESPACE } from './options';
+export type { LonghornMonitoringOptions } from './options';
 export * from './service-monitor';
