@@ -1,0 +1,7 @@
+export * from './alert-rules';
+export * from './dashboard';
+export * from './longhorn-metrics';
+export * from './network-policy';
+export { DEFAULT_LONGHORN_NAMESPACE } from './options';
+export type { LonghornMonitoringOptions } from './options';
+export * from './service-monitor';
