@@ -1,0 +1,4 @@
+export * from './alertmanager-version';
+export * from './receivers';
+export * from './routing';
+export * from './secret-key';
