@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import * as YAML from 'yaml';
-import { ChartValues, HookPolicy, KubeManifest, KUBE_PROMETHEUS_STACK_CHART, renderHelmChart } from '../lib';
+import { ChartValues, KubeManifest, KUBE_PROMETHEUS_STACK_CHART } from '../lib';
+import { renderManifests } from './support/render';
 import {
   ALERTMANAGER_SECRETS_MOUNT_PATH, AlertDelivery, alertDeliveryChartValues, AlertmanagerVersion, DiscordApi, Receiver,
   renderAlertDelivery, SecretKey, Severity,
@@ -426,9 +427,7 @@ describe('alert delivery', () => {
 
 /** The one place this test calls the chart renderer (its signature may change). */
 function renderStack(values: ChartValues): KubeManifest[] {
-  return renderHelmChart({
-    chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kube-prometheus-stack', namespace: 'monitoring', values, hooks: HookPolicy.KEEP_INSTALL_HOOKS,
-  }).manifests;
+  return renderManifests({ chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kube-prometheus-stack', namespace: 'monitoring', values });
 }
 
 /** alertmanager.yaml as the chart writes it into the Secret the operator reads. */

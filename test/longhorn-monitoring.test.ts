@@ -3,10 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import {
-  formatProblems, HookPolicy, KUBE_PROMETHEUS_STACK_CHART, KubeManifest, LONGHORN_CHART, LonghornVersion,
-  renderHelmChart, validateOutput,
-} from '../lib';
+import { KUBE_PROMETHEUS_STACK_CHART, KubeManifest, LONGHORN_CHART, LonghornVersion, validateOutput } from '../lib';
+import { formatProblems } from '../lib/output/validation';
+import { renderManifests } from './support/render';
 import {
   hasMetric, isLonghornManagerIngressRestricted, LONGHORN_MANAGER_METRICS, longhornAlertRules, longhornDashboard,
   longhornDashboardConfigMap, longhornMetricsNetworkPolicy, LonghornMonitoringOptions, longhornServiceMonitor,
@@ -18,8 +17,8 @@ const FIXTURES = path.join(__dirname, 'longhorn-monitoring');
 /** The one use of the render path (its signature may change). */
 function renderChart(chart: 'longhorn' | 'kube-prometheus-stack', version: string, values: Record<string, unknown> = {}): KubeManifest[] {
   return chart === 'longhorn'
-    ? renderHelmChart({ chart: LONGHORN_CHART, version, releaseName: 'longhorn', namespace: 'longhorn-system', values, hooks: HookPolicy.DROP_ALL }).manifests
-    : renderHelmChart({ chart: KUBE_PROMETHEUS_STACK_CHART, version, releaseName: 'kube-prometheus-stack', namespace: 'monitoring', values, hooks: HookPolicy.KEEP_INSTALL_HOOKS }).manifests;
+    ? renderManifests({ chart: LONGHORN_CHART, version, releaseName: 'longhorn', namespace: 'longhorn-system', values })
+    : renderManifests({ chart: KUBE_PROMETHEUS_STACK_CHART, version, releaseName: 'kube-prometheus-stack', namespace: 'monitoring', values });
 }
 
 const longhornRenders = new Map<string, KubeManifest[]>();

@@ -1,4 +1,4 @@
-import { KubeManifest } from '../../output/kube-scope';
+import { KubeManifest } from '../../render/manifest-parse';
 import { BACKUP_STATE, hasMetric, volumeRobustnessIs, volumeStateIs } from './longhorn-metrics';
 import { checkLabels, checkNamespace, DEFAULT_LONGHORN_NAMESPACE, LonghornMonitoringOptions } from './options';
 import { LONGHORN_MANAGER_METRICS } from './service-monitor';

@@ -1,4 +1,4 @@
-import { KubeManifest } from '../../output/kube-scope';
+import { KubeManifest } from '../../render/manifest-parse';
 import LONGHORN_DASHBOARD from './longhorn-dashboard.json';
 import { checkLabels, checkNamespace, LonghornMonitoringOptions } from './options';
 
