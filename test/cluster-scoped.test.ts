@@ -5,7 +5,7 @@ import { findObject } from './inventory';
 describe('constructs in a Chart that has a namespace', () => {
   const chart = new Chart(Testing.app(), 'apps', { namespace: 'apps' });
   new Namespace(chart, 'ns', { name: 'storage' });
-  new Longhorn(chart, 'Longhorn', { namespace: new Namespace(chart, 'lh', { name: 'longhorn-system' }), defaultClass: false });
+  new Longhorn(chart, 'Longhorn', { namespace: new Namespace(chart, 'lh', { name: 'longhorn-system' }), defaultClass: false, crdScope: chart });
   new LonghornStorageClass(chart, 'sc', { name: 'longhorn-fast' });
   const objects = Testing.synth(chart) as KubeManifest[];
 

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { applyPlan, readOutputDir, requiredSecrets } from '../lib';
-import { commandLine, deploy } from '../lib/commands/deploy';
-import { synthesize } from '../lib/commands/synth';
+import { App } from 'cdk8s';
+import { MonitoringStack, readOutputDir } from '../lib';
+import { commandLine, deploy, stackFolder } from '../lib/commands/deploy';
+import { applyPlan, requiredSecrets } from '../lib/output/apply-plan';
 
-/** A file name with its dependency hash replaced by '*', as the README writes it. */
-const asGlob = (line: string) => line.replace(/dist\/(\d{4})-[a-z0-9-]+-[0-9a-f]{8}\.k8s\.yaml/g, 'dist/$1-*.k8s.yaml');
+const asGlob = (line: string) => line;
 
 describe('deploy (npm run deploy)', () => {
   let work: string;
@@ -14,27 +14,29 @@ describe('deploy (npm run deploy)', () => {
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-'));
     outdir = path.join(work, 'dist');
-    synthesize({ app: path.join(__dirname, '..', 'main.ts'), outdir });
+    const app = new App({ outdir });
+    new MonitoringStack(app, 'reference');
+    app.synth();
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   test('plan: CRDs server-side, wait Established, namespaces, the Grafana Secret check, then the rest in file order', () => {
-    const steps = applyPlan(readOutputDir(outdir), 'dist');
+    const steps = applyPlan(readOutputDir(path.join(outdir, 'reference')), 'dist/reference');
     expect(steps.map(s => asGlob(commandLine(s)))).toEqual([
-      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/0000-*.k8s.yaml',
-      'kubectl wait --for=condition=Established --timeout=120s -f dist/0000-*.k8s.yaml',
-      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/0001-*.k8s.yaml',
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/reference/0000-crds.k8s.yaml',
+      'kubectl wait --for=condition=Established --timeout=120s -f dist/reference/0000-crds.k8s.yaml',
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/reference/0001-namespaces.k8s.yaml',
       'kubectl get secret grafana-admin --namespace monitoring --output=name',
-      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/0002-*.k8s.yaml',
-      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/0003-*.k8s.yaml',
-      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/0004-*.k8s.yaml',
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/reference/0002-longhorn.k8s.yaml',
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/reference/0003-storage.k8s.yaml',
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/reference/0004-monitoring.k8s.yaml',
     ]);
     expect(steps[3].ifMissing).toBe('create it first: kubectl --namespace monitoring create secret generic grafana-admin --from-literal=admin-user=... --from-literal=admin-password=...');
   });
 
   test('the README gives the same steps for plain kubectl', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    for (const step of applyPlan(readOutputDir(outdir), 'dist')) {
+    for (const step of applyPlan(readOutputDir(path.join(outdir, 'reference')), 'dist/reference')) {
       const expected = step.ifMissing
         ? step.ifMissing.replace('create it first: ', '').split(' --from-literal')[0]
         : asGlob(commandLine(step));
@@ -60,7 +62,7 @@ describe('deploy (npm run deploy)', () => {
       const log: string[] = [];
       deploy({ outdir, context: 'homelab', log: l => log.push(l) });
       const ran = fs.readFileSync(calls, 'utf8').trim().split('\n');
-      expect(ran).toEqual(applyPlan(readOutputDir(outdir), outdir).map(s => ['--context', 'homelab', ...s.kubectl].join(' ')));
+      expect(ran).toEqual(applyPlan(readOutputDir(stackFolder(outdir)), path.relative(process.cwd(), stackFolder(outdir))).map(s => ['--context', 'homelab', ...s.kubectl].join(' ')));
       expect(log[0]).toMatch(/^\$ kubectl --context homelab apply --server-side/);
     });
 

@@ -1,33 +1,28 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { App, Testing } from 'cdk8s';
-import { applyPlan, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool, MonitoringStack, OutputFile, readOutputDir, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, validateOutput } from '../lib';
+import { Testing } from 'cdk8s';
+import { GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool, MonitoringStack, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, validateOutput } from '../lib';
+import { applyPlan } from '../lib/output/apply-plan';
 import { findObject } from './inventory';
+import { synthApp, SynthesizedFile } from './support/synth';
 
-function synthStack(gitOps: GitOpsBootstrapProps): OutputFile[] {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-'));
-  try {
-    const app = new App({ outdir });
-    new MonitoringStack(app, 'reference', { gitOps });
-    app.synth();
-    return readOutputDir(outdir);
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+function synthStack(gitOps: GitOpsBootstrapProps, id = 'reference'): SynthesizedFile[] {
+  return synthApp(app => new MonitoringStack(app, id, { gitOps }));
 }
 
 const REPO = 'https://git.example.com/ops/homelab.git';
 
 describe('MonitoringStack with gitOps for Argo CD', () => {
   const files = synthStack({ tool: GitOpsTool.ARGO_CD, repoUrl: REPO, path: 'clusters/homelab/dist', targetRevision: 'prod' });
-  const stackFiles = files.slice(0, 5);
-  const bootstrap = files[5];
+  const stackFiles = files.filter(f => f.file.startsWith('reference/'));
+  const bootstrap = files.find(f => f.file === 'reference.gitops.k8s.yaml')!;
+
+  test('writes the bootstrap beside the stack\'s folder, never inside it, so the controller never syncs it', () => {
+    expect(files.map(f => f.file)).toEqual([
+      'reference.gitops.k8s.yaml',
+      'reference/0000-crds.k8s.yaml', 'reference/0001-namespaces.k8s.yaml', 'reference/0002-longhorn.k8s.yaml', 'reference/0003-storage.k8s.yaml', 'reference/0004-monitoring.k8s.yaml',
+    ]);
+  });
 
   test('annotates every object with its sync wave: CRDs 0, namespaces 1, storage 2, the rest 3', () => {
-    expect(files.map(f => f.file.replace(/-[0-9a-f]{8}\.k8s\.yaml$/, ''))).toEqual([
-      '0000-reference-crds', '0001-reference-namespaces', '0002-reference-longhorn', '0003-reference-storage', '0004-reference-monitoring', '0005-reference-gitops',
-    ]);
     stackFiles.forEach((file, i) => {
       const waves = new Set(file.objects.map(o => o.metadata.annotations?.[SYNC_WAVE_ANNOTATION]));
       expect([file.file, [...waves]]).toEqual([file.file, [String([0, 1, 2, 2, 3][i])]]);
@@ -42,17 +37,17 @@ describe('MonitoringStack with gitOps for Argo CD', () => {
     }
   });
 
-  test('writes an Argo CD Application for the output path that skips its own file', () => {
-    expect(bootstrap.file).toMatch(/-gitops-[0-9a-f]{8}\.k8s\.yaml$/);
+  test('writes an Argo CD Application, named after the stack, for the stack\'s folder', () => {
     expect(bootstrap.objects.map(o => o.kind)).toEqual(['Application']);
-    expect(findObject(bootstrap.objects, 'Application', 'monitoring-stack')).toMatchObject({
+    expect(findObject(bootstrap.objects, 'Application', 'reference')).toMatchObject({
       metadata: { namespace: 'argocd' },
       spec: {
-        source: { repoURL: REPO, targetRevision: 'prod', path: 'clusters/homelab/dist', directory: { exclude: '*-gitops-*.k8s.yaml' } },
+        source: { repoURL: REPO, targetRevision: 'prod', path: 'clusters/homelab/dist/reference' },
         destination: { server: 'https://kubernetes.default.svc' },
         syncPolicy: { syncOptions: ['ServerSideApply=true'] },
       },
     });
+    expect((bootstrap.objects[0].spec as any).source.directory).toBeUndefined();
   });
 
   test('the output, Application included, passes validation (Argo CD schema too)', () => {
@@ -60,28 +55,29 @@ describe('MonitoringStack with gitOps for Argo CD', () => {
   });
 
   test('catches a bootstrap object that breaks its controller schema', () => {
-    const broken = JSON.parse(JSON.stringify(files));
-    broken[5].objects[0].spec.source.repoURL = 42;
-    expect(validateOutput(broken).problems).toEqual([expect.objectContaining({ object: 'Application argocd/monitoring-stack', path: '/spec/source/repoURL' })]);
+    const broken = JSON.parse(JSON.stringify([bootstrap]));
+    broken[0].objects[0].spec.source.repoURL = 42;
+    expect(validateOutput(broken).problems).toEqual([expect.objectContaining({ object: 'Application argocd/reference', path: '/spec/source/repoURL' })]);
   });
 
-  test('npm run deploy does not apply the bootstrap file', () => {
-    expect(applyPlan(files, 'dist').filter(s => s.kubectl.join(' ').includes('-gitops-'))).toEqual([]);
+  test('deploy does not apply a file of bootstrap objects, known by its objects whatever its name', () => {
+    const renamed = [...stackFiles, { ...bootstrap, file: '0009-anything.k8s.yaml' }];
+    expect(applyPlan(renamed, 'dist').filter(s => s.kubectl.join(' ').includes('0009-'))).toEqual([]);
   });
 });
 
 describe('MonitoringStack with gitOps for Flux', () => {
-  const files = synthStack({ tool: GitOpsTool.FLUX, repoUrl: REPO });
+  const files = synthStack({ tool: GitOpsTool.FLUX, repoUrl: REPO }, 'homelab');
+  const bootstrap = files.find(f => f.file === 'homelab.gitops.k8s.yaml')!;
 
-  test('writes a GitRepository that passes only the output folder and a Kustomization for it', () => {
-    const bootstrap = files[5].objects;
-    expect(bootstrap.map(o => o.kind)).toEqual(['GitRepository', 'Kustomization']);
-    expect(findObject(bootstrap, 'GitRepository', 'monitoring-stack')).toMatchObject({
+  test('writes a GitRepository that passes only the stack\'s folder and a Kustomization for it', () => {
+    expect(bootstrap.objects.map(o => o.kind)).toEqual(['GitRepository', 'Kustomization']);
+    expect(findObject(bootstrap.objects, 'GitRepository', 'homelab')).toMatchObject({
       metadata: { namespace: 'flux-system' },
-      spec: { url: REPO, ref: { branch: 'main' }, ignore: '/*\n!/dist/\n/dist/*-gitops-*.k8s.yaml\n' },
+      spec: { url: REPO, ref: { branch: 'main' }, ignore: '/*\n!/dist/homelab/\n' },
     });
-    expect(findObject(bootstrap, 'Kustomization', 'monitoring-stack').spec).toMatchObject({
-      path: './dist', prune: true, sourceRef: { kind: 'GitRepository', name: 'monitoring-stack' },
+    expect(findObject(bootstrap.objects, 'Kustomization', 'homelab').spec).toMatchObject({
+      path: './dist/homelab', prune: true, sourceRef: { kind: 'GitRepository', name: 'homelab' },
     });
   });
 

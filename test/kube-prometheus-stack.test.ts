@@ -1,5 +1,6 @@
-import { Size, Testing } from 'cdk8s';
-import { AccessMode, accessUrls, GrafanaAdminCredentials, KubePrometheusStack, KubePrometheusStackVersion, LonghornStorageClass, Namespace, ServiceExposure, validateOutput } from '../lib';
+import { Chart, Size, Testing } from 'cdk8s';
+import { accessUrls } from '../lib/output/access-urls';
+import { AccessMode, GrafanaAdminCredentials, PodSecurityLevel, KubePrometheusStack, KubePrometheusStackVersion, LonghornStorageClass, Namespace, ServiceExposure, validateOutput } from '../lib';
 import { PrometheusSpecAlertingAlertmanagersPort, PrometheusSpecImagePullPolicy } from '../imports/monitoring.coreos.com';
 import { findObject, inventory, objectsOfKind } from './inventory';
 
@@ -68,14 +69,16 @@ describe('KubePrometheusStack on NodePorts with a Longhorn volume', () => {
     expect(versions).toEqual(new Set(['kube-prometheus-stack-88.5.3']));
   });
 
-  test('CRDs stay with the stack unless crdScope is given', () => {
-    expect(objectsOfKind(objects, 'CustomResourceDefinition').map(o => o.spec.group)).toEqual(Array(10).fill('monitoring.coreos.com'));
+  test('without crdScope, the CRDs go into a Chart of their own inside the construct, which cdk8s writes first', () => {
+    expect(objectsOfKind(objects, 'CustomResourceDefinition')).toEqual([]);
+    const crdChart = stack.node.findChild('crds') as Chart;
+    expect(Testing.synth(crdChart).map(o => `${o.kind} ${o.spec.group}`)).toEqual(Array(10).fill('CustomResourceDefinition monitoring.coreos.com'));
   });
 
   test('needs no Helm hook: no admission-webhook certificate Jobs, no webhook configurations, operator without TLS', () => {
     expect(objectsOfKind(objects, 'Job')).toEqual([]);
     expect(objects.filter(o => /WebhookConfiguration$/.test(o.kind))).toEqual([]);
-    expect(stack.rendered.droppedHooks.filter(d => d.hook !== 'test')).toEqual([]);
+    expect(stack.rendered!.droppedHooks.filter(d => d.hook !== 'test')).toEqual([]);
     const operator = findObject(objects, 'Deployment', 'kube-prometheus-stack-operator');
     expect(operator.spec.template.spec.containers[0].args).toContain('--web.enable-tls=false');
     expect(JSON.stringify(operator)).not.toMatch(/admission/);
@@ -123,7 +126,7 @@ describe('KubePrometheusStack', () => {
 
   test('fails when prometheusSpec is set but Prometheus is disabled', () => {
     expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { prometheusSpec: { scrapeInterval: '60s' }, values: { prometheus: { enabled: false } } }))
-      .toThrow('prometheusSpec is set but the render has no Prometheus object');
+      .toThrow('prometheusSpec is set but the render has 0 Prometheus object(s), so there is nothing to set it on; enable Prometheus in the values or drop prometheusSpec');
   });
 
   test('retentionSize: given sizes are kept; no default without a volume', () => {
@@ -138,6 +141,7 @@ describe('KubePrometheusStack', () => {
   test('Ingress exposure: an Ingress per UI with host, class and TLS, Services ClusterIP, URLs listed', () => {
     const chart = Testing.chart();
     new KubePrometheusStack(chart, 'Stack', {
+      crdScope: chart,
       grafanaService: ServiceExposure.ingress({ host: 'grafana.lab.example.com', ingressClassName: 'nginx', tlsSecretName: 'lab-tls' }),
       prometheusService: ServiceExposure.ingress({ host: 'prometheus.lab.example.com' }),
       alertmanagerService: ServiceExposure.ingress({ host: 'alerts.lab.example.com', ingressClassName: 'nginx' }),
@@ -182,10 +186,11 @@ describe('KubePrometheusStack', () => {
     ['a size is given without a StorageClass', { prometheusStorageSize: '10Gi' }, "prometheusStorageSize is '10Gi' but prometheusStorageClass is not set"],
     ['an access mode is given without a StorageClass', { prometheusStorageAccessMode: AccessMode.READ_WRITE_ONCE_POD }, "prometheusStorageAccessMode is 'ReadWriteOncePod' but prometheusStorageClass is not set"],
     ['retentionDays is 0', { retentionDays: 0 }, 'retentionDays is 0 but must be a whole number >= 1'],
-    ['retentionSize fills the volume', { prometheusStorageClass: sc(), prometheusStorageSize: '10Gi', retentionSize: '10GB' }, "retentionSize is '10GB' but the Prometheus volume is 10Gi: Prometheus would fill it and crash-loop before deleting old data; use at most 8704MB (85%)"],
+    ['retentionSize fills the volume', { prometheusStorageClass: sc(), prometheusStorageSize: '10Gi', retentionSize: '10GB' }, "retentionSize is '10GB' but must be below the Prometheus volume (10Gi): Prometheus would fill it and crash-loop before deleting old data; the default, 8704MB (85%), leaves room for the write-ahead log and compaction"],
     ['retentionSize is in Kubernetes units', { retentionSize: '8Gi' }, "retentionSize is '8Gi' but must be a size in Prometheus' units such as '8GB'"],
     ['a resource quantity has a space', { prometheusResources: { limits: { memory: '2 GiB' } } }, "prometheusResources.limits.memory is '2 GiB' but must be a Kubernetes quantity"],
-    ['the version is not pinned', { version: '87.0.0' as KubePrometheusStackVersion }, "version is '87.0.0' but this library renders only kube-prometheus-stack 88.5.3; use KubePrometheusStackVersion.V88_5_3"],
+    ['the version is not an exact version', { version: '88.5' as KubePrometheusStackVersion }, "version is '88.5' but must be an exact kube-prometheus-stack chart version such as '88.5.3' (tested: 88.5.3)"],
+    ['the namespace enforces a Pod Security level below privileged', { namespace: new Namespace(Testing.chart(), 'ns', { name: 'monitoring', podSecurity: PodSecurityLevel.BASELINE }) }, "namespace is the Namespace 'monitoring', which enforces Pod Security 'baseline', but node-exporter's pods (host network, PID namespace and paths) need 'privileged'"],
     ['releaseName is not a DNS label', { releaseName: 'My_Release' }, "releaseName is 'My_Release' but a Helm release name must be lowercase"],
   ])('fails when %s', (_case, props, message) => {
     expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', props)).toThrow(message);

@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
+import * as semver from 'semver';
 import * as YAML from 'yaml';
-import { Longhorn, LonghornVersion, Namespace } from '../lib';
+import { Longhorn, LonghornVersion, Namespace, PodSecurityLevel } from '../lib';
 import { findObject, inventory, objectsOfKind } from './inventory';
 
 describe.each(Object.values(LonghornVersion))('Longhorn %s', version => {
@@ -30,7 +31,7 @@ describe.each(Object.values(LonghornVersion))('Longhorn %s', version => {
   test('leaves out every Helm hook: no uninstaller, no upgrade Jobs', () => {
     expect(objectsOfKind(objects, 'Job')).toEqual([]);
     expect(objects.filter(o => o.metadata.annotations?.['helm.sh/hook'])).toEqual([]);
-    expect(longhorn.rendered.droppedHooks).toContainEqual({ object: 'Job/longhorn-uninstall', hook: 'pre-delete' });
+    expect(longhorn.rendered!.droppedHooks).toContainEqual({ object: 'Job/longhorn-uninstall', hook: 'pre-delete' });
   });
 
   test('puts the CRDs into crdScope and nothing else there', () => {
@@ -45,8 +46,8 @@ describe.each(Object.values(LonghornVersion))('Longhorn %s', version => {
     expect(storageClassConfig).toMatch(/storageclass.kubernetes.io\/is-default-class: "true"/);
     const settings = YAML.parse(findObject(objects, 'ConfigMap', 'longhorn-default-setting').data['default-setting.yaml']);
     expect(settings['default-data-path']).toBe('/data/longhorn/');
-    // 1.6 takes one number; from 1.8 on the setting is per data engine, as JSON.
-    if (version === LonghornVersion.V1_6_2) {
+    // Up to 1.7 it takes one number; from 1.8 on the setting is per data engine, as JSON.
+    if (semver.lt(version, '1.8.0')) {
       expect(settings['default-replica-count']).toBe(2);
     } else {
       expect(JSON.parse(settings['default-replica-count'])).toEqual({ v1: '2', v2: '2' });
@@ -63,14 +64,15 @@ describe.each(Object.values(LonghornVersion))('Longhorn %s', version => {
 });
 
 describe('Longhorn', () => {
-  test('defaults: newest version, its own longhorn-system namespace, 3 replicas', () => {
+  test('defaults: newest version, its own privileged longhorn-system namespace, 3 replicas, CRDs in a Chart of their own', () => {
     const chart = Testing.chart();
     const longhorn = new Longhorn(chart, 'Longhorn');
     const objects = Testing.synth(chart);
     expect(longhorn.version).toBe('1.12.1');
-    expect(findObject(objects, 'Namespace', 'longhorn-system')).toBeDefined();
+    expect(findObject(objects, 'Namespace', 'longhorn-system').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(findObject(objects, 'ConfigMap', 'longhorn-storageclass').data['storageclass.yaml']).toMatch(/numberOfReplicas: "3"/);
-    expect(findObject(objects, 'CustomResourceDefinition', 'volumes.longhorn.io')).toBeDefined();
+    expect(objectsOfKind(objects, 'CustomResourceDefinition')).toEqual([]);
+    expect(findObject(Testing.synth(longhorn.node.findChild('crds') as Chart), 'CustomResourceDefinition', 'volumes.longhorn.io')).toBeDefined();
   });
 
   test('raw values are merged last', () => {
@@ -79,9 +81,16 @@ describe('Longhorn', () => {
     expect(findObject(Testing.synth(chart), 'Deployment', 'longhorn-ui').spec.replicas).toBe(0);
   });
 
-  test('fails when the version is not one this library renders', () => {
-    expect(() => new Longhorn(Testing.chart(), 'L', { version: '1.7.0' as LonghornVersion }))
-      .toThrow("version is '1.7.0' but this library renders only longhorn 1.6.2, 1.12.1; use LonghornVersion.V1_6_2 or LonghornVersion.V1_12_1");
+  test('fails when the version is not an exact chart version', () => {
+    expect(() => new Longhorn(Testing.chart(), 'L', { version: 'v1.7' }))
+      .toThrow("version is 'v1.7' but must be an exact longhorn chart version such as '1.12.1' (tested: 1.6.2, 1.7.3, 1.12.1)");
+  });
+
+  test('fails when the namespace enforces a Pod Security level below privileged', () => {
+    const chart = Testing.chart();
+    const namespace = new Namespace(chart, 'ns', { name: 'storage', podSecurity: PodSecurityLevel.RESTRICTED });
+    expect(() => new Longhorn(chart, 'L', { namespace }))
+      .toThrow("namespace is the Namespace 'storage', which enforces Pod Security 'restricted', but longhorn-manager and the CSI plugin (privileged, host paths) need 'privileged'; give it podSecurity: PodSecurityLevel.PRIVILEGED or pass another Namespace");
   });
 
   test('fails when defaultReplicaCount is below 1', () => {

@@ -1,25 +1,13 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { App, Testing } from 'cdk8s';
-import * as YAML from 'yaml';
+import { Testing } from 'cdk8s';
 import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, SMALL_CLUSTER_RESOURCES, KubernetesDistribution, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, validateOutput } from '../lib';
 import { findObject, objectsOfKind, SynthesizedObject } from './inventory';
+import { synthApp as synthTree } from './support/synth';
 
 /** Synthesizes a whole app the way `cdk8s synth` does and reads back each file. */
 function synthApp(props: MonitoringStackProps): { files: string[]; texts: string[]; objects: SynthesizedObject[][]; stack: MonitoringStack } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dist-'));
-  try {
-    const app = new App({ outdir });
-    const stack = new MonitoringStack(app, 'reference', props);
-    app.synth();
-    const files = fs.readdirSync(outdir).sort();
-    const texts = files.map(f => fs.readFileSync(path.join(outdir, f), 'utf8'));
-    const objects = texts.map(t => YAML.parseAllDocuments(t).map(d => d.toJS() as SynthesizedObject));
-    return { files, texts, objects, stack };
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+  let stack: MonitoringStack | undefined;
+  const files = synthTree(app => { stack = new MonitoringStack(app, 'reference', props); });
+  return { files: files.map(f => f.file), texts: files.map(f => f.text), objects: files.map(f => f.objects as SynthesizedObject[]), stack: stack! };
 }
 
 const REFERENCE = { distribution: KubernetesDistribution.KUBEADM, controlPlaneNodes: 1, workerNodes: 2, controlPlaneTaint: true };
@@ -28,9 +16,9 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
   const { files, texts, objects, stack } = synthApp({ longhornVersion, cluster: REFERENCE });
   const all = objects.flat();
 
-  test('writes one file per chart, in apply order', () => {
-    expect(files.map(f => f.replace(/-[0-9a-f]{8}\.k8s\.yaml$/, ''))).toEqual([
-      '0000-reference-crds', '0001-reference-namespaces', '0002-reference-longhorn', '0003-reference-storage', '0004-reference-monitoring',
+  test('writes one file per chart into the stack\'s folder, in apply order, named without a hash', () => {
+    expect(files).toEqual([
+      'reference/0000-crds.k8s.yaml', 'reference/0001-namespaces.k8s.yaml', 'reference/0002-longhorn.k8s.yaml', 'reference/0003-storage.k8s.yaml', 'reference/0004-monitoring.k8s.yaml',
     ]);
   });
 
@@ -82,7 +70,13 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
   });
 
   test('the whole output passes validation: schemas, CRD schemas, namespace scope', () => {
-    expect(validateOutput(files.map((file, i) => ({ file, objects: objects[i] }))).problems).toEqual([]);
+    expect(validateOutput(files.map((file, i) => ({ file, objects: objects[i] as any }))).problems).toEqual([]);
+  });
+
+  test('CRDs are written as helm wrote them: nothing changed them, and no YAML was re-serialized', () => {
+    const crdText = texts[0];
+    expect(crdText).toContain('controller-gen.kubebuilder.io/version');
+    expect(crdText).not.toContain('# Source:');
   });
 
   test('nothing generated at render time: no Secret but the Alertmanager config, no certificate material', () => {

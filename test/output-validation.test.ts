@@ -4,8 +4,8 @@ import { KubeManifest, KubePrometheusStack, Longhorn, OutputFile, validateOutput
 /** The real render of both charts, as one output file, for breaking on purpose. */
 function realOutput(): OutputFile[] {
   const chart = Testing.chart();
-  new Longhorn(chart, 'Longhorn');
-  new KubePrometheusStack(chart, 'Stack');
+  new Longhorn(chart, 'Longhorn', { crdScope: chart });
+  new KubePrometheusStack(chart, 'Stack', { crdScope: chart });
   return [{ file: 'all.k8s.yaml', objects: Testing.synth(chart) as KubeManifest[] }];
 }
 
@@ -37,14 +37,14 @@ describe('validateOutput', () => {
   test('catches a custom resource that breaks its CRD schema', () => {
     const broken = withObject(output, 'Prometheus', 'kube-prometheus-stack-prometheus', o => { o.spec.replicas = 'one'; });
     expect(validateOutput(broken).problems).toEqual([expect.objectContaining({
-      object: 'Prometheus monitoring/kube-prometheus-stack-prometheus', path: '/spec/replicas', message: expect.stringContaining('must be integer'),
+      object: 'Prometheus monitoring/kube-prometheus-stack-prometheus', path: '/spec/replicas', message: 'must be integer, not string',
     })]);
   });
 
   test('catches a field the CRD does not declare, as strict server-side apply would', () => {
     const broken = withObject(output, 'Prometheus', 'kube-prometheus-stack-prometheus', o => { o.spec.retension = '30d'; });
     expect(validateOutput(broken).problems).toEqual([expect.objectContaining({
-      object: 'Prometheus monitoring/kube-prometheus-stack-prometheus', path: '/spec', message: 'must NOT have additional properties ({"additionalProperty":"retension"})',
+      object: 'Prometheus monitoring/kube-prometheus-stack-prometheus', path: '/spec/retension', message: 'is not a field of this schema; strict server-side apply rejects unknown fields (a typo?)',
     })]);
   });
 
@@ -59,7 +59,7 @@ describe('validateOutput', () => {
     const withoutCrd = [{ file: 'x.yaml', objects: output[0].objects.filter(o => o.metadata.name !== 'servicemonitors.monitoring.coreos.com') }];
     const problems = validateOutput(withoutCrd).problems;
     expect(problems.length).toBeGreaterThan(5);
-    expect(problems[0].message).toContain("no CustomResourceDefinition in this output defines ServiceMonitor in monitoring.coreos.com; a fresh cluster would answer 'no matches for kind ServiceMonitor'");
+    expect(problems[0].message).toContain("no CustomResourceDefinition in this output defines ServiceMonitor in monitoring.coreos.com; a fresh cluster would answer 'no matches for kind ServiceMonitor': add the construct that ships the CRD, or, if the cluster already serves monitoring.coreos.com/v1 (installed by another tool), declare it: clusterApis: [ClusterApi.of('monitoring.coreos.com/v1')]");
   });
 
   test('catches a namespace on a cluster-scoped object and a namespaced object without one', () => {

