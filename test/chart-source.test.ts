@@ -9,7 +9,7 @@ import { LONGHORN_CHART } from '../lib/render/charts';
 import { renderChart } from '../lib/render/render';
 import { reportOf } from '../lib/render/report';
 import { runCli } from './support/cli';
-import { ChartRepo, repackage, SHARED_CHARTS, startChartRepo } from './support/chart-repo';
+import { ChartRepo, repackage, SHARED_CHARTS, startChartRepo, startOciRegistry } from './support/chart-repo';
 
 const archive = (file: string) => path.join(SHARED_CHARTS, file);
 
@@ -145,6 +145,41 @@ describe('charts pulled from a mirror (CDK8S_CHART_MIRROR) on loopback', () => {
       first.cleanup();
       second.cleanup();
       fs.rmSync(unpacked, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('charts from an OCI registry', () => {
+  let registry: ChartRepo;
+  beforeAll(async () => {
+    registry = await startOciRegistry([archive('longhorn-1.12.1.tgz'), archive('kube-prometheus-stack-88.5.3.tgz')]);
+  });
+  afterAll(() => registry.close());
+
+  test('ChartSource.oci pulls the chart itself, as helm pull oci:// does, and records the reference', () => {
+    const ws = freshWorkspace();
+    try {
+      withEnv({ CDK8S_CHARTS_DIR: ws.charts, CDK8S_CHARTS_LOCK: ws.lock, CDK8S_CHART_PLAIN_HTTP: 'true' }, () => {
+        const rendered = render('1.12.1', ChartSource.oci(`${registry.url}/longhorn`))!;
+        expect(rendered.resolved.digest).toBe(require('../lib/render/cache').sha256(fs.readFileSync(archive('longhorn-1.12.1.tgz'))));
+        expect(readChartLock(ws.lock)).toEqual([{ name: 'longhorn', version: '1.12.1', source: `${registry.url}/longhorn`, sha256: rendered.resolved.digest }]);
+        expect(registry.requests()).toContainEqual('GET /v2/charts/longhorn/manifests/1.12.1');
+      });
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  test('an oci:// mirror serves every chart of a stack', () => {
+    const ws = freshWorkspace();
+    try {
+      withEnv({ CDK8S_CHARTS_DIR: ws.charts, CDK8S_CHARTS_LOCK: ws.lock, CDK8S_CHART_PLAIN_HTTP: 'true', CDK8S_CHART_MIRROR: registry.url }, () => {
+        const files = require('./support/synth').synthApp((app: any) => new MonitoringStack(app, 'lab'));
+        expect(files.length).toBe(5);
+        expect(readChartLock(ws.lock).map(e => `${e.name} ${e.source}`)).toEqual([`kube-prometheus-stack ${registry.url}/kube-prometheus-stack`, `longhorn ${registry.url}/longhorn`]);
+      });
+    } finally {
+      ws.cleanup();
     }
   });
 });

@@ -10,6 +10,8 @@ import { helmBinary } from './tools';
 
 /** Env var naming one Helm repository (https or oci://) that serves every chart, in place of each chart's own. */
 export const CHART_MIRROR_ENV = 'CDK8S_CHART_MIRROR';
+/** Env var that lets OCI pulls use plain HTTP (helm's --plain-http), for a registry without TLS such as one on loopback. */
+export const CHART_PLAIN_HTTP_ENV = 'CDK8S_CHART_PLAIN_HTTP';
 
 enum SourceKind {
   REPOSITORY = 'repository',
@@ -79,14 +81,15 @@ export class ChartSource {
   /** The `helm pull` arguments (before `--version`) for this source, or its mirror. */
   public _pullArgs(chart: ChartDefinition): { args: string[]; origin: string } {
     const mirror = process.env[CHART_MIRROR_ENV];
+    const plainHttp = process.env[CHART_PLAIN_HTTP_ENV] === 'true' ? ['--plain-http'] : [];
     if (mirror) {
       const base = mirror.replace(/\/+$/, '');
       return base.startsWith('oci://')
-        ? { args: [`${base}/${chart.name}`], origin: `${base}/${chart.name} (${CHART_MIRROR_ENV})` }
+        ? { args: [`${base}/${chart.name}`, ...plainHttp], origin: `${base}/${chart.name} (${CHART_MIRROR_ENV})` }
         : { args: [chart.name, '--repo', base], origin: `${base} (${CHART_MIRROR_ENV})` };
     }
     return this.kind === SourceKind.OCI
-      ? { args: [this.location], origin: this.location }
+      ? { args: [this.location, ...plainHttp], origin: this.location }
       : { args: [chart.name, '--repo', this.location], origin: this.location };
   }
 }

@@ -85,3 +85,59 @@ export function repackage(archive: string, outdir: string, version?: string): st
 function listFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
+
+// A read-only OCI registry (the distribution API helm pull uses: manifests by tag, blobs by digest)
+// serving each chart as helm pushes it: a config blob with the chart's metadata, one layer with the archive.
+const REGISTRY = `
+const http = require('http'), fs = require('fs'), crypto = require('crypto');
+const [index, log] = process.argv.slice(1);
+const charts = JSON.parse(fs.readFileSync(index, 'utf8'));
+const digest = b => 'sha256:' + crypto.createHash('sha256').update(b).digest('hex');
+const blobs = {}, manifests = {};
+for (const c of charts) {
+  const tgz = fs.readFileSync(c.file), config = Buffer.from(JSON.stringify(c.meta));
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: digest(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', digest: digest(tgz), size: tgz.length }] }));
+  blobs[digest(tgz)] = tgz; blobs[digest(config)] = config;
+  manifests[c.path + ':' + c.meta.version] = manifests[c.path + ':' + digest(manifest)] = manifest;
+}
+http.createServer((req, res) => {
+  fs.appendFileSync(log, req.method + ' ' + req.url + '\\n');
+  const send = (type, body, extra) => { res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, ...extra }); res.end(req.method === 'HEAD' ? undefined : body); };
+  if (req.url === '/v2/') return send('application/json', Buffer.from('{}'));
+  let m = /^\\/v2\\/(.+)\\/manifests\\/(.+)$/.exec(req.url);
+  if (m && manifests[m[1] + ':' + m[2]]) { const b = manifests[m[1] + ':' + m[2]]; return send('application/vnd.oci.image.manifest.v1+json', b, { 'Docker-Content-Digest': digest(b) }); }
+  m = /^\\/v2\\/(.+)\\/blobs\\/(.+)$/.exec(req.url);
+  if (m && blobs[m[2]]) return send('application/octet-stream', blobs[m[2]], { 'Docker-Content-Digest': m[2] });
+  res.writeHead(404); res.end();
+}).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
+`;
+
+/** An OCI registry on 127.0.0.1 serving `archives` under `<host>/charts/<name>` (plain HTTP: set CDK8S_CHART_PLAIN_HTTP=true). */
+export async function startOciRegistry(archives: readonly string[]): Promise<ChartRepo> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-registry-'));
+  const log = path.join(dir, '.requests.log');
+  fs.writeFileSync(log, '');
+  const YAML = require('yaml');
+  const index = archives.map(file => {
+    const meta = YAML.parse(execFileSync(helmBinary(), ['show', 'chart', file], { encoding: 'utf8' }));
+    return { file, meta, path: `charts/${meta.name}` };
+  });
+  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify(index));
+  const server: ChildProcess = spawn(process.execPath, ['-e', REGISTRY, path.join(dir, 'index.json'), log], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+  });
+  return {
+    url: `oci://127.0.0.1:${port}/charts`,
+    dir,
+    requests: () => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean),
+    close: async () => {
+      server.kill();
+      await new Promise(resolve => server.once('exit', resolve));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
