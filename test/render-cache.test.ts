@@ -1,0 +1,128 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DiskCache } from '../lib/render/cache';
+import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
+import { renderChart } from '../lib/render/render';
+
+/** Runs `fn` with its own cache folder, and without the in-process memory of earlier renders. */
+function withCacheDir<T>(fn: (dir: string, render: typeof renderChart) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-cache-'));
+  const saved = process.env.CDK8S_CACHE_DIR;
+  process.env.CDK8S_CACHE_DIR = dir;
+  try {
+    let render: typeof renderChart | undefined;
+    jest.isolateModules(() => { render = require('../lib/render/render').renderChart; });
+    return fn(dir, render!);
+  } finally {
+    process.env.CDK8S_CACHE_DIR = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const request = (values: Record<string, unknown> = {}) => ({ chart: LONGHORN_CHART, version: '1.12.1', releaseName: 'longhorn', namespace: 'longhorn-system', values });
+
+describe('the render cache', () => {
+  test('a second identical render skips helm (disk), and one in the same process shares the first', () => {
+    withCacheDir((dir, render) => {
+      const first = render(request())!;
+      expect(first.cache).toBe('miss');
+      expect(render(request())!.cache).toBe('shared');
+      expect(fs.readdirSync(path.join(dir, 'renders')).length).toBe(1);
+      withCacheDir((_other, freshRender) => {
+        process.env.CDK8S_CACHE_DIR = dir; // a new process, the same cache folder
+        const again = freshRender(request())!;
+        expect(again.cache).toBe('hit');
+        expect(again.documents).toEqual(first.documents);
+      });
+    });
+  });
+
+  test('is keyed by everything the render depends on: values, release, namespace and chart version', () => {
+    withCacheDir((_dir, render) => {
+      const keys = new Set([
+        render(request())!.key,
+        render(request({ longhornUI: { replicas: 1 } }))!.key,
+        render({ ...request(), releaseName: 'storage' })!.key,
+        render({ ...request(), namespace: 'storage' })!.key,
+        render({ ...request(), version: '1.6.2' })!.key,
+        render({ ...request(), apiVersions: ['gateway.networking.k8s.io/v1'] })!.key,
+      ]);
+      expect(keys.size).toBe(6);
+      // Values are compared by content, not by key order.
+      expect(render(request({ a: 1, b: 2 }))!.key).toBe(render(request({ b: 2, a: 1 }))!.key);
+    });
+  });
+
+  test('a corrupt entry is detected, removed and rendered again', () => {
+    withCacheDir((dir, render) => {
+      const { key } = render(request())!;
+      const file = new DiskCache('renders').fileOf(key);
+      const bytes = fs.readFileSync(file);
+      bytes[bytes.length - 10] ^= 0xff; // one flipped byte in the body
+      fs.writeFileSync(file, bytes);
+      withCacheDir((_other, freshRender) => {
+        process.env.CDK8S_CACHE_DIR = dir;
+        const again = freshRender(request())!;
+        expect(again.cache).toBe('miss');
+        expect(again.documents.length).toBeGreaterThan(40);
+      });
+      fs.writeFileSync(file, bytes.subarray(0, 20)); // truncated
+      expect(new DiskCache('renders').get(key)).toBeUndefined();
+      expect(fs.existsSync(file)).toBe(false);
+    });
+  });
+
+  test('CDK8S_CACHE=off renders every time and writes nothing', () => {
+    withCacheDir((dir, render) => {
+      process.env.CDK8S_CACHE = 'off';
+      try {
+        jest.isolateModules(() => {
+          const fresh = require('../lib/render/render').renderChart as typeof renderChart;
+          expect(fresh(request())!.cache).toBe('miss');
+        });
+        expect(fs.existsSync(path.join(dir, 'renders'))).toBe(false);
+      } finally {
+        delete process.env.CDK8S_CACHE;
+      }
+      expect(render(request())!.cache).toBe('miss');
+    });
+  });
+
+  test('concurrent writers of one entry leave one whole entry', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-cache-race-'));
+    try {
+      const { spawn } = require('child_process');
+      const root = path.join(__dirname, '..');
+      const script = `require(${JSON.stringify(path.join(root, 'lib/render/render.ts'))}).renderChart({ chart: require(${JSON.stringify(path.join(root, 'lib/render/charts.ts'))}).KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'r', namespace: 'n', values: {} })`;
+      const run = () => new Promise<number>(resolve => spawn(process.execPath, ['-r', path.join(root, 'scripts/register-ts.js'), '-e', script],
+        { env: { ...process.env, CDK8S_CACHE_DIR: dir }, stdio: 'ignore' }).on('exit', resolve));
+      expect(await Promise.all([run(), run(), run()])).toEqual([0, 0, 0]);
+      const entries = fs.readdirSync(path.join(dir, 'renders'), { recursive: true }).map(String).filter(f => !fs.statSync(path.join(dir, 'renders', f)).isDirectory());
+      expect(entries.length).toBe(1);
+      expect(entries.filter(f => f.endsWith('.partial'))).toEqual([]);
+      const saved = process.env.CDK8S_CACHE_DIR;
+      process.env.CDK8S_CACHE_DIR = dir;
+      try {
+        expect(new DiskCache('renders').get(path.basename(entries[0]))).toBeDefined();
+      } finally {
+        process.env.CDK8S_CACHE_DIR = saved;
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test('kube-prometheus-stack renders the same from the cache as from helm', () => {
+  withCacheDir((dir, render) => {
+    const fromHelm = render({ ...request(), chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3' })!;
+    withCacheDir((_other, freshRender) => {
+      process.env.CDK8S_CACHE_DIR = dir;
+      const fromCache = freshRender({ ...request(), chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3' })!;
+      expect(fromCache.cache).toBe('hit');
+      // (Compared as data: jest's sandbox gives objects from v8.deserialize another realm's prototypes.)
+      expect(fromCache.documents).toStrictEqual(fromHelm.documents);
+    });
+  });
+});
