@@ -20,10 +20,14 @@ program.command('synth')
   .description('Run the cdk8s app into a staging folder, validate every object, and replace the output folder only on success.')
   .option('--app <file>', 'the app entry file (.ts or .js)', 'main.ts')
   .option('--outdir <dir>', 'output folder', 'dist')
-  .action((opts: { app: string; outdir: string }) => run('synth', () => {
+  .option('--report-json <file>', 'also write what the synth did (renders with their helm template invocations, validation, files) as JSON')
+  .action((opts: { app: string; outdir: string; reportJson?: string }) => run('synth', () => {
     const { describeSynth, synthesize } = require('./synth') as typeof import('./synth');
     const result = synthesize(opts);
     for (const line of describeSynth(result, opts.outdir)) console.log(line);
+    if (opts.reportJson) {
+      require('fs').writeFileSync(opts.reportJson, JSON.stringify({ ...result, files: result.files.map(f => ({ ...f, objects: f.objects.length })) }, null, 2));
+    }
   }));
 
 program.command('deploy')

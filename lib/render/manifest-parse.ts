@@ -60,22 +60,32 @@ const FAST_SCHEMA = (() => {
   return jsYaml.FAILSAFE_SCHEMA.withTags(...implicit, jsYaml.mergeTag);
 })();
 
-/**
- * Splits a multi-document stream the way helm does (a line of `---`), and parses each document the
- * way Kubernetes reads YAML. Fast path: js-yaml with the schema above; a document with a duplicate
- * key, an explicit tag or a syntax error goes through the `yaml` library, which names the error or
- * reports each duplicate (the last value wins, as in kubectl and the API server).
- */
-export function parseDocuments(text: string): ParsedDocument[] {
-  const documents: ParsedDocument[] = [];
-  for (const chunk of text.split(/^---[ \t]*(?:#.*)?$/m)) {
+/** One document's text, as split from a stream. */
+export interface DocumentText {
+  /** The document's own text, without helm's `# Source:` line, ending in a newline. */
+  readonly text: string;
+  /** The template it came from (helm's `# Source:` comment), if any. */
+  readonly source?: string;
+}
+
+/** Splits a multi-document stream the way helm does (a line of `---`), leaving out empty documents. */
+export function splitDocuments(stream: string): DocumentText[] {
+  const documents: DocumentText[] = [];
+  for (const chunk of stream.split(/^---[ \t]*(?:#.*)?$/m)) {
     const sourceMatch = /^\s*# Source: (.*)\n/.exec(chunk);
     const body = (sourceMatch ? chunk.slice(sourceMatch.index + sourceMatch[0].length) : chunk).replace(/^\n+/, '');
     if (body.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(body)) continue;
-    const docText = body.endsWith('\n') ? body : `${body}\n`;
-    documents.push({ ...parseOne(docText), text: docText, source: sourceMatch?.[1] });
+    documents.push({ text: body.endsWith('\n') ? body : `${body}\n`, source: sourceMatch?.[1] });
   }
   return documents;
+}
+
+/**
+ * Splits a multi-document stream the way helm does, and parses each document the way Kubernetes
+ * reads YAML (see {@link parseDocument}).
+ */
+export function parseDocuments(stream: string): ParsedDocument[] {
+  return splitDocuments(stream).map(d => ({ ...parseDocument(d.text), ...d }));
 }
 
 /** Parses a multi-document stream into its non-empty documents' values. */
@@ -87,7 +97,13 @@ export function parseManifests(text: string): KubeManifest[] {
 // names it 'null', so such a document takes the slow path.
 const NULL_KEY = /^[ \t]*(?:- +)?(?:~|null|Null|NULL)?[ \t]*:(?:[ \t]|$)|[{,][ \t]*(?:~|null|Null|NULL)?[ \t]*:(?:[ \t]|$)/m;
 
-function parseOne(text: string): { value: unknown; duplicates: DuplicateKey[] } {
+/**
+ * Parses one document the way Kubernetes reads YAML. Fast path: js-yaml with the schema above; a
+ * document with a duplicate key, an explicit tag, a null key or a syntax error goes through the
+ * `yaml` library, which names the error or reports each duplicate (the last value wins, as in kubectl
+ * and the API server).
+ */
+export function parseDocument(text: string): { value: unknown; duplicates: DuplicateKey[] } {
   if (NULL_KEY.test(text)) return parseSlow(text);
   try {
     return { value: jsYaml.load(text, { schema: FAST_SCHEMA, maxAliases: -1, maxTotalMergeKeys: -1 }) ?? null, duplicates: [] };

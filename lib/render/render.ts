@@ -8,7 +8,7 @@ import { canonical } from './canonical';
 import { ChartSource, describeMissing, MissingChartError, ResolvedChart, resolveChart } from './chart-source';
 import { ChartValues } from './chart-values';
 import { ChartDefinition, isTestedVersion } from './charts';
-import { DuplicateKey, KubeManifest, parseDocuments } from './manifest-parse';
+import { DuplicateKey, KubeManifest, parseDocument, splitDocuments } from './manifest-parse';
 import { reportOf, warnOnce } from './report';
 import { helm, helmVersion } from './tools';
 
@@ -68,6 +68,8 @@ export interface RenderedChart {
   readonly documents: readonly RenderedDocument[];
   /** Whether helm ran (`miss`), the disk cache answered (`hit`) or an identical render in this process (`shared`). */
   readonly cache: 'miss' | 'hit' | 'shared';
+  /** The flags `helm template` got besides release, namespace and values. */
+  readonly flags: readonly string[];
 }
 
 const renderCache = new DiskCache('renders');
@@ -106,7 +108,7 @@ export function renderChart(request: RenderRequest, scope?: IConstruct): Rendere
     rendered = { ...rendered, cache: 'shared' };
   } else {
     const stored = renderCache.get<RenderedDocument[]>(key);
-    rendered = { key, resolved, documents: stored ?? runHelm(request, resolved, flags), cache: stored ? 'hit' : 'miss' };
+    rendered = { key, resolved, flags, documents: stored ?? runHelm(request, resolved, flags), cache: stored ? 'hit' : 'miss' };
     if (!stored) renderCache.put(key, rendered.documents);
     inProcess.set(key, rendered);
   }
@@ -135,9 +137,14 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
       const reason = result.error ? result.error.message : result.stderr.trim();
       throw new Error(`helm template of ${request.chart.name} ${request.version} failed: ${reason}`);
     }
-    return parseDocuments(result.stdout).flatMap(doc => {
-      if (doc.value === null || typeof doc.value !== 'object') return [];
-      return [{ manifest: canonical(doc.value) as KubeManifest, text: doc.text, template: doc.source, duplicates: doc.duplicates }];
+    return splitDocuments(result.stdout).flatMap(({ text, source }) => {
+      let document = documentMemo.get(text);
+      if (document === undefined) {
+        const { value, duplicates } = parseDocument(text);
+        document = value === null || typeof value !== 'object' ? null : { manifest: canonical(value) as KubeManifest, text, template: source, duplicates };
+        documentMemo.set(text, document);
+      }
+      return document ? [{ ...document, template: source }] : [];
     });
   } catch (e) {
     throw new Error(`${(e as Error).message.startsWith('helm template') ? '' : `helm output of ${request.chart.name} ${request.version} is `}${(e as Error).message}`);
@@ -145,6 +152,10 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
+
+// Documents repeat across renders (every CRD, most objects of clusters whose values differ a little):
+// each distinct document text is parsed once per process, and only its canonical form is kept.
+const documentMemo = new Map<string, RenderedDocument | null>();
 
 function describeDocument(manifest: KubeManifest): string {
   return `${manifest.kind} ${manifest.metadata?.namespace ? `${manifest.metadata.namespace}/` : ''}${manifest.metadata?.name}`;

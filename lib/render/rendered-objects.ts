@@ -50,6 +50,7 @@ function reportRender(scope: Construct, request: RenderRequest, rendered: Render
     chart: request.chart.name, version: request.version, tested: isTestedVersion(request.chart, request.version),
     source: rendered.resolved.source, release: request.releaseName, namespace: request.namespace,
     helm: helmDescription(), cache: rendered.cache, objectCount, droppedHooks,
+    helmTemplate: { chartPath: rendered.resolved.path, flags: rendered.flags, values: request.values },
   });
 }
 

@@ -31,6 +31,8 @@ export interface RenderReport {
   readonly objectCount: number;
   /** Hook objects left out. */
   readonly droppedHooks: readonly DroppedHook[];
+  /** The `helm template` that makes this render by hand: archive or folder, flags and values. */
+  readonly helmTemplate: { readonly chartPath: string; readonly flags: readonly string[]; readonly values: unknown };
 }
 
 /** Everything the renders of one app said, collected until the app is written. */

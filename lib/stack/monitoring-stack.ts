@@ -13,6 +13,7 @@ import { LonghornStorageClass } from '../constructs/longhorn-storage-class';
 import { Namespace, PodSecurityLevel } from '../constructs/namespace';
 import { Placement } from '../constructs/placement';
 import { checkWholeNumber } from '../constructs/quantity';
+import { markCluster } from '../constructs/cluster-boundary';
 import { DNS_LABEL } from '../constructs/kube-names';
 import { registerOutputFolder } from '../output/layout';
 import { ClusterApi } from '../output/validation';
@@ -218,6 +219,7 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
+    markCluster(this);
     if (!DNS_LABEL.test(id)) {
       throw new Error(`the MonitoringStack id is '${id}' but it names the stack's output folder (dist/${id}/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', e.g. 'homelab'`);
     }

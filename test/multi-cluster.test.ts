@@ -1,0 +1,47 @@
+import { App, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import { MonitoringStack, validateOutput } from '../lib';
+import { applyPlan } from '../lib/output/apply-plan';
+import { synthApp } from './support/synth';
+
+describe('several clusters from one app', () => {
+  const files = synthApp(app => {
+    new MonitoringStack(app, 'homelab');
+    new MonitoringStack(app, 'office', { cluster: { workerNodes: 3 }, retentionDays: 30 });
+  });
+  const folder = (name: string) => files.filter(f => f.file.startsWith(`${name}/`));
+
+  test('each stack writes its own folder, with its own apply order and names without a hash', () => {
+    expect(files.map(f => f.file)).toEqual([
+      'homelab/0000-crds.k8s.yaml', 'homelab/0001-namespaces.k8s.yaml', 'homelab/0002-longhorn.k8s.yaml', 'homelab/0003-storage.k8s.yaml', 'homelab/0004-monitoring.k8s.yaml',
+      'office/0000-crds.k8s.yaml', 'office/0001-namespaces.k8s.yaml', 'office/0002-longhorn.k8s.yaml', 'office/0003-storage.k8s.yaml', 'office/0004-monitoring.k8s.yaml',
+    ]);
+  });
+
+  test('each folder applies on its own: it passes validation alone and has a complete apply plan', () => {
+    for (const name of ['homelab', 'office']) {
+      const own = folder(name).map(f => ({ file: f.file, objects: f.objects }));
+      expect([name, validateOutput(own).problems]).toEqual([name, []]);
+      expect(applyPlan(own, `dist/${name}`).filter(s => s.kubectl[0] === 'apply')).toHaveLength(5);
+    }
+  });
+
+  test('each cluster gets its own settings (and its own default StorageClass)', () => {
+    const retention = (name: string) => folder(name).flatMap(f => f.objects).find(o => o.kind === 'Prometheus')!.spec as any;
+    expect([retention('homelab').retention, retention('office').retention]).toEqual(['10d', '30d']);
+    const replicas = (name: string) => (folder(name).flatMap(f => f.objects).find(o => o.kind === 'StorageClass')!.parameters as any).numberOfReplicas;
+    expect([replicas('homelab'), replicas('office')]).toEqual(['2', '3']);
+  });
+
+  test('fails when two stacks would write one folder', () => {
+    const app = Testing.app();
+    new MonitoringStack(new Construct(app, 'site-a'), 'lab');
+    new MonitoringStack(new Construct(app, 'site-b'), 'lab');
+    expect(() => app.synth()).toThrow('site-a/lab and site-b/lab would both write lab/0000-crds.k8s.yaml; give the stacks different ids');
+  });
+
+  test('fails when a stack id cannot name a folder and GitOps objects', () => {
+    expect(() => new MonitoringStack(new App(), 'Home Lab'))
+      .toThrow("the MonitoringStack id is 'Home Lab' but it names the stack's output folder (dist/Home Lab/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', e.g. 'homelab'");
+  });
+});
