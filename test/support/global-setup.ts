@@ -1,0 +1,22 @@
+// jest globalSetup: starts the run's control plane in the background, so that it comes up while the unit
+// tests run; integration tests wait for it. Where the harness is missing it skips them with one line, and in
+// CI (CI=true) it fails the run instead.
+import { ControlPlane, describeMissing, isCI, missingPrerequisites } from './control-plane';
+import { SKIP_ENV, STATE_ENV } from './shared-control-plane';
+
+/** Where global-teardown.ts finds the control plane (globalSetup and globalTeardown share the jest process). */
+export const RUN_CONTROL_PLANE = Symbol.for('cdk8s-monitoring-stack.control-plane');
+
+export default async function globalSetup(): Promise<void> {
+  const missing = missingPrerequisites();
+  if (missing.length > 0) {
+    const message = describeMissing(missing);
+    if (isCI()) throw new Error(`CI=true and ${message}`);
+    process.env[SKIP_ENV] = message;
+    console.warn(`integration tests skipped: ${message}`);
+    return;
+  }
+  const controlPlane = await ControlPlane.start();
+  (globalThis as Record<symbol, unknown>)[RUN_CONTROL_PLANE] = controlPlane;
+  process.env[STATE_ENV] = controlPlane.stateDir; // jest starts its workers after globalSetup: they inherit it
+}
