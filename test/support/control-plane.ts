@@ -10,9 +10,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-
-/** The shared harness: up.sh, sim.sh, down.sh, unpack.sh and the xz-compressed Kubernetes 1.32 binaries. */
-export const HARNESS_DIR = path.resolve(__dirname, '../../../shared/kubernetes');
+import { describeMissing, HARNESS_DIR, missingPrerequisites } from './harness';
 
 /** How long up.sh (and so a wait for it) may take; up.sh's own readiness wait is 180 s. */
 const START_TIMEOUT_MS = 240_000;
@@ -304,43 +302,6 @@ while [ -d "/proc/$1" ]; do sleep 1; done
 exec bash "$3/down.sh" >>"$2/${FILES.upLog}" 2>&1
 `;
 
-/** Something the harness needs that this machine lacks. */
-export interface MissingPrerequisite {
-  readonly what: string;
-  /** The Debian package that provides it, if one does. */
-  readonly debianPackage?: string;
-}
-
-/** What the harness needs and this machine lacks: the harness folder itself, etcd and the tools up.sh uses. */
-export function missingPrerequisites(): MissingPrerequisite[] {
-  const missing: MissingPrerequisite[] = [];
-  const harnessFiles = ['up.sh', 'sim.sh', 'down.sh', 'unpack.sh', 'SHA256SUMS', 'kube-apiserver.xz', 'kubectl.xz',
-    'kube-controller-manager.xz', 'kube-scheduler.xz'];
-  const absent = harnessFiles.filter(f => !fs.existsSync(path.join(HARNESS_DIR, f)));
-  if (absent.length > 0) missing.push({ what: `${absent.join(', ')} in ${HARNESS_DIR} (shared/kubernetes beside the project)` });
-  const etcd = process.env.ETCD;
-  if (etcd ? !isExecutable(etcd) : !onPath('etcd') && !isExecutable('/usr/bin/etcd')) {
-    missing.push({ what: etcd ? `etcd at ETCD=${etcd}` : 'etcd', debianPackage: 'etcd-server' });
-  }
-  for (const [tool, debianPackage] of [['openssl', 'openssl'], ['xz', 'xz-utils'], ['curl', 'curl'], ['setsid', 'util-linux']]) {
-    if (!onPath(tool)) missing.push({ what: tool, debianPackage });
-  }
-  return missing;
-}
-
-/** One line: what is missing and the apt-get line that installs it. */
-export function describeMissing(missing: readonly MissingPrerequisite[]): string {
-  const packages = [...new Set(missing.flatMap(m => (m.debianPackage ? [m.debianPackage] : [])))];
-  const what = missing.map(m => (m.debianPackage ? `${m.what} (Debian package ${m.debianPackage})` : m.what)).join(', ');
-  const install = packages.length > 0 ? `; install with: apt-get update && apt-get install -y ${packages.join(' ')}` : '';
-  return `no Kubernetes control plane for integration tests: missing ${what}${install}`;
-}
-
-/** Whether this run is CI (CI=true), where a missing harness fails instead of skipping. */
-export function isCI(): boolean {
-  return ['true', '1'].includes((process.env.CI ?? '').toLowerCase());
-}
-
 /** One line about a stopped control plane: start-up, waits, teardown and peak memory. */
 export function formatStopReport(report: StopReport): string {
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -465,19 +426,6 @@ function readIfExists(file: string): string | undefined {
 
 function tail(file: string, lines: number): string {
   return (readIfExists(file) ?? '').trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-function onPath(tool: string): boolean {
-  return (process.env.PATH ?? '').split(path.delimiter).some(dir => dir && isExecutable(path.join(dir, tool)));
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function shellQuote(s: string): string {

@@ -1,7 +1,8 @@
 // jest globalSetup: starts the run's control plane in the background, so that it comes up while the unit
 // tests run; integration tests wait for it. Where the harness is missing it skips them with one line, and in
 // CI (CI=true) it fails the run instead.
-import { ControlPlane, describeMissing, isCI, missingPrerequisites } from './control-plane';
+import { ControlPlane } from './control-plane';
+import { describeMissing, isCI, missingPrerequisites } from './harness';
 import { SKIP_ENV, STATE_ENV } from './shared-control-plane';
 
 /** Where global-teardown.ts finds the control plane (globalSetup and globalTeardown share the jest process). */
