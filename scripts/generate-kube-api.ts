@@ -12,15 +12,16 @@
 // Where 1.28's OpenAPI also knows a kind that the server decided, the two must agree, or this fails.
 // List kinds and meta/v1 Status are no objects with a scope; they are listed apart, with the reason.
 //
-// Run: npx ts-node --transpile-only scripts/generate-kube-api.ts  (needs the harness of test/support/control-plane.ts
-// and the npm registry)
+// Run: node -r ./scripts/register-ts.js scripts/generate-kube-api.ts  (needs the harness of
+// test/support/control-plane.ts and the npm registry)
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { groupOf, KUBE_1_28_KINDS } from '../lib/output/kube-scope';
+import { groupOf } from '../lib/render/kube-api';
 import { apiResources, compare, discoveredKinds, serverVersion, ServedKind } from '../test/support/api-discovery';
 import { ControlPlane, formatStopReport } from '../test/support/control-plane';
+import { KUBERNETES_1_28_KINDS } from '../test/support/kubernetes-1-28-kinds';
 
 const TABLE_FILE = path.resolve(__dirname, '../lib/output/kube-api-1.28.json');
 
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const notObjects: NotAnObject[] = [];
   const decidedBy = { server: 0, otherVersion: [] as string[], openApi: [] as string[] };
   const unresolved: string[] = [];
-  for (const key of [...KUBE_1_28_KINDS].sort(compare)) {
+  for (const key of KUBERNETES_1_28_KINDS) {
     const [apiVersion, kind] = key.split(' ');
     const why = whyNotAnObject(apiVersion, kind);
     if (why) {
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
 function whyNotAnObject(apiVersion: string, kind: string): string | undefined {
   if (apiVersion === 'v1' && kind === 'Status') return 'the API\'s response to a failed or a delete request, never stored';
   const item = kind.endsWith('List') ? kind.slice(0, -'List'.length) : undefined;
-  if (item && KUBE_1_28_KINDS.has(`${apiVersion} ${item}`)) return `the response to a list of ${item}`;
+  if (item && KUBERNETES_1_28_KINDS.includes(`${apiVersion} ${item}`)) return `the response to a list of ${item}`;
   return undefined;
 }
 
