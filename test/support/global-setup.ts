@@ -1,8 +1,9 @@
-// jest globalSetup: starts the run's control plane in the background, so that it comes up while the unit
-// tests run; integration tests wait for it. Where the harness is missing it skips them with one line, and in
-// CI (CI=true) it fails the run instead.
+// jest globalSetup: the run's environment (run-env.ts: cache, charts.lock), then the run's control plane, started in
+// the background so that it comes up while the unit tests run; integration tests wait for it. Where the harness is
+// missing it skips them with one line, and in CI (CI=true) it fails the run instead.
 import { ControlPlane } from './control-plane';
 import { describeMissing, isCI, missingPrerequisites } from './harness';
+import setUpRunEnvironment from './run-env';
 import { SKIP_ENV, STATE_ENV } from './shared-control-plane';
 
 /** Where global-teardown.ts finds the control plane (globalSetup and globalTeardown share the jest process). */
@@ -10,9 +11,10 @@ export const RUN_CONTROL_PLANE = Symbol.for('cdk8s-monitoring-stack.control-plan
 
 export default async function globalSetup(): Promise<void> {
   const missing = missingPrerequisites();
+  if (missing.length > 0 && isCI()) throw new Error(`CI=true and ${describeMissing(missing)}`);
+  setUpRunEnvironment();
   if (missing.length > 0) {
     const message = describeMissing(missing);
-    if (isCI()) throw new Error(`CI=true and ${message}`);
     process.env[SKIP_ENV] = message;
     console.warn(`integration tests skipped: ${message}`);
     return;
