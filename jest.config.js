@@ -3,8 +3,11 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The tests against a real control plane run with jest.integration.config.js (npm run test:cluster).
+  testPathIgnorePatterns: ['\\.integration\\.test\\.ts$'],
   // Type-checking is `tsc --noEmit` in `npm test`; jest only transpiles (imports/ is 6 MB of types).
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  // One cache folder and one charts.lock for the run, shared by its workers.
   globalSetup: '<rootDir>/test/support/run-env.ts',
   globalTeardown: '<rootDir>/test/support/run-env-teardown.ts',
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',

@@ -1,4 +1,4 @@
-// Regenerates lib/output/kube-api-1.28.json: every apiVersion + kind that Kubernetes 1.28 serves (the GVKs of
+// Regenerates lib/render/kube-api-1.28.json: every apiVersion + kind that Kubernetes 1.28 serves (the GVKs of
 // cdk8s-plus-28's generated k8s module) and whether it is namespaced, as a real API server reports it.
 //
 // Scope comes from, in this order:
@@ -23,7 +23,7 @@ import { apiResources, compare, discoveredKinds, serverVersion, ServedKind } fro
 import { ControlPlane, formatStopReport } from '../test/support/control-plane';
 import { KUBERNETES_1_28_KINDS } from '../test/support/kubernetes-1-28-kinds';
 
-const TABLE_FILE = path.resolve(__dirname, '../lib/output/kube-api-1.28.json');
+const TABLE_FILE = path.resolve(__dirname, '../lib/render/kube-api-1.28.json');
 
 /** kube-apiserver flags that serve every API group version the server has, alpha ones included. */
 const ALL_APIS = ['--runtime-config=api/all=true', '--feature-gates=AllAlpha=true,AllBeta=true'];

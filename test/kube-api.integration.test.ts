@@ -1,5 +1,5 @@
 import { groupOf } from '../lib/render/kube-api';
-import table from '../lib/output/kube-api-1.28.json';
+import table from '../lib/render/kube-api-1.28.json';
 import { apiResources, compare, discoveredKinds, ServedKind } from './support/api-discovery';
 import { KUBERNETES_1_28_KINDS } from './support/kubernetes-1-28-kinds';
 import { describeWithControlPlane, SHARED_CONTROL_PLANE_TIMEOUT_MS, sharedControlPlane } from './support/shared-control-plane';

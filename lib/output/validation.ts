@@ -141,18 +141,20 @@ export function validateOutput(files: readonly OutputFile[], options: ValidateOp
       if (earlier) report('', `defined twice (also in ${earlier}); the second apply would overwrite the first`);
       seen.set(key, file);
 
+      const builtInGroup = isBuiltInGroup(group);
+      if (builtInGroup && !servesBuiltIn(object.apiVersion, object.kind)) {
+        builtIn++;
+        report('/apiVersion', `Kubernetes ${TARGET_KUBERNETES} does not serve ${object.apiVersion} ${object.kind}`);
+        continue;
+      }
       if (isClusterScoped(object, crds)) {
         if (object.metadata.namespace !== undefined) report('/metadata/namespace', `${object.kind} is cluster-scoped but has namespace '${object.metadata.namespace}'; remove it (is it in a Chart with a namespace?)`);
       } else if (!object.metadata.namespace) {
         report('/metadata/namespace', `${object.kind} is namespaced but has no namespace, so it would land in whatever namespace kubectl's context selects`);
       }
 
-      if (isBuiltInGroup(group)) {
+      if (builtInGroup) {
         builtIn++;
-        if (!servesBuiltIn(object.apiVersion, object.kind)) {
-          report('/apiVersion', `Kubernetes ${TARGET_KUBERNETES} does not serve ${object.apiVersion} ${object.kind}`);
-          continue;
-        }
         for (const error of modelSchemaErrors('kubernetes-models', object)) report(error.path, error.message);
         continue;
       }
