@@ -487,3 +487,25 @@ function filePaths(node: unknown): string[] {
   if (node === null || typeof node !== 'object') return [];
   return Object.entries(node).flatMap(([key, value]) => (key.endsWith('_file') && typeof value === 'string' ? [value] : filePaths(value)));
 }
+
+describe('alert delivery through the MonitoringStack', () => {
+  const { MonitoringStack } = require('../lib') as typeof import('../lib');
+  const { synthApp } = require('./support/synth') as typeof import('./support/synth');
+  const { preflight } = require('../lib/output/preflight') as typeof import('../lib/output/preflight');
+  const withSlack = synthApp(app => new MonitoringStack(app, 'lab', {
+    alerting: AlertDelivery.route({ routes: [{ severity: Severity.CRITICAL, receiver: Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack-webhook', 'url'), channel: '#alerts' }) }] }),
+  })).flatMap(f => f.objects);
+  const without = synthApp(app => new MonitoringStack(app, 'lab')).flatMap(f => f.objects);
+
+  (amtoolVersion ? test : test.skip)('a typed Slack receiver with its URL from a Secret renders a configuration amtool accepts', () => {
+    const yaml = alertmanagerYaml(withSlack);
+    expect(amtoolCheck(yaml)).toMatchObject({ status: 0 });
+    expect(yaml).toContain('api_url_file: /etc/alertmanager/secrets/slack-webhook/url');
+    expect((withSlack.find(o => o.kind === 'Alertmanager')!.spec as any).secrets).toEqual(['slack-webhook']);
+  });
+
+  test('the synth summary says where alerts go, and that they go nowhere without a receiver', () => {
+    expect(preflight(withSlack).find(l => l.startsWith('alerts: '))).toBe('alerts: severity = "critical" → slack (slack), anything else goes nowhere');
+    expect(preflight(without).find(l => l.startsWith('alerts: '))).toBe('alerts: go nowhere: no receiver is set (MonitoringStack prop alerting, e.g. AlertDelivery.route with Receiver.slack)');
+  });
+});

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { accessUrls } from '../output/access-urls';
 import { collectWrites, WrittenFile } from '../output/layout';
+import { preflight } from '../output/preflight';
 import { formatProblems, OutputValidationSummary, validateOutput } from '../output/validation';
 import { parseManifests } from '../render/manifest-parse';
 import { SynthReport } from '../render/report';
@@ -76,6 +76,7 @@ function merge(written: ReturnType<typeof collectWrites>): SynthesizeResult {
       renders: written.flatMap(w => w.report.renders),
       warnings: [...new Set(written.flatMap(w => w.report.warnings))],
       notices: [...new Set(written.flatMap(w => w.report.notices))],
+      leftOut: written.flatMap(w => w.report.leftOut),
     },
   };
 }
@@ -87,7 +88,7 @@ function readBack(dir: string): SynthesizeResult {
     const shown = validation.problems.slice(0, 50);
     throw new Error(`the output has ${validation.problems.length} problem(s):\n${formatProblems(shown)}${validation.problems.length > shown.length ? '\n...' : ''}`);
   }
-  return { files, validation, report: { renders: [], warnings: [], notices: [] } };
+  return { files, validation, report: { renders: [], warnings: [], notices: [], leftOut: [] } };
 }
 
 function listYaml(dir: string, sub = ''): string[] {
@@ -120,10 +121,13 @@ export function describeSynth(result: SynthesizeResult, outdir: string): string[
   lines.push(`validated ${result.validation.builtIn} objects against Kubernetes 1.28 and ${result.validation.custom} custom resources against their schemas`);
   lines.push(...result.validation.clusterProvided.map(c => `not checked: ${c}`));
   lines.push(...result.files.map(f => `${path.join(outdir, f.file)} (${f.objects.length} objects)${f.bootstrap ? ' — GitOps bootstrap: apply once by hand' : ''}`));
-  const folders = [...new Set(result.files.map(f => f.folder))];
+  // The pre-flight check, per cluster: what is monitored, where alerts go, what is exposed, what was left out.
+  const folders = [...new Set(result.files.filter(f => !f.bootstrap).map(f => f.folder ?? ''))];
   for (const folder of folders) {
-    const urls = accessUrls(result.files.filter(f => f.folder === folder));
-    lines.push(...urls.map(u => `open ${u.url}  (${folder ? `${folder}: ` : ''}${u.via})`));
+    const objects = result.files.filter(f => !f.bootstrap && (f.folder ?? '') === folder).flatMap(f => f.objects);
+    const prefix = folder ? `${folder}: ` : '';
+    lines.push(...preflight(objects).map(l => `${prefix}${l}`));
+    lines.push(...result.report.leftOut.filter(l => l.folder === folder).map(l => `${prefix}left out: ${l.line}`));
   }
   return lines;
 }

@@ -14,3 +14,9 @@ export function clusterOf(construct: IConstruct): IConstruct {
   }
   return construct.node.root;
 }
+
+/** The output folder of the cluster `construct` belongs to: its stack's id, or '' outside any stack. */
+export function folderOf(construct: IConstruct): string {
+  const cluster = clusterOf(construct);
+  return cluster === construct.node.root ? '' : cluster.node.id;
+}

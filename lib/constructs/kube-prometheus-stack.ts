@@ -7,7 +7,10 @@ import { checkChartVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/charts
 import { HookPolicy, ObjectSelector } from '../render/pipeline';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { ContainerResources, resourcesValues } from './container-resources';
-import { ControlPlaneComponents, controlPlaneValues } from './control-plane';
+import { ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
+import { folderOf } from './cluster-boundary';
+import { reportOf } from '../render/report';
+import { AlertDelivery, alertDeliveryChartValues, AlertmanagerVersion, renderAlertDelivery } from './alerting';
 import { GrafanaAdminCredentials } from './grafana-admin';
 import { IStorageClass } from './longhorn-storage-class';
 import { Namespace, PodSecurityLevel } from './namespace';
@@ -143,6 +146,17 @@ export interface KubePrometheusStackProps {
    */
   readonly controlPlane?: ControlPlaneComponents;
   /**
+   * Where alerts go: receivers (email, Slack, Discord, Telegram, webhook, ntfy) routed by severity,
+   * their secrets read from existing Secrets. Alertmanager's own config is made from it.
+   * @default AlertDelivery.none(): alerts go nowhere (the synth summary says so)
+   */
+  readonly alerting?: AlertDelivery;
+  /**
+   * The Alertmanager version the chart deploys, which decides the receiver fields available.
+   * @default AlertmanagerVersion.V0_34_0 (what kube-prometheus-stack 88.5.3 deploys)
+   */
+  readonly alertmanagerVersion?: AlertmanagerVersion;
+  /**
    * Typed fields of the Prometheus custom resource's `spec`, set on the rendered Prometheus object
    * after everything else (a misspelt field fails to compile). Each top-level field given replaces
    * the rendered one whole: `storage`, for example, replaces the volume claim the props above make.
@@ -183,6 +197,8 @@ export class KubePrometheusStack extends Construct {
   public readonly alertmanagerService: ServiceExposure;
   /** What the render produced (undefined when the chart is missing: the synth then fails, naming it). */
   public readonly rendered?: RenderedObjects;
+  /** Where alerts go. */
+  public readonly alerting: AlertDelivery;
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps = {}) {
     super(scope, id);
@@ -226,6 +242,12 @@ export class KubePrometheusStack extends Construct {
       ...(props.prometheusStorageClass && volumeSize && { storageSpec: storageSpec(props.prometheusStorageClass, volumeSize.text, props.prometheusStorageAccessMode) }),
     };
 
+    this.alerting = props.alerting ?? AlertDelivery.none();
+    const notScraped = Object.entries(props.controlPlane ?? {}).filter(([, m]) => m === ControlPlaneMonitoring.DISABLED).map(([k]) => CONTROL_PLANE_NAMES[k as keyof ControlPlaneComponents]);
+    if (notScraped.length > 0) {
+      reportOf(this).leftOut.push({ folder: folderOf(this), line: `not scraped, no alerts: ${notScraped.join(', ')} (on kubeadm they listen on 127.0.0.1; the README says how to scrape them)` });
+    }
+    const alertValues = alertDeliveryChartValues(renderAlertDelivery(this.alerting, { alertmanagerVersion: props.alertmanagerVersion }));
     const values: ChartValues = {
       ...controlPlaneValues(props.controlPlane ?? {}),
       // The admission webhook's certificate is made and patched in by Helm hook Jobs, which plain
@@ -241,6 +263,8 @@ export class KubePrometheusStack extends Construct {
       grafana: mergeValues(this.grafanaAdmin.grafanaValues, {
         ...exposureValues(this.grafanaService, { path: '/' }),
         ...(props.grafanaResources && { resources: resourcesValues('grafanaResources', props.grafanaResources) }),
+        // Dashboards in ConfigMaps go into the folder their k8s-sidecar-target-directory annotation names.
+        sidecar: { dashboards: { provider: { foldersFromFilesStructure: true } } },
       }),
       alertmanager: {
         ...exposureValues(this.alertmanagerService, { paths: ['/'] }),
@@ -259,7 +283,7 @@ export class KubePrometheusStack extends Construct {
       source: props.chartSource,
       releaseName: this.releaseName,
       namespace: this.namespace.name,
-      values: mergeValues(values, props.values),
+      values: mergeValues(values, alertValues, props.values),
     }, {
       hooks: HookPolicy.KEEP_INSTALL_HOOKS,
       keepOffControlPlane: props.placement === Placement.WORKERS_ONLY ? SERVERS : [],
@@ -268,6 +292,41 @@ export class KubePrometheusStack extends Construct {
       overrides: props.prometheusSpec ? [{ prop: 'prometheusSpec', select: { kind: 'Prometheus' }, fields: prometheusSpecJson(props.prometheusSpec) }] : [],
     });
   }
+}
+
+const CONTROL_PLANE_NAMES: Record<keyof ControlPlaneComponents, string> = {
+  controllerManager: 'kube-controller-manager', scheduler: 'kube-scheduler', etcd: 'etcd', kubeProxy: 'kube-proxy',
+};
+
+/** What a Prometheus selects, read from the rendered Prometheus object. */
+export interface PrometheusSelection {
+  /** Namespace of the Prometheus. */
+  readonly namespace: string;
+  /** Labels a ServiceMonitor needs to be selected (empty: all are). */
+  readonly serviceMonitorLabels: Readonly<Record<string, string>>;
+  /** Labels a PodMonitor needs to be selected. */
+  readonly podMonitorLabels: Readonly<Record<string, string>>;
+  /** Labels a PrometheusRule needs to be selected. */
+  readonly ruleLabels: Readonly<Record<string, string>>;
+  /** Labels the operator puts on the Prometheus pods (for NetworkPolicies that admit them). */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * What the stack's Prometheus selects, as rendered (so it is right whatever the release is named or
+ * the values say), or undefined when the render has no Prometheus.
+ */
+export function prometheusSelection(stack: KubePrometheusStack): PrometheusSelection | undefined {
+  const prometheus = stack.rendered?.manifests.find(m => m.kind === 'Prometheus');
+  if (!prometheus) return undefined;
+  const spec = prometheus.spec as Record<string, { matchLabels?: Record<string, string> } | undefined>;
+  return {
+    namespace: prometheus.metadata.namespace ?? stack.namespace.name,
+    serviceMonitorLabels: spec.serviceMonitorSelector?.matchLabels ?? {},
+    podMonitorLabels: spec.podMonitorSelector?.matchLabels ?? {},
+    ruleLabels: spec.ruleSelector?.matchLabels ?? {},
+    podLabels: { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': prometheus.metadata.name },
+  };
 }
 
 /**

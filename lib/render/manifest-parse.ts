@@ -94,8 +94,14 @@ export function parseManifests(text: string): KubeManifest[] {
 }
 
 // A mapping key that is empty or null (`~: x`, `: x`): the yaml library names it '' where js-yaml
-// names it 'null', so such a document takes the slow path.
+// names it 'null', so such a document takes the slow path. The pattern is costly on 5 MB, so only
+// documents with one of its fragments are searched.
 const NULL_KEY = /^[ \t]*(?:- +)?(?:~|null|Null|NULL)?[ \t]*:(?:[ \t]|$)|[{,][ \t]*(?:~|null|Null|NULL)?[ \t]*:(?:[ \t]|$)/m;
+const NULL_KEY_FRAGMENTS = ['null:', 'Null:', 'NULL:', '~:', '\n:', ' :', '\t:', '{:', ',:', '-:'];
+
+function mayHaveNullKey(text: string): boolean {
+  return (text.startsWith(':') || NULL_KEY_FRAGMENTS.some(f => text.includes(f))) && NULL_KEY.test(text);
+}
 
 /**
  * Parses one document the way Kubernetes reads YAML. Fast path: js-yaml with the schema above; a
@@ -104,7 +110,7 @@ const NULL_KEY = /^[ \t]*(?:- +)?(?:~|null|Null|NULL)?[ \t]*:(?:[ \t]|$)|[{,][ \
  * and the API server).
  */
 export function parseDocument(text: string): { value: unknown; duplicates: DuplicateKey[] } {
-  if (NULL_KEY.test(text)) return parseSlow(text);
+  if (mayHaveNullKey(text)) return parseSlow(text);
   try {
     return { value: jsYaml.load(text, { schema: FAST_SCHEMA, maxAliases: -1, maxTotalMergeKeys: -1 }) ?? null, duplicates: [] };
   } catch {

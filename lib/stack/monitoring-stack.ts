@@ -10,6 +10,8 @@ import { KubePrometheusStack, KubePrometheusStackVersion } from '../constructs/k
 import { Longhorn, LonghornVersion } from '../constructs/longhorn';
 import { LonghornPrerequisites, OsFamily } from '../constructs/longhorn-prerequisites';
 import { LonghornStorageClass } from '../constructs/longhorn-storage-class';
+import { LonghornMonitoring } from '../constructs/longhorn-monitoring';
+import { AlertDelivery } from '../constructs/alerting';
 import { Namespace, PodSecurityLevel } from '../constructs/namespace';
 import { Placement } from '../constructs/placement';
 import { checkWholeNumber } from '../constructs/quantity';
@@ -184,6 +186,18 @@ export interface MonitoringStackProps {
    */
   readonly installPrerequisites?: { readonly osFamily: OsFamily; readonly nfs?: boolean };
   /**
+   * Where alerts go: receivers routed by severity, secrets from existing Secrets, e.g.
+   * `AlertDelivery.route({ routes: [{ severity: Severity.CRITICAL, receiver: Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack', 'url') }) }] })`.
+   * @default AlertDelivery.none(): alerts go nowhere, and the synth summary says so
+   */
+  readonly alerting?: AlertDelivery;
+  /**
+   * Whether Longhorn is monitored: a ServiceMonitor for longhorn-manager, alert rules, a Grafana
+   * dashboard, and a NetworkPolicy rule for Prometheus where Longhorn's own policies need one.
+   * @default true
+   */
+  readonly longhornMonitoring?: boolean;
+  /**
    * Raw Longhorn chart values, merged last.
    * @default - none
    */
@@ -216,6 +230,8 @@ export class MonitoringStack extends Construct {
   public readonly prometheusStorageClass: LonghornStorageClass;
   /** The monitoring stack. */
   public readonly kubePrometheusStack: KubePrometheusStack;
+  /** Longhorn's monitoring, unless turned off. */
+  public readonly longhornMonitoring?: LonghornMonitoring;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
@@ -301,9 +317,14 @@ export class MonitoringStack extends Construct {
       kubeStateMetricsResources: resources.kubeStateMetrics,
       placement,
       controlPlane: props.controlPlane ?? (this.cluster.distribution === KubernetesDistribution.KUBEADM ? KUBEADM_CONTROL_PLANE : {}),
+      alerting: props.alerting,
       crdScope: crds,
       values: props.kubePrometheusStackValues,
     });
+    // Only when both charts rendered (a missing chart fails the synth with its own message).
+    if ((props.longhornMonitoring ?? true) && this.longhorn.rendered && this.kubePrometheusStack.rendered) {
+      this.longhornMonitoring = new LonghornMonitoring(monitoring, 'LonghornMonitoring', { longhorn: this.longhorn, kubePrometheusStack: this.kubePrometheusStack });
+    }
 
   }
 }

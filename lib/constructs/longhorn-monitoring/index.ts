@@ -5,3 +5,4 @@ export * from './network-policy';
 export { DEFAULT_LONGHORN_NAMESPACE } from './options';
 export type { LonghornMonitoringOptions } from './options';
 export * from './service-monitor';
+export * from './longhorn-monitoring';

@@ -76,23 +76,23 @@ export const VOLUME_STATE = { creating: 1, attached: 2, detached: 3, attaching: 
 export const BACKUP_STATE = { new: 0, pending: 1, inProgress: 2, completed: 3, error: 4, unknown: 5 } as const;
 
 /** Whether `version` documents `metric`. */
-export function hasMetric(version: LonghornVersion, metric: string): boolean {
+export function hasMetric(version: LonghornVersion | string, metric: string): boolean {
   const source = MONITORING_METRICS[metric];
   if (!source) throw new Error(`${metric} is not among the verified monitoring metrics`);
   return !source.sinceLonghorn || semver.gte(version, source.sinceLonghorn);
 }
 
 /** PromQL that keeps the volumes whose robustness is one of `robustness`, as `version` encodes it. */
-export function volumeRobustnessIs(version: LonghornVersion, ...robustness: Array<keyof typeof VOLUME_ROBUSTNESS>): string {
+export function volumeRobustnessIs(version: LonghornVersion | string, ...robustness: Array<keyof typeof VOLUME_ROBUSTNESS>): string {
   return volumeStateSelector(version, 'longhorn_volume_robustness', robustness, VOLUME_ROBUSTNESS);
 }
 
 /** PromQL that keeps the volumes whose state is one of `states`, as `version` encodes it. */
-export function volumeStateIs(version: LonghornVersion, ...states: Array<keyof typeof VOLUME_STATE>): string {
+export function volumeStateIs(version: LonghornVersion | string, ...states: Array<keyof typeof VOLUME_STATE>): string {
   return volumeStateSelector(version, 'longhorn_volume_state', states, VOLUME_STATE);
 }
 
-function volumeStateSelector(version: LonghornVersion, metric: string, states: string[], values: Record<string, number>): string {
+function volumeStateSelector(version: LonghornVersion | string, metric: string, states: string[], values: Record<string, number>): string {
   if (semver.gte(version, LABELLED_VOLUME_STATES_SINCE)) {
     const matcher = states.length === 1 ? `state="${states[0]}"` : `state=~"${states.join('|')}"`;
     return `${metric}{${matcher}} == 1`;

@@ -12,7 +12,7 @@ export interface LonghornMonitoringOptions {
    * robustness and state are labels rather than numbers, and `longhorn_volume_file_system_read_only`
    * exists from 1.8; the alert rules are written for this version.
    */
-  readonly longhornVersion: LonghornVersion;
+  readonly longhornVersion: LonghornVersion | string;
   /**
    * Namespace Longhorn runs in (where the `longhorn-backend` Service and the manager pods are).
    * @default 'longhorn-system'

@@ -1,0 +1,72 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KubeManifest } from '../../render/manifest-parse';
+import { KubePrometheusStack, prometheusSelection } from '../kube-prometheus-stack';
+import { Longhorn } from '../longhorn';
+import { longhornAlertRules } from './alert-rules';
+import { longhornDashboardConfigMap } from './dashboard';
+import { isLonghornManagerIngressRestricted, longhornMetricsNetworkPolicy } from './network-policy';
+import { longhornServiceMonitor } from './service-monitor';
+
+/** Props of {@link LonghornMonitoring}. */
+export interface LonghornMonitoringProps {
+  /** The Longhorn to monitor: its version decides the metrics the rules use, its render whether a NetworkPolicy is needed. */
+  readonly longhorn: Longhorn;
+  /** The stack whose Prometheus scrapes it and whose Grafana shows it. */
+  readonly kubePrometheusStack: KubePrometheusStack;
+  /**
+   * Grafana folder of the dashboard.
+   * @default 'Longhorn'
+   */
+  readonly grafanaFolder?: string;
+  /**
+   * Longhorn's `storage-minimal-available-percentage` setting: a disk fuller than 100 minus this gets a warning.
+   * @default 25
+   */
+  readonly storageMinimalAvailablePercentage?: number;
+  /**
+   * Disk usage (percent) above which a filling disk is critical.
+   * @default 90
+   */
+  readonly storageCriticalUsagePercentage?: number;
+}
+
+/**
+ * Longhorn, the storage every volume depends on, monitored by a kube-prometheus-stack: a
+ * ServiceMonitor for longhorn-manager's metrics that the stack's Prometheus selects, alert rules for
+ * what loses data or stops pods (volumes Degraded or Faulted, disks filling, nodes and instance
+ * managers down, failed backups), a Grafana dashboard, and, where Longhorn's own NetworkPolicy
+ * isolates longhorn-manager (1.12 renders one by default), a policy that lets Prometheus, and only
+ * it, reach the metrics port.
+ */
+export class LonghornMonitoring extends Construct {
+  /** The objects added, by role. */
+  public readonly objects: { readonly serviceMonitor: ApiObject; readonly alertRules: ApiObject; readonly dashboard: ApiObject; readonly networkPolicy?: ApiObject };
+
+  constructor(scope: Construct, id: string, props: LonghornMonitoringProps) {
+    super(scope, id);
+    const selection = prometheusSelection(props.kubePrometheusStack);
+    if (!selection) {
+      throw new Error(`kubePrometheusStack renders no Prometheus (prometheus.enabled false in its values?), so nothing would scrape Longhorn; enable Prometheus or drop the Longhorn monitoring`);
+    }
+    const options = {
+      longhornVersion: props.longhorn.version,
+      longhornNamespace: props.longhorn.namespace.name,
+      monitoringNamespace: selection.namespace,
+      prometheusSelectorLabels: { ...selection.serviceMonitorLabels, ...selection.ruleLabels },
+      prometheusPodSelector: selection.podLabels,
+      grafanaFolder: props.grafanaFolder,
+      storageMinimalAvailablePercentage: props.storageMinimalAvailablePercentage,
+      storageCriticalUsagePercentage: props.storageCriticalUsagePercentage,
+    };
+    const add = (childId: string, manifest: KubeManifest) => new ApiObject(this, childId, manifest);
+    this.objects = {
+      serviceMonitor: add('ServiceMonitor', longhornServiceMonitor(options)),
+      alertRules: add('AlertRules', longhornAlertRules(options)),
+      dashboard: add('Dashboard', longhornDashboardConfigMap(options)),
+      networkPolicy: isLonghornManagerIngressRestricted(props.longhorn.rendered?.manifests ?? [])
+        ? add('MetricsNetworkPolicy', longhornMetricsNetworkPolicy(options))
+        : undefined,
+    };
+  }
+}
