@@ -126,10 +126,43 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
     expect(monitors.filter(n => /controller-manager|scheduler|etcd|kube-proxy/.test(n))).toEqual([]);
     // What remains is reachable on a default kubeadm cluster.
     expect(monitors.map(n => n.replace('kube-prometheus-stack-', '')).sort()).toEqual(
-      ['alertmanager', 'apiserver', 'coredns', 'grafana', 'kube-state-metrics', 'kubelet', 'operator', 'prometheus', 'prometheus-node-exporter']);
+      ['alertmanager', 'apiserver', 'coredns', 'grafana', 'kube-state-metrics', 'kubelet', 'longhorn-manager', 'operator', 'prometheus', 'prometheus-node-exporter']);
     const alerts = objectsOfKind(all, 'PrometheusRule').flatMap(r => r.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert).filter(Boolean)));
     expect(alerts.filter((a: string) => /^(KubeControllerManagerDown|KubeSchedulerDown|KubeProxyDown|etcd)/.test(a))).toEqual([]);
     expect(alerts.length).toBeGreaterThan(50);
+  });
+
+  test('Longhorn is monitored: a ServiceMonitor and alert rules this Prometheus selects, and a dashboard in its own folder', () => {
+    const prometheus = findObject(all, 'Prometheus', 'kube-prometheus-stack-prometheus').spec;
+    const monitor = findObject(all, 'ServiceMonitor', 'longhorn-manager');
+    expect(monitor.metadata.namespace).toBe('monitoring');
+    expect(monitor.metadata.labels).toMatchObject(prometheus.serviceMonitorSelector.matchLabels);
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['longhorn-system'] });
+    const backend = findObject(all, 'Service', 'longhorn-backend');
+    expect(backend.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
+    expect(backend.spec.ports.map((p: { name: string }) => p.name)).toContain(monitor.spec.endpoints[0].port);
+    const rules = objectsOfKind(all, 'PrometheusRule').find(r => r.spec.groups.some((g: any) => g.rules.some((x: any) => x.alert === 'LonghornVolumeFaulted')))!;
+    expect(rules.metadata.labels).toMatchObject(prometheus.ruleSelector.matchLabels);
+    const alerts = rules.spec.groups.flatMap((g: any) => g.rules.map((x: any) => x.alert));
+    expect(alerts).toEqual(expect.arrayContaining(['LonghornVolumeDegraded', 'LonghornVolumeFaulted', 'LonghornDiskSpaceLow', 'LonghornInstanceManagerNotReady', 'LonghornBackupFailed']));
+    const dashboard = objectsOfKind(all, 'ConfigMap').find(c => c.metadata.labels?.grafana_dashboard === '1' && c.metadata.annotations?.['k8s-sidecar-target-directory'] === 'Longhorn')!;
+    expect(JSON.parse(Object.values(dashboard.data)[0] as string).title).toMatch(/Longhorn/);
+    const grafanaProvider = findObject(all, 'ConfigMap', 'kube-prometheus-stack-grafana-config-dashboards').data['provider.yaml'];
+    expect(grafanaProvider).toMatch(/foldersFromFilesStructure: true/);
+  });
+
+  test('Prometheus may reach longhorn-manager\'s metrics exactly where Longhorn\'s own NetworkPolicy would block it', () => {
+    const longhornPolicies = objectsOfKind(all, 'NetworkPolicy').filter(p => p.metadata.name !== 'longhorn-manager-metrics');
+    const extra = objectsOfKind(all, 'NetworkPolicy').filter(p => p.metadata.name === 'longhorn-manager-metrics');
+    const restricted = longhornPolicies.some(p => p.spec.podSelector?.matchLabels?.app === 'longhorn-manager');
+    expect(extra.length).toBe(restricted ? 1 : 0);
+    expect(restricted).toBe(longhornVersion === LonghornVersion.V1_12_1);
+    if (restricted) {
+      expect(extra[0].spec).toMatchObject({
+        podSelector: { matchLabels: { app: 'longhorn-manager' } },
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ protocol: 'TCP', port: 9500 }] }],
+      });
+    }
   });
 
   test('without gitOps: no Argo CD annotations and no bootstrap file', () => {
