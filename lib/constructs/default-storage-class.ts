@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from 'constructs';
-import { clusterOf } from './cluster-boundary';
+import { clusterOf } from '../render/cluster-boundary';
 
 interface DefaultClassClaim {
   readonly storageClassName: string;

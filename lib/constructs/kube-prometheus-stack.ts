@@ -8,7 +8,7 @@ import { HookPolicy, ObjectSelector } from '../render/pipeline';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { ContainerResources, resourcesValues } from './container-resources';
 import { ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
-import { folderOf } from './cluster-boundary';
+import { folderOf } from '../render/cluster-boundary';
 import { reportOf } from '../render/report';
 import { AlertDelivery, alertDeliveryChartValues, AlertmanagerVersion, renderAlertDelivery } from './alerting';
 import { GrafanaAdminCredentials } from './grafana-admin';

@@ -29,11 +29,6 @@ export interface OutputFolderOptions {
    * @default - none
    */
   readonly bootstrap?: Chart;
-  /**
-   * APIs the target cluster serves without this output shipping their CRDs.
-   * @default - none
-   */
-  readonly clusterApis?: readonly ClusterApi[];
 }
 
 /** One written file. */
@@ -184,7 +179,7 @@ function planFiles(app: App): PlannedFile[] {
       const index = rootCharts.indexOf(chart);
       const file = `${indexed ? `${String(index).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}${app.outputFileExtension}`;
       claim(file, chart.node.path);
-      files.push(render(file, undefined, false, objects.map(o => [o, o.toJson()])));
+      files.push({ ...render(file, undefined, false, objects.map(o => [o, o.toJson()])), clusterApis: ClusterApi.declaredFor(app) });
       continue;
     }
     const [stack, options] = owner;
@@ -207,7 +202,7 @@ function planFiles(app: App): PlannedFile[] {
         // A new metadata object: the JSON may share parts with the rendered manifest.
         return [undefined, { ...json, metadata: { ...json.metadata, annotations: { ...json.metadata?.annotations, ...options.syncAnnotations(json.apiVersion, wave) } } }];
       })),
-      clusterApis: options.clusterApis,
+      clusterApis: ClusterApi.declaredFor(stack),
     });
   }
   return files;

@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { OutputUnit, Validator } from '@cfworker/json-schema';
 import type { ErrorObject } from 'ajv';
-import { groupOf, isBuiltInGroup, isClusterScoped, servesBuiltIn, TARGET_KUBERNETES } from '../render/kube-api';
+import { ClusterApi, groupOf, isBuiltInGroup, isClusterScoped, servesBuiltIn, TARGET_KUBERNETES } from '../render/kube-api';
+
+export { ClusterApi };
 import { DiskCache, sha256 } from '../render/cache';
 import { KubeManifest, parseManifests } from '../render/manifest-parse';
 
@@ -36,36 +38,6 @@ export interface OutputValidationSummary {
   readonly clusterProvided: string[];
   /** Everything that is wrong; empty when the output is fit to apply. */
   readonly problems: OutputProblem[];
-}
-
-/**
- * An API the target cluster already serves, whose CRDs come with something else (a Gateway API
- * implementation, cert-manager, another tool): objects of it are accepted without their CRD in the
- * output, checked against a schema package where one exists, and deploy checks the cluster serves it.
- */
-export class ClusterApi {
-  /** Gateway API v1 (HTTPRoute, Gateway, GatewayClass, GRPCRoute), schemas from @kubernetes-models/gateway-api. */
-  public static readonly GATEWAY_API_V1 = new ClusterApi('gateway.networking.k8s.io/v1', '@kubernetes-models/gateway-api');
-  /** cert-manager v1 (Certificate, Issuer, ClusterIssuer), schemas from @kubernetes-models/cert-manager. */
-  public static readonly CERT_MANAGER_V1 = new ClusterApi('cert-manager.io/v1', '@kubernetes-models/cert-manager');
-
-  /** Any other API group and version (`group/version`), accepted without a schema check. */
-  public static of(apiVersion: string): ClusterApi {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/v[0-9]+((alpha|beta)[0-9]+)?$/.test(apiVersion)) {
-      throw new Error(`ClusterApi.of('${apiVersion}') needs a group/version such as 'gateway.networking.k8s.io/v1'`);
-    }
-    if (isBuiltInGroup(groupOf(apiVersion))) {
-      throw new Error(`ClusterApi.of('${apiVersion}'): ${groupOf(apiVersion)} is built into Kubernetes ${TARGET_KUBERNETES}; declare only APIs that come from CRDs`);
-    }
-    return new ClusterApi(apiVersion);
-  }
-
-  private constructor(
-    /** `group/version`. */
-    public readonly apiVersion: string,
-    /** The kubernetes-models package with its schemas, if any. */
-    public readonly schemaPackage?: string,
-  ) {}
 }
 
 /** Options of {@link validateOutput}. */
@@ -265,7 +237,9 @@ class CrdSchemas {
       const versions = (crd.spec as { versions: CrdVersion[] }).versions;
       return `CRD ${crd.metadata.name} does not serve version ${object.apiVersion.split('/')[1]}; served: ${versions.filter(v => v.served).map(v => v.name).join(', ')}`;
     }
-    return `no CustomResourceDefinition in this output defines ${object.kind} in ${group}; a fresh cluster would answer 'no matches for kind ${object.kind}': add the construct that ships the CRD, or, if the cluster already serves ${object.apiVersion} (installed by another tool), declare it: clusterApis: [ClusterApi.of('${object.apiVersion}')]`;
+    const known = ClusterApi.known().find(api => api.apiVersion === object.apiVersion);
+    const declaration = known ? `ClusterApi.${known.constantName}` : `ClusterApi.of('${object.apiVersion}')`;
+    return `no CustomResourceDefinition in this output defines ${object.kind} in ${group}; a fresh cluster would answer 'no matches for kind ${object.kind}': add the construct that ships the CRD, or, if the cluster already serves ${object.apiVersion} (installed by another tool), declare it: clusterApis: [${declaration}] on the MonitoringStack (or ClusterApi.declare(app, ${declaration}))`;
   }
 
   private crdOf(object: KubeManifest): KubeManifest | undefined {

@@ -1,4 +1,6 @@
 import TABLE_IMPORT from './kube-api-1.28.json';
+import { IConstruct } from 'constructs';
+import { clusterOf } from './cluster-boundary';
 import { KubeManifest } from './manifest-parse';
 
 /**
@@ -68,3 +70,58 @@ export function groupOf(apiVersion: string): string {
 export function isBuiltInGroup(group: string): boolean {
   return BUILT_IN_GROUPS.has(group);
 }
+
+const declared = new WeakMap<IConstruct, ClusterApi[]>();
+
+/**
+ * An API the target cluster already serves, whose CRDs come with something else (a Gateway API
+ * implementation, cert-manager, another tool): objects of it are accepted without their CRD in the
+ * output, checked against a schema package where one exists, and deploy checks the cluster serves it.
+ */
+export class ClusterApi {
+  /** Gateway API v1 (HTTPRoute, Gateway, GatewayClass, GRPCRoute), schemas from @kubernetes-models/gateway-api. */
+  public static readonly GATEWAY_API_V1 = new ClusterApi('gateway.networking.k8s.io/v1', '@kubernetes-models/gateway-api', 'GATEWAY_API_V1');
+  /** cert-manager v1 (Certificate, Issuer, ClusterIssuer), schemas from @kubernetes-models/cert-manager. */
+  public static readonly CERT_MANAGER_V1 = new ClusterApi('cert-manager.io/v1', '@kubernetes-models/cert-manager', 'CERT_MANAGER_V1');
+
+  /** The APIs with a constant here (and a schema package). */
+  public static known(): readonly ClusterApi[] {
+    return [ClusterApi.GATEWAY_API_V1, ClusterApi.CERT_MANAGER_V1];
+  }
+
+  /** Any other API group and version (`group/version`), accepted without a schema check. */
+  public static of(apiVersion: string): ClusterApi {
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/v[0-9]+((alpha|beta)[0-9]+)?$/.test(apiVersion)) {
+      throw new Error(`ClusterApi.of('${apiVersion}') needs a group/version such as 'gateway.networking.k8s.io/v1'`);
+    }
+    if (isBuiltInGroup(groupOf(apiVersion))) {
+      throw new Error(`ClusterApi.of('${apiVersion}'): ${groupOf(apiVersion)} is built into Kubernetes ${TARGET_KUBERNETES}; declare only APIs that come from CRDs`);
+    }
+    return new ClusterApi(apiVersion);
+  }
+
+  /**
+   * Declares that the cluster `scope` belongs to (its MonitoringStack, or the app) serves `apis`:
+   * renders get them as helm's `--api-versions`, validation accepts their objects, and deploy checks the
+   * cluster really serves them. Call it before adding the constructs that render charts.
+   */
+  public static declare(scope: IConstruct, ...apis: ClusterApi[]): void {
+    const cluster = clusterOf(scope);
+    declared.set(cluster, [...(declared.get(cluster) ?? []), ...apis.filter(a => !(declared.get(cluster) ?? []).includes(a))]);
+  }
+
+  /** The APIs declared for the cluster `scope` belongs to. */
+  public static declaredFor(scope: IConstruct): readonly ClusterApi[] {
+    return declared.get(clusterOf(scope)) ?? [];
+  }
+
+  private constructor(
+    /** `group/version`. */
+    public readonly apiVersion: string,
+    /** The kubernetes-models package with its schemas, if any. */
+    public readonly schemaPackage?: string,
+    /** The name of its constant on ClusterApi, if it has one. */
+    public readonly constantName?: string,
+  ) {}
+}
+

@@ -1,6 +1,6 @@
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { isClusterScoped } from './kube-api';
+import { ClusterApi, isClusterScoped } from './kube-api';
 import { KubeManifest } from './manifest-parse';
 import { transformRender, TransformOptions } from './pipeline';
 import { RenderRequest, renderChart, RenderedChart, helmDescription } from './render';
@@ -31,7 +31,9 @@ export interface RenderedObjects {
  * synth with one message listing every missing chart).
  */
 export function addRenderedObjects(placement: RenderPlacement, request: RenderRequest, options: Omit<TransformOptions, 'namespace'>): RenderedObjects | undefined {
-  const rendered = renderChart(request, placement.scope);
+  // The APIs the cluster is declared to serve are what helm's .Capabilities.APIVersions has.
+  const apiVersions = request.apiVersions ?? ClusterApi.declaredFor(placement.scope).map(a => a.apiVersion);
+  const rendered = renderChart({ ...request, apiVersions }, placement.scope);
   if (!rendered) return undefined;
   const { manifests, notes } = transformRender(rendered.documents.map(d => d.manifest), { ...options, namespace: request.namespace });
   const textOf = new Map(rendered.documents.map(d => [d.manifest, d.text]));

@@ -15,10 +15,10 @@ import { AlertDelivery } from '../constructs/alerting';
 import { Namespace, PodSecurityLevel } from '../constructs/namespace';
 import { Placement } from '../constructs/placement';
 import { checkWholeNumber } from '../constructs/quantity';
-import { markCluster } from '../constructs/cluster-boundary';
+import { markCluster } from '../render/cluster-boundary';
 import { DNS_LABEL } from '../constructs/kube-names';
 import { registerOutputFolder } from '../output/layout';
-import { ClusterApi } from '../output/validation';
+import { ClusterApi } from '../render/kube-api';
 import { ChartSource } from '../render/chart-source';
 import { ServiceExposure } from '../constructs/service-exposure';
 
@@ -236,6 +236,8 @@ export class MonitoringStack extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
     markCluster(this);
+    // Before any chart renders: the renders and the validation of this cluster's output read them.
+    ClusterApi.declare(this, ...(props.clusterApis ?? []));
     if (!DNS_LABEL.test(id)) {
       throw new Error(`the MonitoringStack id is '${id}' but it names the stack's output folder (dist/${id}/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', e.g. 'homelab'`);
     }
@@ -272,7 +274,6 @@ export class MonitoringStack extends Construct {
     registerOutputFolder(this, {
       name: id,
       bootstrap: gitops,
-      clusterApis: props.clusterApis,
       ...(props.gitOps?.tool === GitOpsTool.ARGO_CD && { syncWave: (chart: Chart) => waves.get(chart) ?? 3, syncAnnotations }),
     });
 
