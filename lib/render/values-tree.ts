@@ -1,0 +1,200 @@
+import { ChartValuesSource } from './chart-values-source';
+import { commentedValues, parseValuesYaml } from './commented-values';
+import { isKubernetesObjectField } from './kubernetes-fields';
+import { templateValueUses } from './template-values';
+import { schemaShape, SchemaShape } from './values-schema';
+
+/** Why a key is known to a chart. */
+export enum KnownBecause {
+  /** It has a default in values.yaml. */
+  DEFAULT = 'default in values.yaml',
+  /** values.yaml shows it in a comment. */
+  COMMENT = 'commented example in values.yaml',
+  /** A template reads it. */
+  TEMPLATE = 'read by a template',
+  /** values.schema.json declares it. */
+  SCHEMA = 'declared in values.schema.json',
+  /** Chart.yaml names it as a dependency's condition. */
+  CONDITION = 'dependency condition in Chart.yaml',
+  /** A packaged subchart lives under it. */
+  SUBCHART = 'subchart',
+}
+
+/** A key the chart knows, and what it accepts below it. */
+export interface ValuesNode {
+  /** Keys known below this one. */
+  readonly children: Map<string, ValuesNode>;
+  /** Why the key is known. */
+  readonly known: KnownBecause;
+  /** Set when any key below is accepted: why. */
+  open?: string;
+  /** Set when values.schema.json forbids other keys here: nothing may open it. */
+  closedBySchema?: boolean;
+  /** Set on the root of a chart or subchart. */
+  chart?: { readonly name: string; readonly version: string };
+}
+
+/** Which sources feed the tree; all by default. Turning one off measures what it contributes. */
+export interface ValuesTreeSources {
+  /** Commented examples in values.yaml. @default true */
+  readonly comments?: boolean;
+  /** What templates read and pass on. @default true */
+  readonly templates?: boolean;
+  /** Kubernetes field names (resources, affinity, ...) whose defaults are not empty. @default true */
+  readonly kubernetesFields?: boolean;
+}
+
+/** Open reasons, also used in tests and reports. */
+export const OPEN_EMPTY = 'empty default';
+export const OPEN_LIST = 'a list (its items are not checked)';
+export const OPEN_SCALAR = 'a scalar default';
+export const OPEN_GLOBAL = 'global values, shared with every subchart';
+
+/**
+ * The keys a chart knows, as a tree: its values.yaml defaults, the keys its comments document,
+ * the keys its templates read, its values.schema.json, and each subchart's tree under the
+ * subchart's key. Nodes that take any key (maps the chart leaves open) are marked `open`.
+ */
+export function valuesTree(source: ChartValuesSource, sources: ValuesTreeSources = {}): ValuesNode {
+  const root = node(KnownBecause.DEFAULT);
+  root.chart = { name: source.name, version: source.version };
+  const parsed = parseValuesYaml(source.valuesYaml);
+  const defaults: unknown = parsed.doc.toJS();
+  if (isMap(defaults)) addDefaults(root, defaults, sources.kubernetesFields !== false);
+
+  for (const [key, sub] of Object.entries(source.subcharts).sort(([a], [b]) => a.localeCompare(b))) {
+    const mounted = valuesTree(sub, sources);
+    const section = root.children.get(key);
+    // The parent's own section for a subchart (`grafana:` in kube-prometheus-stack) adds keys its templates read.
+    if (section) mergeInto(mounted, section);
+    root.children.set(key, { ...mounted, known: KnownBecause.SUBCHART });
+  }
+
+  if (sources.comments !== false) {
+    for (const example of commentedValues(parsed)) {
+      if (example.kind === 'key') ensure(root, example.path, KnownBecause.COMMENT, `${KnownBecause.COMMENT} (line ${example.line})`);
+    }
+  }
+  if (sources.templates !== false) {
+    const uses = templateValueUses(source.templates);
+    for (const path of uses.read) ensure(root, path, KnownBecause.TEMPLATE, 'read by a template that says nothing of its shape');
+    for (const { path, file } of uses.passedOn) open(ensure(root, path, KnownBecause.TEMPLATE), `passed on whole by ${file}`);
+  }
+  for (const dependency of source.dependencies) {
+    for (const condition of dependency.conditions) ensure(root, condition.split('.'), KnownBecause.CONDITION, OPEN_SCALAR);
+  }
+  if (source.dependencies.some(d => d.tags.length)) open(ensure(root, ['tags'], KnownBecause.CONDITION), 'dependency tags');
+  if (source.valuesSchemaJson) applySchema(root, schemaShape(source.valuesSchemaJson));
+  open(ensure(root, ['global'], KnownBecause.DEFAULT), OPEN_GLOBAL);
+  return root;
+}
+
+function node(known: KnownBecause, openBecause?: string): ValuesNode {
+  return { children: new Map(), known, ...(openBecause && { open: openBecause }) };
+}
+
+function addDefaults(parent: ValuesNode, values: Record<string, unknown>, kubernetesFields: boolean): void {
+  for (const [key, value] of Object.entries(values)) {
+    const child = node(KnownBecause.DEFAULT, defaultOpenness(key, value, kubernetesFields));
+    parent.children.set(key, child);
+    if (isMap(value) && !child.open) addDefaults(child, value, kubernetesFields);
+  }
+}
+
+/** Why a default leaves its key open, if it does. */
+function defaultOpenness(key: string, value: unknown, kubernetesFields: boolean): string | undefined {
+  if (value === null || value === undefined) return 'no default (~)';
+  if (Array.isArray(value)) return OPEN_LIST;
+  if (!isMap(value)) return OPEN_SCALAR;
+  if (Object.keys(value).length === 0) return OPEN_EMPTY;
+  const field = kubernetesFields ? isKubernetesObjectField(key, value) : undefined;
+  return field && `the Kubernetes field ${field}, whose keys Kubernetes defines`;
+}
+
+/** The node at `path`, created (and marked `open` with `openBecause`) where missing. Stops at an open node. */
+function ensure(root: ValuesNode, path: readonly string[], known: KnownBecause, openBecause?: string): ValuesNode {
+  let at = root;
+  for (const key of path) {
+    if (at.open) return at;
+    let child = at.children.get(key);
+    if (!child) {
+      if (at.closedBySchema) return at;
+      child = node(known, openBecause);
+      at.children.set(key, child);
+    }
+    at = child;
+  }
+  return at;
+}
+
+function open(at: ValuesNode, because: string): void {
+  if (!at.open && !at.closedBySchema) at.open = because;
+}
+
+/** Adds `from`'s keys to `into`; a key open in either is open. */
+function mergeInto(into: ValuesNode, from: ValuesNode): void {
+  if (from.open && from.open !== OPEN_EMPTY && !into.open) into.open = from.open;
+  for (const [key, child] of from.children) {
+    const existing = into.children.get(key);
+    if (existing) mergeInto(existing, child);
+    else into.children.set(key, child);
+  }
+}
+
+/** values.schema.json: its properties are known, and its additionalProperties decide openness. */
+function applySchema(at: ValuesNode, shape: SchemaShape): void {
+  if (shape.additional === 'forbidden') {
+    at.open = undefined;
+    at.closedBySchema = true;
+  } else if (shape.additional === 'allowed') {
+    at.open = at.open ?? 'values.schema.json allows any key';
+  }
+  for (const [key, childShape] of shape.properties) {
+    let child = at.children.get(key);
+    if (!child) {
+      child = node(KnownBecause.SCHEMA, childShape.additional === 'forbidden' ? undefined : 'declared in values.schema.json');
+      at.children.set(key, child);
+    }
+    if (childShape.properties.size || childShape.additional === 'forbidden') {
+      if (child.open === 'declared in values.schema.json') child.open = undefined;
+      applySchema(child, childShape);
+    }
+  }
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A key of some values that the tree does not know. */
+export interface UnknownKey {
+  /** Keys from the values root, the unknown one last. */
+  readonly path: readonly string[];
+  /** The node the key was looked up in. */
+  readonly parent: ValuesNode;
+  /** The innermost chart or subchart the key falls in, and where its root is. */
+  readonly chart: { readonly name: string; readonly version: string; readonly root: ValuesNode; readonly path: readonly string[] };
+}
+
+/**
+ * Every key of `values` the tree does not know. Below an open node nothing is checked; a list is
+ * not looked into (its items are open); keys set to undefined count as absent.
+ */
+export function unknownKeys(tree: ValuesNode, values: unknown): UnknownKey[] {
+  const found: UnknownKey[] = [];
+  const walk = (at: ValuesNode, value: unknown, path: string[], chart: UnknownKey['chart']) => {
+    if (at.open || !isMap(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      if (child === undefined) continue;
+      const known = at.children.get(key);
+      if (!known) {
+        found.push({ path: [...path, key], parent: at, chart });
+        continue;
+      }
+      const childPath = [...path, key];
+      walk(known, child, childPath, known.chart ? { ...known.chart, root: known, path: childPath } : chart);
+    }
+  };
+  walk(tree, values, [], { name: tree.chart?.name ?? '', version: tree.chart?.version ?? '', root: tree, path: [] });
+  return found;
+}
