@@ -215,15 +215,22 @@ function schemaProblems(input: ChartValuesCheck, label: string, reported: Set<st
       if (prefix.length && isMap(merged)) merged.global = coalesce(merged.global, input.values.global);
       const chartLabel = prefix.length ? `${label} (${source.name} ${source.version})` : label;
       for (const error of schemaErrors(source.valuesSchemaJson, merged)) {
-        const at = [...prefix, ...error.instancePath.split('/').slice(1).map(p => p.replace(/~1/g, '/').replace(/~0/g, '~'))];
+        const at = [...prefix, ...pointerKeys(error.instancePath, merged)];
         const extra = typeof error.params.additionalProperty === 'string' ? error.params.additionalProperty : undefined;
         const path = extra === undefined ? at : [...at, extra];
         // Errors the user's values did not cause (the chart's defaults, what typed props set) are helm's to report.
         if (valueAt(input.values, path) === undefined || reported.has(formatPath(path))) continue;
-        const allowed = Array.isArray(error.params.allowedValues) ? ` (${error.params.allowedValues.map(v => JSON.stringify(v)).join(', ')})` : '';
-        const message = extra === undefined
-          ? `${input.valuesProp}.${formatPath(path)} ${error.message}${allowed}, says the values.schema.json of ${chartLabel}`
-          : `${input.valuesProp}.${formatPath(path)} is not a value of ${chartLabel}: its values.schema.json allows no other keys at ${formatPath(at) || 'the top level'}`;
+        const shown = `${input.valuesProp}.${formatPath(path)}`;
+        let message: string;
+        if (extra === undefined) {
+          const allowed = Array.isArray(error.params.allowedValues) ? ` (${error.params.allowedValues.map(v => JSON.stringify(v)).join(', ')})` : '';
+          message = `${shown} ${error.message}${allowed}, says the values.schema.json of ${chartLabel}`;
+        } else {
+          const declared = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+          const nearest = declared.length ? closest(extra, declared) : undefined;
+          const hint = nearest !== undefined && distance(extra, nearest) <= Math.max(2, Math.floor(extra.length / 3)) ? `; did you mean ${formatPath([...at, nearest])}?` : '';
+          message = `${shown} is not a value of ${chartLabel}: its values.schema.json allows no other keys at ${formatPath(at) || 'the top level'}${hint}`;
+        }
         problems.push({ kind: extra === undefined ? ValuesProblemKind.SCHEMA : ValuesProblemKind.UNKNOWN_KEY, path: formatPath(path), message });
       }
     }
@@ -233,6 +240,19 @@ function schemaProblems(input: ChartValuesCheck, label: string, reported: Set<st
   };
   visit(input.chartFiles, [], undefined);
   return problems;
+}
+
+/** `/ports/0/name` -> ['ports', 0, 'name']: list positions as numbers, so they show as `[0]`. */
+function pointerKeys(pointer: string, values: unknown): Array<string | number> {
+  const keys: Array<string | number> = [];
+  let at = values;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const step = Array.isArray(at) ? Number(key) : key;
+    keys.push(step);
+    at = Array.isArray(at) ? at[step as number] : isMap(at) ? at[key] : undefined;
+  }
+  return keys;
 }
 
 const DEFAULTS = new Map<string, unknown>();
@@ -259,16 +279,20 @@ function parsePath(path: string): string[] {
   return path.split(/(?<!\\)\./).map(part => part.replace(/\\\./g, '.'));
 }
 
-/** ['grafana', 'grafana.ini', 'server'] -> `grafana["grafana.ini"].server`. */
-export function formatPath(path: readonly string[]): string {
-  return path.map((key, i) => (/^[^.\s[\]"]+$/.test(key) ? `${i ? '.' : ''}${key}` : `[${JSON.stringify(key)}]`)).join('');
+/** ['grafana', 'grafana.ini', 'server'] -> `grafana["grafana.ini"].server`; ['ports', 0] -> `ports[0]`. */
+export function formatPath(path: ReadonlyArray<string | number>): string {
+  return path.map((key, i) => {
+    if (typeof key === 'number') return `[${key}]`;
+    return /^[^.\s[\]"]+$/.test(key) ? `${i ? '.' : ''}${key}` : `[${JSON.stringify(key)}]`;
+  }).join('');
 }
 
-function valueAt(values: unknown, path: readonly string[]): unknown {
+function valueAt(values: unknown, path: ReadonlyArray<string | number>): unknown {
   let at = values;
   for (const key of path) {
-    if (!isMap(at)) return undefined;
-    at = at[key];
+    if (typeof key === 'number') at = Array.isArray(at) ? at[key] : undefined;
+    else at = isMap(at) ? at[key] : undefined;
+    if (at === undefined) return undefined;
   }
   return at;
 }

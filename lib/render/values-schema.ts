@@ -61,7 +61,7 @@ export function schemaErrors(schemaJson: string, values: unknown): ErrorObject[]
     const schema = withoutRemoteRefs(JSON.parse(schemaJson)) as Schema;
     const draft = typeof schema.$schema === 'string' ? schema.$schema : '';
     // Helm checks values with its own validator; formats and unknown keywords do not fail a render there.
-    const options = { strict: false, allErrors: true, validateFormats: false, validateSchema: false };
+    const options = { strict: false, allErrors: true, verbose: true, validateFormats: false, validateSchema: false };
     const ajv = draft.includes('2020-12') ? new Ajv2020(options) : draft.includes('2019-09') ? new Ajv2019(options) : new Ajv(options);
     if (!draft.includes('2020-12') && !draft.includes('2019-09')) delete schema.$schema;
     validate = ajv.compile(schema);
