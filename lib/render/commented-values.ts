@@ -1,4 +1,5 @@
-import YAML, { Document, isAlias, isMap, isScalar, isSeq, LineCounter } from 'yaml';
+import { constructFromEvents, parseEvents, YAMLException } from 'js-yaml';
+import { KeyLine, parseValuesYaml, ValuesYaml } from './values-yaml';
 
 /**
  * A value a chart's values.yaml shows only in comments: a commented-out key (`# maxUnavailable: ""`
@@ -19,17 +20,6 @@ export interface CommentedValue {
   readonly line: number;
 }
 
-/** A key of the real (uncommented) values, or a commented-out key, as indentation sees it. */
-interface KeyLine {
-  readonly indent: number;
-  /** Keys from the root; undefined inside a list, where examples are not placed. */
-  readonly path?: readonly string[];
-  /** How the value is left empty (`{}`, `[]`, `~` or nothing), if it is. */
-  readonly empty?: 'map' | 'list' | 'null';
-  /** What the value is when not empty: a scalar or a list cannot hold commented keys. */
-  readonly holds?: 'scalar' | 'list' | 'map';
-}
-
 /** A run of uncommented lines that reads as one YAML value, or a prose comment line. */
 type CommentPiece =
   | { readonly prose: true }
@@ -42,36 +32,14 @@ const ITEM_LINE = /^\s*-(?:\s|$)/;
 const PROSE_KEY = /^(?:[A-Z][a-z]+|ref|note|e\.g|i\.e|see)$/;
 const WORD = /^[A-Za-z][a-z'’,.;:()-]*$/;
 
-/** A values.yaml parsed once, for its defaults and for where its keys stand. */
-export interface ParsedValuesYaml {
-  /** The file's text. */
-  readonly text: string;
-  /** The parsed document, with source ranges. */
-  readonly doc: Document.Parsed;
-  /** Line starts of `text`, for the ranges. */
-  readonly lineCounter: LineCounter;
-}
-
-/** Parses a values.yaml keeping what {@link commentedValues} needs; `doc.toJS()` gives the defaults. */
-export function parseValuesYaml(text: string): ParsedValuesYaml {
-  const lineCounter = new LineCounter();
-  // Duplicate keys are an error to Helm only in strict mode; the last one wins, as here.
-  const doc = YAML.parseDocument(text, { lineCounter, uniqueKeys: false, merge: true });
-  return { text, doc, lineCounter };
-}
-
 /**
  * The values a chart's values.yaml documents in comments, placed by indentation relative to the
  * real keys around them. Prose comments (`## ...`, helm-docs' `# -- ...`, sentences) are skipped;
  * a commented block that does not parse as YAML is skipped too.
  */
-export function commentedValues(values: string | ParsedValuesYaml): CommentedValue[] {
-  const { text, doc, lineCounter } = typeof values === 'string' ? parseValuesYaml(values) : values;
-  const keyLines = new Map<number, KeyLine>();
-  const scalarLines = new Set<number>();
-  indexLines(doc.contents, [], keyLines, scalarLines, lineCounter);
-
-  const lines = text.split(/\r?\n/);
+export function commentedValues(values: string | ValuesYaml): CommentedValue[] {
+  const { text, keyLines, scalarLines } = typeof values === 'string' ? parseValuesYaml(values) : values;
+  const lines = text.split('\n');
   const isComment = (i: number) => /^\s*#/.test(lines[i]) && !scalarLines.has(i) && !keyLines.has(i);
   const found: CommentedValue[] = [];
   const stack: KeyLine[] = [];
@@ -162,34 +130,6 @@ function popTo(stack: KeyLine[], indent: number): void {
   while (stack.length && stack[stack.length - 1].indent >= indent) stack.pop();
 }
 
-/** Records the line and indentation of every real key, and the lines inside multi-line scalars. */
-function indexLines(node: unknown, path: readonly string[] | undefined, keys: Map<number, KeyLine>, scalarLines: Set<number>, lc: LineCounter): void {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      if (!isScalar(pair.key) || !pair.key.range) continue;
-      const position = lc.linePos(pair.key.range[0]);
-      const childPath = path && [...path, String(pair.key.value)];
-      keys.set(position.line - 1, { indent: position.col - 1, path: childPath, ...describe(pair.value) });
-      indexLines(pair.value, childPath, keys, scalarLines, lc);
-    }
-  } else if (isSeq(node)) {
-    for (const item of node.items) indexLines(item, undefined, keys, scalarLines, lc);
-  } else if (isScalar(node) && node.range) {
-    const first = lc.linePos(node.range[0]).line - 1;
-    const last = lc.linePos(Math.max(node.range[0], node.range[1] - 1)).line - 1;
-    for (let line = first + 1; line <= last; line++) scalarLines.add(line);
-  }
-}
-
-function describe(value: unknown): Pick<KeyLine, 'empty' | 'holds'> {
-  if (value === null || value === undefined) return { empty: 'null' };
-  if (isAlias(value)) return { holds: 'scalar' };
-  if (isScalar(value)) return value.value === null ? { empty: 'null' } : { holds: 'scalar' };
-  if (isMap(value)) return value.items.length === 0 ? { empty: 'map' } : { holds: 'map' };
-  if (isSeq(value)) return value.items.length === 0 ? { empty: 'list' } : { holds: 'list' };
-  return {};
-}
-
 function holds(value: unknown): KeyLine['holds'] {
   if (Array.isArray(value)) return 'list';
   if (isPlainObject(value)) return 'map';
@@ -250,10 +190,15 @@ function readsAsProse(keyLine: string): boolean {
 /** The segment's value, or undefined when it is not YAML. */
 function parseSegment(segment: { indent: number; kind: 'map' | 'list'; lines: string[] }): unknown {
   const text = segment.lines.map(l => l.slice(Math.min(segment.indent, l.length - l.trimStart().length))).join('\n');
-  // A commented block that is not YAML (a half-edited example) documents no value.
-  const doc = YAML.parseDocument(text, { uniqueKeys: false, logLevel: 'silent' });
-  if (doc.errors.length) return undefined;
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = constructFromEvents(parseEvents(text, {}), { source: text, json: true })[0];
+  } catch (error) {
+    // Trying is how a commented block is told apart from prose: one that is not YAML (a
+    // half-edited example) documents no value.
+    if (error instanceof YAMLException) return undefined;
+    throw error;
+  }
   if (segment.kind === 'map' && !isPlainObject(value)) return undefined;
   return value;
 }

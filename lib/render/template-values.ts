@@ -24,7 +24,7 @@ const BLOCKS = new Set(['if', 'with', 'range', 'define', 'block']);
  * values path; anything more dynamic is not followed, so this finds a lower bound of what is read.
  */
 export function templateValueUses(templates: Readonly<Record<string, string>>): TemplateValueUses {
-  const read: string[][] = [];
+  const read = new Map<string, string[]>();
   const passedOn: Array<{ path: string[]; file: string }> = [];
   for (const file of Object.keys(templates).sort()) {
     const stack: Dot[] = [];
@@ -41,7 +41,7 @@ export function templateValueUses(templates: Readonly<Record<string, string>>): 
       }
       const uses = pathsIn(tokens, dot, variables);
       for (const use of uses) {
-        read.push(use.path);
+        read.set(use.path.join('\0'), use.path);
         if (use.serialized || (head === 'range' && use === uses[uses.length - 1])) passedOn.push({ path: use.path, file });
       }
       if (tokens[0]?.startsWith('$') && tokens[1] === ':=' && uses.length === 1 && uses[0].start === 2) variables.set(tokens[0], uses[0].path);
@@ -54,7 +54,7 @@ export function templateValueUses(templates: Readonly<Record<string, string>>): 
       }
     }
   }
-  return { read, passedOn };
+  return { read: [...read.values()], passedOn };
 }
 
 interface PathUse {
@@ -91,7 +91,7 @@ function pathsIn(tokens: string[], dot: Dot, variables: Map<string, readonly str
 
 /** The values path a token names, if it names one: `.Values.a`, `$.Values.a`, `.a` inside `with .Values.x`, `$var.a`. */
 function resolve(token: string | undefined, dot: Dot, variables: Map<string, readonly string[]>): readonly string[] | undefined {
-  if (!token || !/^(\$[\w]*)?(\.[A-Za-z_]\w*)+$|^\.$/.test(token)) return undefined;
+  if (!token || (token[0] !== '.' && token[0] !== '$') || !/^(\$[\w]*)?(\.[A-Za-z_]\w*)+$|^\.$/.test(token)) return undefined;
   const [head, ...fields] = token.split('.');
   if (fields[0] === 'Values') return fields.slice(1);
   if (head === '') {

@@ -1,8 +1,8 @@
 import { closest, distance } from 'fastest-levenshtein';
-import YAML from 'yaml';
 import { ChartValuesSource } from './chart-values-source';
 import { schemaErrors } from './values-schema';
 import { UnknownKey, unknownKeys, ValuesNode, valuesTree } from './values-tree';
+import { parseValuesYaml } from './values-yaml';
 
 export { ChartValuesSource, readChartValuesSource } from './chart-values-source';
 
@@ -207,12 +207,14 @@ function findKey(at: ValuesNode, key: string, path: string[], depth: number): st
 /** values.schema.json of the chart and of each subchart, checked against defaults merged with the user's values. */
 function schemaProblems(input: ChartValuesCheck, label: string, reported: Set<string>): ValuesProblem[] {
   const problems: ValuesProblem[] = [];
+  const hasSchema = (source: ChartValuesSource): boolean => source.valuesSchemaJson !== undefined || Object.values(source.subcharts).some(hasSchema);
+  if (!hasSchema(input.chartFiles)) return problems;
   const visit = (source: ChartValuesSource, prefix: string[], parentDefaults: unknown) => {
-    const defaults = parseDefaults(source.valuesYaml);
+    const defaults = parseValuesYaml(source.valuesYaml).defaults;
     if (source.valuesSchemaJson) {
       const userSection = prefix.length ? valueAt(input.values, prefix) : input.values;
-      const merged = coalesce(coalesce(defaults, parentDefaults), userSection);
-      if (prefix.length && isMap(merged)) merged.global = coalesce(merged.global, input.values.global);
+      let merged = coalesce(coalesce(defaults, parentDefaults), userSection);
+      if (prefix.length && isMap(merged)) merged = { ...merged, global: coalesce(merged.global, input.values.global) };
       const chartLabel = prefix.length ? `${label} (${source.name} ${source.version})` : label;
       for (const error of schemaErrors(source.valuesSchemaJson, merged)) {
         const at = [...prefix, ...pointerKeys(error.instancePath, merged)];
@@ -255,14 +257,7 @@ function pointerKeys(pointer: string, values: unknown): Array<string | number> {
   return keys;
 }
 
-const DEFAULTS = new Map<string, unknown>();
-
-function parseDefaults(valuesYaml: string): unknown {
-  if (!DEFAULTS.has(valuesYaml)) DEFAULTS.set(valuesYaml, YAML.parse(valuesYaml, { merge: true }) ?? {});
-  return structuredClone(DEFAULTS.get(valuesYaml));
-}
-
-/** Helm's coalescing of a values layer over another: maps merge, null deletes, anything else replaces. */
+/** Helm's coalescing of a values layer over another: maps merge, null deletes, anything else replaces. Copies; never changes its inputs. */
 function coalesce(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
   if (!isMap(base) || !isMap(over)) return over;

@@ -1,8 +1,9 @@
 import { ChartValuesSource } from './chart-values-source';
-import { commentedValues, parseValuesYaml } from './commented-values';
+import { commentedValues } from './commented-values';
 import { isKubernetesObjectField } from './kubernetes-fields';
 import { templateValueUses } from './template-values';
 import { schemaShape, SchemaShape } from './values-schema';
+import { parseValuesYaml } from './values-yaml';
 
 /** Why a key is known to a chart. */
 export enum KnownBecause {
@@ -59,7 +60,7 @@ export function valuesTree(source: ChartValuesSource, sources: ValuesTreeSources
   const root = node(KnownBecause.DEFAULT);
   root.chart = { name: source.name, version: source.version };
   const parsed = parseValuesYaml(source.valuesYaml);
-  const defaults: unknown = parsed.doc.toJS();
+  const defaults = parsed.defaults;
   if (isMap(defaults)) addDefaults(root, defaults, sources.kubernetesFields !== false);
 
   for (const [key, sub] of Object.entries(source.subcharts).sort(([a], [b]) => a.localeCompare(b))) {
