@@ -94,6 +94,14 @@ describe('checkChartValues on kube-prometheus-stack 88.5.3', () => {
     ]);
   });
 
+  test('fails when a key was split in a newer chart, listing the keys that replaced it', () => {
+    expect(messages(checkKps({ defaultRules: { rules: { k8s: false } } }))).toEqual([
+      'kubePrometheusStackValues.defaultRules.rules.k8s is not a value of kube-prometheus-stack 88.5.3; the keys at defaultRules.rules that start with \'k8s\' are '
+      + 'k8sContainerCpuLimits, k8sContainerCpuRequests, k8sContainerCpuUsageSecondsTotal, k8sContainerMemoryCache, k8sContainerMemoryLimits, k8sContainerMemoryRequests, '
+      + 'k8sContainerMemoryRss, k8sContainerMemorySwap, k8sContainerMemoryWorkingSetBytes, k8sContainerResource, k8sPodOwner',
+    ]);
+  });
+
   test('fails when a key is misspelt in any subchart, or differs only in case', () => {
     expect(messages(checkKps({
       'kube-state-metrics': { metricLabelsAllowList: [] },
@@ -291,6 +299,21 @@ describe('checkChartValues on Longhorn 1.6.2, 1.7.3 and 1.12.1', () => {
     expect(checkLonghorn('1.12.1', { defaultBackupStore: { backupTarget: 's3://backups@us-east-1/' } })).toEqual([]);
     expect(messages(checkLonghorn('1.6.2', { defaultBackupStore: { backupTarget: 's3://backups@us-east-1/' } }))).toEqual([
       'longhornValues.defaultBackupStore is not a value of longhorn 1.6.2; Helm would ignore \'defaultBackupStore\' without a word; remove it or fix its name',
+    ]);
+  });
+
+  test('fails when settings that moved in 1.8 are given to 1.12.1 where they were, pointing to where they went', () => {
+    const values = { defaultSettings: { backupTarget: 's3://backups@us-east-1/', backupstorePollInterval: 300 } };
+    expect(checkLonghorn('1.7.3', values)).toEqual([]);
+    expect(messages(checkLonghorn('1.12.1', values))).toEqual([
+      'longhornValues.defaultSettings.backupTarget is not a value of longhorn 1.12.1; did you mean defaultBackupStore.backupTarget?',
+      'longhornValues.defaultSettings.backupstorePollInterval is not a value of longhorn 1.12.1; did you mean defaultBackupStore.pollInterval?',
+    ]);
+  });
+
+  test.each(LONGHORN_VERSIONS)('fails when a key differs only in case (%s)', version => {
+    expect(messages(checkLonghorn(version, { defaultSettings: { guaranteedInstanceManagerCpu: 12 } }))).toEqual([
+      `longhornValues.defaultSettings.guaranteedInstanceManagerCpu is not a value of longhorn ${version}; did you mean defaultSettings.guaranteedInstanceManagerCPU?`,
     ]);
   });
 

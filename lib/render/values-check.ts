@@ -151,11 +151,15 @@ function unknownKeyProblem(unknown: UnknownKey, valuesProp: string, label: strin
   const key = unknown.path[unknown.path.length - 1];
   const parentPath = unknown.path.slice(0, -1);
   const siblings = [...unknown.parent.children.keys()];
+  const startingWith = key.length >= 3 ? siblings.filter(s => s.toLowerCase().startsWith(key.toLowerCase())).sort() : [];
   let hint: string;
   if (suggestions.length) {
     const shown = suggestions.slice(0, 3).map(formatPath);
     const more = suggestions.length > 3 ? ` (and ${suggestions.length - 3} more)` : '';
     hint = `did you mean ${shown.length > 1 ? `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}` : shown[0]}${more}?`;
+  } else if (startingWith.length) {
+    // A key split into several (`defaultRules.rules.k8s` became `k8sContainerCpuUsageSecondsTotal`, ...).
+    hint = `the keys at ${formatPath(parentPath) || 'the top level'} that start with '${key}' are ${startingWith.join(', ')}`;
   } else if (siblings.length && siblings.length <= 12) {
     hint = `the keys at ${parentPath.length ? formatPath(parentPath) : 'the top level'} are ${siblings.sort().join(', ')}`;
   } else {
@@ -182,7 +186,11 @@ function suggest(unknown: UnknownKey): string[][] {
   const below = findKey(unknown.parent, key, parentPath, 3);
   if (below.length) return below;
   if (nearest !== undefined && away <= Math.floor(key.length / 3)) return [[...parentPath, nearest]];
-  return findKey(unknown.chart.root, key, [...unknown.chart.path], 4);
+  const elsewhere = findKey(unknown.chart.root, key, [...unknown.chart.path], 4);
+  if (elsewhere.length) return elsewhere;
+  // A key moved and renamed: `defaultSettings.backupstorePollInterval` -> `defaultBackupStore.pollInterval`.
+  const tail = /[a-z0-9]([A-Z][A-Za-z0-9]{4,})$/.exec(key)?.[1];
+  return tail ? findKey(unknown.chart.root, tail, [...unknown.chart.path], 3) : [];
 }
 
 /** The shallowest paths below `at` (at most `depth` levels) ending in `key`, any case. */
