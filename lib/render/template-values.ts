@@ -17,6 +17,8 @@ const ACTION = /\{\{-?([\s\S]*?)-?\}\}/g;
 const TOKEN = /"(?:[^"\\]|\\.)*"|`[^`]*`|:=|[()|,=]|[^\s()|,="`]+/g;
 const SERIALIZERS = new Set(['toYaml', 'toJson', 'toPrettyJson', 'toRawJson', 'toToml']);
 const BLOCKS = new Set(['if', 'with', 'range', 'define', 'block']);
+// Sprig functions that hand on (most of) a map as it is.
+const MAP_KEEPERS = new Set(['omit', 'deepCopy', 'mustDeepCopy', 'merge', 'mustMerge', 'mergeOverwrite', 'mustMergeOverwrite', 'default']);
 
 /**
  * Reads the Go templates of a chart for the values they use. Follows `.Values.a.b`, `$.Values`,
@@ -102,12 +104,59 @@ function resolve(token: string | undefined, dot: Dot, variables: Map<string, rea
   return variable && [...variable, ...fields];
 }
 
-/** `toYaml X`, `toYaml (X)`, `X | toYaml`; with X = `.` inside `with`, the `with` value. */
+/**
+ * Whether the expression at tokens[start, end) goes out whole through toYaml/toJson: `toYaml X`,
+ * `X | toYaml`, and through functions that keep the map: `toYaml (omit X "enabled")`,
+ * `default Y X | toYaml`, `toYaml (X | default Y)`.
+ */
 function isSerialized(tokens: string[], start: number, end: number): boolean {
-  let before = start - 1;
-  while (tokens[before] === '(') before--;
-  if (SERIALIZERS.has(tokens[before])) return true;
-  let after = end;
-  while (tokens[after] === ')') after++;
-  return tokens[after] === '|' && SERIALIZERS.has(tokens[after + 1]);
+  let [from, to] = [start, end];
+  for (;;) {
+    const [open, close] = groupAround(tokens, from, to);
+    const stages = splitStages(tokens, open + 1, close);
+    const at = stages.findIndex(([s, e]) => s <= from && to <= e);
+    if (at < 0) return false;
+    const head = tokens[stages[at][0]];
+    if (stages[at][0] !== from) {
+      if (SERIALIZERS.has(head)) return true;
+      if (!MAP_KEEPERS.has(head)) return false;
+    }
+    for (const [s] of stages.slice(at + 1)) {
+      if (SERIALIZERS.has(tokens[s])) return true;
+      if (!MAP_KEEPERS.has(tokens[s])) return false;
+    }
+    if (open < 0) return false;
+    [from, to] = [open, close + 1];
+  }
+}
+
+/** The innermost parentheses around tokens[from, to): their indexes, or [-1, length] at the top. */
+function groupAround(tokens: string[], from: number, to: number): [number, number] {
+  let open = from - 1;
+  for (let depth = 0; open >= 0; open--) {
+    if (tokens[open] === ')') depth++;
+    else if (tokens[open] === '(' && depth-- === 0) break;
+  }
+  let close = to;
+  for (let depth = 0; close < tokens.length; close++) {
+    if (tokens[close] === '(') depth++;
+    else if (tokens[close] === ')' && depth-- === 0) break;
+  }
+  return [open, close];
+}
+
+/** The pipeline stages of tokens[from, to): `a b | c | d e` -> [[a, b], [c], [d, e]] as index ranges. */
+function splitStages(tokens: string[], from: number, to: number): Array<[number, number]> {
+  const stages: Array<[number, number]> = [];
+  let stageStart = from;
+  for (let i = from, depth = 0; i < to; i++) {
+    if (tokens[i] === '(') depth++;
+    else if (tokens[i] === ')') depth--;
+    else if (tokens[i] === '|' && depth === 0) {
+      stages.push([stageStart, i]);
+      stageStart = i + 1;
+    }
+  }
+  stages.push([stageStart, to]);
+  return stages;
 }
