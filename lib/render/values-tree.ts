@@ -19,6 +19,8 @@ export enum KnownBecause {
   CONDITION = 'dependency condition in Chart.yaml',
   /** A packaged subchart lives under it. */
   SUBCHART = 'subchart',
+  /** Helm itself gives it meaning (`global`). */
+  HELM = 'Helm',
 }
 
 /** A key the chart knows, and what it accepts below it. */
@@ -49,7 +51,11 @@ export interface ValuesTreeSources {
 export const OPEN_EMPTY = 'empty default';
 export const OPEN_LIST = 'a list (its items are not checked)';
 export const OPEN_SCALAR = 'a scalar default';
+export const OPEN_NULL = 'no default (~)';
 export const OPEN_GLOBAL = 'global values, shared with every subchart';
+const OPEN_SCHEMA_DECLARED = 'declared in values.schema.json, which says nothing of its keys';
+/** Reasons that only say the chart left a value unset: another source that knows the keys wins. */
+const WEAK_REASONS = new Set([OPEN_EMPTY, OPEN_SCALAR, OPEN_NULL]);
 
 /**
  * The keys a chart knows, as a tree: its values.yaml defaults, the keys its comments document,
@@ -66,8 +72,9 @@ export function valuesTree(source: ChartValuesSource, sources: ValuesTreeSources
   for (const [key, sub] of Object.entries(source.subcharts).sort(([a], [b]) => a.localeCompare(b))) {
     const mounted = valuesTree(sub, sources);
     const section = root.children.get(key);
-    // The parent's own section for a subchart (`grafana:` in kube-prometheus-stack) adds keys its templates read.
-    if (section) mergeInto(mounted, section);
+    // The parent's own section for a subchart (`grafana:` in kube-prometheus-stack) adds keys its
+    // templates read; its own default (often `{}`) says nothing about the subchart's keys.
+    if (section) mergeChildren(mounted, section);
     root.children.set(key, { ...mounted, known: KnownBecause.SUBCHART });
   }
 
@@ -86,7 +93,10 @@ export function valuesTree(source: ChartValuesSource, sources: ValuesTreeSources
   }
   if (source.dependencies.some(d => d.tags.length)) open(ensure(root, ['tags'], KnownBecause.CONDITION), 'dependency tags');
   if (source.valuesSchemaJson) applySchema(root, schemaShape(source.valuesSchemaJson));
-  open(ensure(root, ['global'], KnownBecause.DEFAULT), OPEN_GLOBAL);
+  // Helm passes `global` to every chart and subchart; it is always a key, and always open.
+  const global = root.children.get('global') ?? node(KnownBecause.HELM);
+  root.children.set('global', global);
+  global.open = OPEN_GLOBAL;
   return root;
 }
 
@@ -104,7 +114,7 @@ function addDefaults(parent: ValuesNode, values: Record<string, unknown>, kubern
 
 /** Why a default leaves its key open, if it does. */
 function defaultOpenness(key: string, value: unknown, kubernetesFields: boolean): string | undefined {
-  if (value === null || value === undefined) return 'no default (~)';
+  if (value === null || value === undefined) return OPEN_NULL;
   if (Array.isArray(value)) return OPEN_LIST;
   if (!isMap(value)) return OPEN_SCALAR;
   if (Object.keys(value).length === 0) return OPEN_EMPTY;
@@ -132,9 +142,13 @@ function open(at: ValuesNode, because: string): void {
   if (!at.open && !at.closedBySchema) at.open = because;
 }
 
-/** Adds `from`'s keys to `into`; a key open in either is open. */
+/** Adds `from`'s keys to `into`; a key that either source opens for a reason beyond an unset default is open. */
 function mergeInto(into: ValuesNode, from: ValuesNode): void {
-  if (from.open && from.open !== OPEN_EMPTY && !into.open) into.open = from.open;
+  if (from.open && !WEAK_REASONS.has(from.open) && !into.open) into.open = from.open;
+  mergeChildren(into, from);
+}
+
+function mergeChildren(into: ValuesNode, from: ValuesNode): void {
   for (const [key, child] of from.children) {
     const existing = into.children.get(key);
     if (existing) mergeInto(existing, child);
@@ -153,11 +167,11 @@ function applySchema(at: ValuesNode, shape: SchemaShape): void {
   for (const [key, childShape] of shape.properties) {
     let child = at.children.get(key);
     if (!child) {
-      child = node(KnownBecause.SCHEMA, childShape.additional === 'forbidden' ? undefined : 'declared in values.schema.json');
+      child = node(KnownBecause.SCHEMA, childShape.additional === 'forbidden' ? undefined : OPEN_SCHEMA_DECLARED);
       at.children.set(key, child);
     }
     if (childShape.properties.size || childShape.additional === 'forbidden') {
-      if (child.open === 'declared in values.schema.json') child.open = undefined;
+      if (child.open === OPEN_SCHEMA_DECLARED) child.open = undefined;
       applySchema(child, childShape);
     }
   }
