@@ -102,6 +102,12 @@ describe('checkChartValues on kube-prometheus-stack 88.5.3', () => {
     ]);
   });
 
+  test('fails when a subchart\'s value is given to the parent, pointing into the subchart', () => {
+    expect(messages(checkKps({ adminPassword: 'x' }))).toEqual([
+      'kubePrometheusStackValues.adminPassword is not a value of kube-prometheus-stack 88.5.3; did you mean grafana.adminPassword?',
+    ]);
+  });
+
   test('fails when a key is misspelt in any subchart, or differs only in case', () => {
     expect(messages(checkKps({
       'kube-state-metrics': { metricLabelsAllowList: [] },

@@ -4,7 +4,8 @@ import { schemaErrors } from './values-schema';
 import { UnknownKey, unknownKeys, ValuesNode, valuesTree } from './values-tree';
 import { parseValuesYaml } from './values-yaml';
 
-export { ChartValuesSource, readChartValuesSource } from './chart-values-source';
+export type { ChartValuesSource } from './chart-values-source';
+export { readChartValuesSource } from './chart-values-source';
 
 /** What is wrong with a raw chart value. */
 export enum ValuesProblemKind {
@@ -76,7 +77,8 @@ const TREES = new WeakMap<ChartValuesSource, ValuesNode>();
  * Checks raw chart values against what the chart knows: every key must be one the chart (or the
  * subchart it falls in) defines, documents or reads, below maps the chart leaves open anything
  * goes; values.schema.json, where the chart has one, must accept them; and no value a typed prop
- * owns may be set. Returns every problem, in the order of the values; empty when all is well.
+ * owns may be set. Returns every problem (unknown keys in the order of the values, then schema
+ * errors, then owned values); empty when all is well.
  *
  * The chart's tree of known keys is built once per `chartFiles` object and kept for the process.
  */
@@ -188,13 +190,19 @@ function suggest(unknown: UnknownKey): string[][] {
   if (nearest !== undefined && away <= Math.floor(key.length / 3)) return [[...parentPath, nearest]];
   const elsewhere = findKey(unknown.chart.root, key, [...unknown.chart.path], 4);
   if (elsewhere.length) return elsewhere;
+  // A subchart's value given to its parent: `adminPassword` -> `grafana.adminPassword`.
+  const inSubchart = unknown.path.length === unknown.chart.path.length + 1 ? findKey(unknown.chart.root, key, [...unknown.chart.path], 2, true) : [];
+  if (inSubchart.length) return inSubchart;
   // A key moved and renamed: `defaultSettings.backupstorePollInterval` -> `defaultBackupStore.pollInterval`.
   const tail = /[a-z0-9]([A-Z][A-Za-z0-9]{4,})$/.exec(key)?.[1];
   return tail ? findKey(unknown.chart.root, tail, [...unknown.chart.path], 3) : [];
 }
 
-/** The shallowest paths below `at` (at most `depth` levels) ending in `key`, any case. */
-function findKey(at: ValuesNode, key: string, path: string[], depth: number): string[][] {
+/**
+ * The shallowest paths below `at` (at most `depth` levels) ending in `key`, any case; into
+ * subcharts only when asked (a subchart has its own keys: the same name there is another thing).
+ */
+function findKey(at: ValuesNode, key: string, path: string[], depth: number, intoSubcharts = false): string[][] {
   let level: Array<[ValuesNode, string[]]> = [[at, path]];
   for (let d = 0; d < depth && level.length; d++) {
     const found: string[][] = [];
@@ -202,8 +210,7 @@ function findKey(at: ValuesNode, key: string, path: string[], depth: number): st
     for (const [node, nodePath] of level) {
       for (const [name, child] of node.children) {
         if (name.toLowerCase() === key.toLowerCase()) found.push([...nodePath, name]);
-        // A subchart has its own keys; the same name there is another thing.
-        else if (!child.chart) next.push([child, [...nodePath, name]]);
+        else if (intoSubcharts || !child.chart) next.push([child, [...nodePath, name]]);
       }
     }
     if (found.length) return found;
