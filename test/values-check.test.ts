@@ -5,7 +5,7 @@ import * as zlib from 'zlib';
 import { create as createTar, Parser } from 'tar';
 import { controlPlaneValues, KUBEADM_CONTROL_PLANE } from '../lib/constructs/control-plane';
 import { GrafanaAdminCredentials } from '../lib/constructs/grafana-admin';
-import { chartsDir } from '../lib/render/chart-archive';
+import { chartsDir } from '../lib/render/chart-source';
 import { chartValuesSourceOf } from '../lib/render/chart-values-source';
 import { commentedValues } from '../lib/render/commented-values';
 import {
