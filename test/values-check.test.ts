@@ -6,11 +6,13 @@ import { create as createTar, Parser } from 'tar';
 import { controlPlaneValues, KUBEADM_CONTROL_PLANE } from '../lib/constructs/control-plane';
 import { GrafanaAdminCredentials } from '../lib/constructs/grafana-admin';
 import { chartsDir } from '../lib/render/chart-source';
+import { DiskCache } from '../lib/render/cache';
 import { chartValuesSourceOf } from '../lib/render/chart-values-source';
 import { commentedValues } from '../lib/render/commented-values';
 import {
   ChartValuesSource, checkChartValues, checkHookRevivingValues, formatPath, OwnedValue, readChartValuesSource, ValuesProblem, ValuesProblemKind,
 } from '../lib/render/values-check';
+import { resolvedValuesModel, valuesModel, valuesModelCacheKey } from '../lib/render/values-model';
 import { unknownKeys, valuesTree, ValuesTreeSources } from '../lib/render/values-tree';
 
 const archive = (file: string) => path.join(chartsDir(), file);
@@ -54,6 +56,12 @@ describe('readChartValuesSource', () => {
     expect(demo.subcharts.kid.name).toBe('child');
     expect(demo.subcharts.kid.valuesSchemaJson).toContain('"replicas"');
     expect(demo.dependencies).toEqual([{ name: 'child', alias: 'kid', conditions: ['kid.enabled'], tags: [] }]);
+  });
+
+  test('reads a chart folder as it reads an archive', () => {
+    const folder = path.join(demoDir(), 'demo');
+    const fromFolder = readChartValuesSource(folder);
+    expect({ ...fromFolder, templates: {} }).toEqual({ ...demoChart(), templates: {} });
   });
 
   test('fails when the archive holds no chart', () => {
@@ -348,6 +356,32 @@ describe('checkChartValues on Longhorn 1.6.2, 1.7.3 and 1.12.1', () => {
   });
 });
 
+describe('a chart as the render resolves it (archive or folder, and digest)', () => {
+  const file = archive('longhorn-1.12.1.tgz');
+  const check = (digest: string, chartPath = file) => checkChartValues({
+    chart: 'longhorn', version: '1.12.1', chartFiles: { path: chartPath, digest }, values: { defaultSettings: { defaultReplicaCout: 2 } }, valuesProp: 'longhornValues',
+  });
+
+  test('gives the same answers as the files it was read from', () => {
+    expect(check(`same-${process.pid}`)).toEqual(checkLonghorn('1.12.1', { defaultSettings: { defaultReplicaCout: 2 } }));
+  });
+
+  test('keeps the model on disk by digest, for the next synth', () => {
+    const digest = `stored-${process.pid}`;
+    check(digest);
+    expect(fs.existsSync(new DiskCache('values-models').fileOf(valuesModelCacheKey(digest)))).toBe(true);
+  });
+
+  test('a model found on disk is used without reading the chart', () => {
+    const digest = `on-disk-${process.pid}`;
+    new DiskCache('values-models').put(valuesModelCacheKey(digest), valuesModel(longhorn['1.12.1']));
+    expect(resolvedValuesModel({ path: '/nonexistent/longhorn.tgz', digest }).tree.children.has('defaultBackupStore')).toBe(true);
+    expect(messages(check(digest, '/nonexistent/longhorn.tgz'))).toEqual([
+      'longhornValues.defaultSettings.defaultReplicaCout is not a value of longhorn 1.12.1; did you mean defaultSettings.defaultReplicaCount?',
+    ]);
+  });
+});
+
 describe('checkHookRevivingValues', () => {
   const admissionWebhooks = {
     path: 'prometheusOperator.admissionWebhooks.enabled',
@@ -446,6 +480,12 @@ function archiveFile(file: string, name: string): string {
 
 /** A small chart with a values.schema.json, and a subchart (nested archive, aliased) with its own. */
 function demoChart(): ChartValuesSource {
+  const dir = demoDir();
+  return chartValuesSourceOf(fs.readFileSync(path.join(dir, 'demo.tgz')), 'demo.tgz');
+}
+
+/** A folder with the demo chart as `demo/` (its subchart packed in `demo/charts/`) and as `demo.tgz`. */
+function demoDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'values-check-'));
   const write = (file: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
@@ -469,5 +509,5 @@ function demoChart(): ChartValuesSource {
   fs.mkdirSync(path.join(dir, 'demo', 'charts'));
   createTar({ gzip: true, sync: true, cwd: dir, file: path.join(dir, 'demo', 'charts', 'child-2.0.0.tgz') }, ['child']);
   createTar({ gzip: true, sync: true, cwd: dir, file: path.join(dir, 'demo.tgz') }, ['demo']);
-  return chartValuesSourceOf(fs.readFileSync(path.join(dir, 'demo.tgz')), 'demo.tgz');
+  return dir;
 }

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import * as zlib from 'zlib';
-import { Parser } from 'tar';
+import type { Parser as TarParser } from 'tar';
 import YAML from 'yaml';
 
 /** A dependency as the parent chart's `Chart.yaml` (or a v1 chart's `requirements.yaml`) declares it. */
@@ -43,25 +44,30 @@ type ChartFolder = Map<string, Buffer>;
 const CACHE = new Map<string, ChartValuesSource>();
 
 /**
- * Reads a packaged chart (`.tgz`, as `helm pull` or `helm package` make it) into a {@link ChartValuesSource},
- * subcharts included, whether they are unpacked folders or nested archives under `charts/`.
+ * Reads a chart into a {@link ChartValuesSource}: a packaged chart (`.tgz`, as `helm pull` or
+ * `helm package` make it) or a chart folder, subcharts included, whether they are folders or nested
+ * archives under `charts/`.
  *
- * Read once per process for each archive path, size and modification time (or `cacheKey`, e.g. the
- * digest the chart is pinned to), so repeated synths in one process do not read it again.
+ * Read once per process for each path, size and modification time (or `cacheKey`, e.g. the chart's
+ * digest), so a second use in the same process does not read it again.
  */
-export function readChartValuesSource(archivePath: string, options: { readonly cacheKey?: string } = {}): ChartValuesSource {
-  const stat = fs.statSync(archivePath);
-  const key = options.cacheKey ?? `${archivePath}\0${stat.size}\0${stat.mtimeMs}`;
+export function readChartValuesSource(chartPath: string, options: { readonly cacheKey?: string } = {}): ChartValuesSource {
+  const stat = fs.statSync(chartPath);
+  const key = options.cacheKey ?? `${chartPath}\0${stat.size}\0${stat.mtimeMs}`;
   const cached = CACHE.get(key);
   if (cached) return cached;
-  const source = chartValuesSourceOf(fs.readFileSync(archivePath), archivePath);
+  const source = stat.isDirectory() ? chartValuesSourceOfFiles(readFolder(chartPath), chartPath) : chartValuesSourceOf(fs.readFileSync(chartPath), chartPath);
   CACHE.set(key, source);
   return source;
 }
 
 /** Reads a chart archive held in memory (`origin` names it in errors). */
 export function chartValuesSourceOf(archive: Buffer, origin: string): ChartValuesSource {
-  const folders = chartFolders(untar(archive));
+  return chartValuesSourceOfFiles(untar(archive), origin);
+}
+
+function chartValuesSourceOfFiles(files: Map<string, Buffer>, origin: string): ChartValuesSource {
+  const folders = chartFolders(files);
   const roots = [...folders.keys()].filter(f => !f.includes('/'));
   if (roots.length !== 1) {
     throw new Error(`${origin} holds ${roots.length} top-level chart folders (${roots.join(', ') || 'none'}); a packaged chart has exactly one`);
@@ -69,12 +75,19 @@ export function chartValuesSourceOf(archive: Buffer, origin: string): ChartValue
   return assemble(roots[0], folders, origin);
 }
 
-/** Every file of a `.tgz` as path -> bytes. node-tar parses synchronously once the tar is unzipped. */
+/** Whether the checker reads a file of a chart: its metadata, values, schema, templates and packed subcharts. */
+function isRead(file: string): boolean {
+  return /(^|\/)(Chart\.yaml|requirements\.yaml|values\.yaml|values\.schema\.json)$/.test(file) || /(^|\/)templates\//.test(file) || /(^|\/)charts\/[^/]+\.tgz$/.test(file);
+}
+
+/** The files of a `.tgz` the checker reads, as path -> bytes. node-tar parses synchronously once the tar is unzipped. */
 function untar(archive: Buffer): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
+  // Loaded here, not at the top: a synth whose values models come from the disk cache never unpacks a chart.
+  const { Parser } = require('tar') as { Parser: typeof TarParser };
   const parser = new Parser({
     onReadEntry: entry => {
-      if (entry.type !== 'File' && entry.type !== 'OldFile') {
+      if ((entry.type !== 'File' && entry.type !== 'OldFile') || !isRead(entry.path)) {
         entry.resume();
         return;
       }
@@ -84,6 +97,21 @@ function untar(archive: Buffer): Map<string, Buffer> {
     },
   });
   parser.end(zlib.gunzipSync(archive));
+  return files;
+}
+
+/** The files of a chart folder the checker reads, as `<folder name>/<path>` -> bytes, like an archive's. */
+function readFolder(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const top = path.basename(path.resolve(dir));
+  const walk = (sub: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.isFile() && isRead(rel)) files.set(`${top}/${rel}`, fs.readFileSync(path.join(dir, rel)));
+    }
+  };
+  walk('');
   return files;
 }
 

@@ -1,11 +1,12 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { ChartValuesSource } from './chart-values-source';
+import { ChartValuesModel, coalesce, ResolvedChartFiles, resolvedValuesModel, valuesModel } from './values-model';
 import { schemaErrors } from './values-schema';
-import { UnknownKey, unknownKeys, ValuesNode, valuesTree } from './values-tree';
-import { parseValuesYaml } from './values-yaml';
+import { UnknownKey, unknownKeys, ValuesNode } from './values-tree';
 
 export type { ChartValuesSource } from './chart-values-source';
 export { readChartValuesSource } from './chart-values-source';
+export type { ResolvedChartFiles } from './values-model';
 
 /** What is wrong with a raw chart value. */
 export enum ValuesProblemKind {
@@ -58,8 +59,12 @@ export interface ChartValuesCheck {
   readonly chart: string;
   /** Chart version, for messages: `88.5.3`. */
   readonly version: string;
-  /** What the chart says about its values (see {@link readChartValuesSource}). */
-  readonly chartFiles: ChartValuesSource;
+  /**
+   * The chart: its files as {@link readChartValuesSource} reads them, or the archive or folder
+   * the render resolved with its digest (`{ path, digest }`, as `resolveChart` returns), whose
+   * model is then kept on disk by digest and the chart read only when that cache misses.
+   */
+  readonly chartFiles: ChartValuesSource | ResolvedChartFiles;
   /** The user's raw values. */
   readonly values: Readonly<Record<string, unknown>>;
   /** The prop the raw values came in, for messages: `kubePrometheusStackValues`. */
@@ -71,8 +76,6 @@ export interface ChartValuesCheck {
   readonly ownedPaths?: readonly OwnedValue[];
 }
 
-const TREES = new WeakMap<ChartValuesSource, ValuesNode>();
-
 /**
  * Checks raw chart values against what the chart knows: every key must be one the chart (or the
  * subchart it falls in) defines, documents or reads, below maps the chart leaves open anything
@@ -80,17 +83,14 @@ const TREES = new WeakMap<ChartValuesSource, ValuesNode>();
  * owns may be set. Returns every problem (unknown keys in the order of the values, then schema
  * errors, then owned values); empty when all is well.
  *
- * The chart's tree of known keys is built once per `chartFiles` object and kept for the process.
+ * What the chart knows is worked out once per `chartFiles` (per digest, on disk too, for a resolved
+ * chart) and kept for the process; a check after that takes a few milliseconds.
  */
 export function checkChartValues(input: ChartValuesCheck): ValuesProblem[] {
-  let tree = TREES.get(input.chartFiles);
-  if (!tree) {
-    tree = valuesTree(input.chartFiles);
-    TREES.set(input.chartFiles, tree);
-  }
+  const model = 'valuesYaml' in input.chartFiles ? valuesModel(input.chartFiles) : resolvedValuesModel(input.chartFiles);
   const label = `${input.chart} ${input.version}`;
-  const problems: ValuesProblem[] = unknownKeys(tree, input.values).map(unknown => unknownKeyProblem(unknown, input.valuesProp, label));
-  problems.push(...schemaProblems(input, label, new Set(problems.map(p => p.path))));
+  const problems: ValuesProblem[] = unknownKeys(model.tree, input.values).map(unknown => unknownKeyProblem(unknown, input.valuesProp, label));
+  problems.push(...schemaProblems(input, model, label, new Set(problems.map(p => p.path))));
   for (const owned of input.ownedPaths ?? []) {
     const path = parsePath(owned.path);
     if (valueAt(input.values, path) === undefined) continue;
@@ -220,42 +220,33 @@ function findKey(at: ValuesNode, key: string, path: string[], depth: number, int
 }
 
 /** values.schema.json of the chart and of each subchart, checked against defaults merged with the user's values. */
-function schemaProblems(input: ChartValuesCheck, label: string, reported: Set<string>): ValuesProblem[] {
+function schemaProblems(input: ChartValuesCheck, model: ChartValuesModel, label: string, reported: Set<string>): ValuesProblem[] {
   const problems: ValuesProblem[] = [];
-  const hasSchema = (source: ChartValuesSource): boolean => source.valuesSchemaJson !== undefined || Object.values(source.subcharts).some(hasSchema);
-  if (!hasSchema(input.chartFiles)) return problems;
-  const visit = (source: ChartValuesSource, prefix: string[], parentDefaults: unknown) => {
-    const defaults = parseValuesYaml(source.valuesYaml).defaults;
-    if (source.valuesSchemaJson) {
-      const userSection = prefix.length ? valueAt(input.values, prefix) : input.values;
-      let merged = coalesce(coalesce(defaults, parentDefaults), userSection);
-      if (prefix.length && isMap(merged)) merged = { ...merged, global: coalesce(merged.global, input.values.global) };
-      const chartLabel = prefix.length ? `${label} (${source.name} ${source.version})` : label;
-      for (const error of schemaErrors(source.valuesSchemaJson, merged)) {
-        const at = [...prefix, ...pointerKeys(error.instancePath, merged)];
-        const extra = typeof error.params.additionalProperty === 'string' ? error.params.additionalProperty : undefined;
-        const path = extra === undefined ? at : [...at, extra];
-        // Errors the user's values did not cause (the chart's defaults, what typed props set) are helm's to report.
-        if (valueAt(input.values, path) === undefined || reported.has(formatPath(path))) continue;
-        const shown = `${input.valuesProp}.${formatPath(path)}`;
-        let message: string;
-        if (extra === undefined) {
-          const allowed = Array.isArray(error.params.allowedValues) ? ` (${error.params.allowedValues.map(v => JSON.stringify(v)).join(', ')})` : '';
-          message = `${shown} ${error.message}${allowed}, says the values.schema.json of ${chartLabel}`;
-        } else {
-          const declared = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-          const nearest = declared.length ? closest(extra, declared) : undefined;
-          const hint = nearest !== undefined && distance(extra, nearest) <= Math.max(2, Math.floor(extra.length / 3)) ? `; did you mean ${formatPath([...at, nearest])}?` : '';
-          message = `${shown} is not a value of ${chartLabel}: its values.schema.json allows no other keys at ${formatPath(at) || 'the top level'}${hint}`;
-        }
-        problems.push({ kind: extra === undefined ? ValuesProblemKind.SCHEMA : ValuesProblemKind.UNKNOWN_KEY, path: formatPath(path), message });
+  for (const scope of model.schemas) {
+    const prefix = [...scope.path];
+    let merged = coalesce(scope.defaults, prefix.length ? valueAt(input.values, prefix) : input.values);
+    if (prefix.length && isMap(merged)) merged = { ...merged, global: coalesce(merged.global, input.values.global) };
+    const chartLabel = prefix.length ? `${label} (${scope.chart.name} ${scope.chart.version})` : label;
+    for (const error of schemaErrors(scope.schemaJson, merged)) {
+      const at = [...prefix, ...pointerKeys(error.instancePath, merged)];
+      const extra = typeof error.params.additionalProperty === 'string' ? error.params.additionalProperty : undefined;
+      const path = extra === undefined ? at : [...at, extra];
+      // Errors the user's values did not cause (the chart's defaults, what typed props set) are helm's to report.
+      if (valueAt(input.values, path) === undefined || reported.has(formatPath(path))) continue;
+      const shown = `${input.valuesProp}.${formatPath(path)}`;
+      let message: string;
+      if (extra === undefined) {
+        const allowed = Array.isArray(error.params.allowedValues) ? ` (${error.params.allowedValues.map(v => JSON.stringify(v)).join(', ')})` : '';
+        message = `${shown} ${error.message}${allowed}, says the values.schema.json of ${chartLabel}`;
+      } else {
+        const declared = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+        const nearest = declared.length ? closest(extra, declared) : undefined;
+        const hint = nearest !== undefined && distance(extra, nearest) <= Math.max(2, Math.floor(extra.length / 3)) ? `; did you mean ${formatPath([...at, nearest])}?` : '';
+        message = `${shown} is not a value of ${chartLabel}: its values.schema.json allows no other keys at ${formatPath(at) || 'the top level'}${hint}`;
       }
+      problems.push({ kind: extra === undefined ? ValuesProblemKind.SCHEMA : ValuesProblemKind.UNKNOWN_KEY, path: formatPath(path), message });
     }
-    for (const [key, sub] of Object.entries(source.subcharts)) {
-      visit(sub, [...prefix, key], isMap(defaults) ? defaults[key] : undefined);
-    }
-  };
-  visit(input.chartFiles, [], undefined);
+  }
   return problems;
 }
 
@@ -270,18 +261,6 @@ function pointerKeys(pointer: string, values: unknown): Array<string | number> {
     at = Array.isArray(at) ? at[step as number] : isMap(at) ? at[key] : undefined;
   }
   return keys;
-}
-
-/** Helm's coalescing of a values layer over another: maps merge, null deletes, anything else replaces. Copies; never changes its inputs. */
-function coalesce(base: unknown, over: unknown): unknown {
-  if (over === undefined) return base;
-  if (!isMap(base) || !isMap(over)) return over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    if (value === null) delete out[key];
-    else if (value !== undefined) out[key] = coalesce(out[key], value);
-  }
-  return out;
 }
 
 /** `a.b\.c` -> ['a', 'b.c'], as `helm --set` reads it. */

@@ -1,6 +1,6 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import Ajv2019 from 'ajv/dist/2019';
-import Ajv2020 from 'ajv/dist/2020';
+import type Ajv2019 from 'ajv/dist/2019';
+import type Ajv2020 from 'ajv/dist/2020';
 
 /** The keys a values.schema.json declares at one level, and whether it takes others. */
 export interface SchemaShape {
@@ -62,7 +62,10 @@ export function schemaErrors(schemaJson: string, values: unknown): ErrorObject[]
     const draft = typeof schema.$schema === 'string' ? schema.$schema : '';
     // Helm checks values with its own validator; formats and unknown keywords do not fail a render there.
     const options = { strict: false, allErrors: true, verbose: true, validateFormats: false, validateSchema: false };
-    const ajv = draft.includes('2020-12') ? new Ajv2020(options) : draft.includes('2019-09') ? new Ajv2019(options) : new Ajv(options);
+    // The 2019-09 and 2020-12 flavours are loaded only for a chart whose schema asks for them.
+    const ajv = draft.includes('2020-12') ? new (require('ajv/dist/2020').default as typeof Ajv2020)(options)
+      : draft.includes('2019-09') ? new (require('ajv/dist/2019').default as typeof Ajv2019)(options)
+        : new Ajv(options);
     if (!draft.includes('2020-12') && !draft.includes('2019-09')) delete schema.$schema;
     validate = ajv.compile(schema);
     VALIDATORS.set(schemaJson, validate);
