@@ -319,6 +319,15 @@ describe('checkChartValues on Longhorn 1.6.2, 1.7.3 and 1.12.1', () => {
     ]);
   });
 
+  test('fails when a key under a map named like a Kubernetes field is misspelt, where the templates read that map key by key', () => {
+    // `defaultNodeSelector` is Longhorn's `{ enable, selector }`, `image.csi.livenessProbe` an image, not a Probe.
+    expect(messages(checkLonghorn('1.12.1', { persistence: { defaultNodeSelector: { enabled: true } }, image: { csi: { livenessProbe: { tga: 'v2' } } } }))).toEqual([
+      'longhornValues.persistence.defaultNodeSelector.enabled is not a value of longhorn 1.12.1; did you mean persistence.defaultNodeSelector.enable?',
+      'longhornValues.image.csi.livenessProbe.tga is not a value of longhorn 1.12.1; did you mean image.csi.livenessProbe.tag?',
+    ]);
+    expect(checkLonghorn('1.12.1', { longhornUI: { affinity: { nodeAffinity: {} } }, longhornManager: { updateStrategy: { type: 'OnDelete' } } })).toEqual([]);
+  });
+
   test('fails when settings that moved in 1.8 are given to 1.12.1 where they were, pointing to where they went', () => {
     const values = { defaultSettings: { backupTarget: 's3://backups@us-east-1/', backupstorePollInterval: 300 } };
     expect(checkLonghorn('1.7.3', values)).toEqual([]);

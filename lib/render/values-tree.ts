@@ -67,7 +67,8 @@ export function valuesTree(source: ChartValuesSource, sources: ValuesTreeSources
   root.chart = { name: source.name, version: source.version };
   const parsed = parseValuesYaml(source.valuesYaml);
   const defaults = parsed.defaults;
-  if (isMap(defaults)) addDefaults(root, defaults, sources.kubernetesFields !== false);
+  const kubernetesTyped = new Set<ValuesNode>();
+  if (isMap(defaults)) addDefaults(root, defaults, sources.kubernetesFields !== false ? kubernetesTyped : undefined);
 
   for (const [key, sub] of Object.entries(source.subcharts).sort(([a], [b]) => a.localeCompare(b))) {
     const mounted = valuesTree(sub, sources);
@@ -85,6 +86,18 @@ export function valuesTree(source: ChartValuesSource, sources: ValuesTreeSources
   }
   if (sources.templates !== false) {
     const uses = templateValueUses(source.templates);
+    // A map named like a Kubernetes field whose keys the templates read one by one is the chart's
+    // own (Longhorn's `image.csi.livenessProbe` is an image, `persistence.defaultNodeSelector` is
+    // `{ enable, selector }`): its keys are checked after all.
+    for (const path of uses.read) {
+      let at = root;
+      for (const key of path.slice(0, -1)) {
+        const next = at.children.get(key);
+        if (!next) break;
+        at = next;
+        if (kubernetesTyped.has(at)) at.open = undefined;
+      }
+    }
     for (const path of uses.read) ensure(root, path, KnownBecause.TEMPLATE, 'read by a template that says nothing of its shape');
     for (const { path, file } of uses.passedOn) open(ensure(root, path, KnownBecause.TEMPLATE), `passed on whole by ${file}`);
   }
@@ -104,22 +117,26 @@ function node(known: KnownBecause, openBecause?: string): ValuesNode {
   return { children: new Map(), known, ...(openBecause && { open: openBecause }) };
 }
 
-function addDefaults(parent: ValuesNode, values: Record<string, unknown>, kubernetesFields: boolean): void {
+/**
+ * Adds the defaults below `parent`. Maps named like Kubernetes fields are open, their keys kept
+ * (and the nodes put in `kubernetesTyped`) in case the templates show them to be the chart's own.
+ */
+function addDefaults(parent: ValuesNode, values: Record<string, unknown>, kubernetesTyped: Set<ValuesNode> | undefined): void {
   for (const [key, value] of Object.entries(values)) {
-    const child = node(KnownBecause.DEFAULT, defaultOpenness(key, value, kubernetesFields));
+    const field = kubernetesTyped && isMap(value) && Object.keys(value).length ? isKubernetesObjectField(key, value) : undefined;
+    const child = node(KnownBecause.DEFAULT, field ? `the Kubernetes field ${field}, whose keys Kubernetes defines` : defaultOpenness(value));
     parent.children.set(key, child);
-    if (isMap(value) && !child.open) addDefaults(child, value, kubernetesFields);
+    if (field) kubernetesTyped?.add(child);
+    if (isMap(value)) addDefaults(child, value, kubernetesTyped);
   }
 }
 
 /** Why a default leaves its key open, if it does. */
-function defaultOpenness(key: string, value: unknown, kubernetesFields: boolean): string | undefined {
+function defaultOpenness(value: unknown): string | undefined {
   if (value === null || value === undefined) return OPEN_NULL;
   if (Array.isArray(value)) return OPEN_LIST;
   if (!isMap(value)) return OPEN_SCALAR;
-  if (Object.keys(value).length === 0) return OPEN_EMPTY;
-  const field = kubernetesFields ? isKubernetesObjectField(key, value) : undefined;
-  return field && `the Kubernetes field ${field}, whose keys Kubernetes defines`;
+  return Object.keys(value).length === 0 ? OPEN_EMPTY : undefined;
 }
 
 /** The node at `path`, created (and marked `open` with `openBecause`) where missing. Stops at an open node. */
