@@ -47,11 +47,15 @@ export interface ValuesTreeSources {
   readonly kubernetesFields?: boolean;
 }
 
-/** Open reasons, also used in tests and reports. */
+/** Open because values.yaml gives `{}`: the chart leaves the keys to the user. */
 export const OPEN_EMPTY = 'empty default';
+/** Open because the value is a list: its items are not checked (a schema may check them). */
 export const OPEN_LIST = 'a list (its items are not checked)';
+/** Open because the default is a scalar: there are no keys to compare with. */
 export const OPEN_SCALAR = 'a scalar default';
+/** Open because values.yaml gives `~` or nothing: any value, map or not, may go there. */
 export const OPEN_NULL = 'no default (~)';
+/** Open because it is `global`, which Helm passes to every chart and subchart. */
 export const OPEN_GLOBAL = 'global values, shared with every subchart';
 const OPEN_SCHEMA_DECLARED = 'declared in values.schema.json, which says nothing of its keys';
 /** Reasons that only say the chart left a value unset: another source that knows the keys wins. */
