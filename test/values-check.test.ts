@@ -381,6 +381,10 @@ describe('a chart as the render resolves it (archive or folder, and digest)', ()
     expect(fs.existsSync(new DiskCache('values-models').fileOf(valuesModelCacheKey(digest)))).toBe(true);
   });
 
+  test('does not read the chart when there are no raw values', () => {
+    expect(checkChartValues({ chart: 'longhorn', version: '1.12.1', chartFiles: { path: '/nonexistent/longhorn.tgz', digest: `none-${process.pid}` }, values: { a: undefined }, valuesProp: 'v' })).toEqual([]);
+  });
+
   test('a model found on disk is used without reading the chart', () => {
     const digest = `on-disk-${process.pid}`;
     new DiskCache('values-models').put(valuesModelCacheKey(digest), valuesModel(longhorn['1.12.1']));

@@ -84,9 +84,12 @@ export interface ChartValuesCheck {
  * errors, then owned values); empty when all is well.
  *
  * What the chart knows is worked out once per `chartFiles` (per digest, on disk too, for a resolved
- * chart) and kept for the process; a check after that takes a few milliseconds.
+ * chart) and kept for the process; a check after that takes a few milliseconds. Without raw values
+ * the chart is not read at all.
  */
 export function checkChartValues(input: ChartValuesCheck): ValuesProblem[] {
+  // Nothing to check: most apps pass no raw values, and then the chart is not even read.
+  if (Object.values(input.values).every(v => v === undefined)) return [];
   const model = 'valuesYaml' in input.chartFiles ? valuesModel(input.chartFiles) : resolvedValuesModel(input.chartFiles);
   const label = `${input.chart} ${input.version}`;
   const problems: ValuesProblem[] = unknownKeys(model.tree, input.values).map(unknown => unknownKeyProblem(unknown, input.valuesProp, label));
