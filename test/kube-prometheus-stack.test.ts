@@ -158,12 +158,17 @@ describe('KubePrometheusStack', () => {
     expect(validateOutput([{ file: 'f', objects }]).problems).toEqual([]);
   });
 
-  test('raw values are merged last, over typed props', () => {
+  test('raw values are merged last, where no typed prop owns them', () => {
     const chart = Testing.chart();
-    new KubePrometheusStack(chart, 'Stack', { retentionDays: 3, values: { prometheus: { prometheusSpec: { retention: '2d' } }, alertmanager: { enabled: false } } });
+    new KubePrometheusStack(chart, 'Stack', { retentionDays: 3, values: { prometheus: { prometheusSpec: { scrapeInterval: '45s' } }, alertmanager: { enabled: false } } });
     const objects = Testing.synth(chart);
-    expect(findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus').spec.retention).toBe('2d');
+    expect(findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus').spec).toMatchObject({ retention: '3d', scrapeInterval: '45s' });
     expect(objectsOfKind(objects, 'Alertmanager')).toEqual([]);
+  });
+
+  test('fails when a raw value is one a typed prop owns, naming the prop', () => {
+    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { values: { prometheus: { prometheusSpec: { retention: '2d' } } } }))
+      .toThrow('values.prometheus.prometheusSpec.retention is set, but the retentionDays prop owns this value; set retentionDays instead');
   });
 
   test('unsafePlaintext credentials are rendered into the chart Secret, with a warning', () => {

@@ -77,8 +77,16 @@ describe('Longhorn', () => {
 
   test('raw values are merged last', () => {
     const chart = Testing.chart();
-    new Longhorn(chart, 'Longhorn', { values: { longhornUI: { replicas: 0 } }, uiReplicas: 3 });
-    expect(findObject(Testing.synth(chart), 'Deployment', 'longhorn-ui').spec.replicas).toBe(0);
+    new Longhorn(chart, 'Longhorn', { values: { longhornUI: { nodeSelector: { disk: 'ssd' } } } });
+    expect(findObject(Testing.synth(chart), 'Deployment', 'longhorn-ui').spec.template.spec.nodeSelector).toEqual({ disk: 'ssd' });
+  });
+
+  test.each([
+    ['a raw value is one a prop owns', { values: { longhornUI: { replicas: 0 } } }, 'values.longhornUI.replicas is set, but the uiReplicas prop owns this value; set uiReplicas instead'],
+    ['a raw value is misspelt', { values: { defaultSettings: { defaultDataPaht: '/x' } } }, 'values.defaultSettings.defaultDataPaht is not a value of longhorn 1.12.1; did you mean defaultSettings.defaultDataPath?'],
+    ['a raw value brings back the pre-upgrade hook', { values: { preUpgradeChecker: { jobEnabled: true } } }, 'values.preUpgradeChecker.jobEnabled'],
+  ])('fails when %s', (_case, props, message) => {
+    expect(() => new Longhorn(Testing.chart(), 'L', props)).toThrow(message);
   });
 
   test('fails when the version is not an exact chart version', () => {

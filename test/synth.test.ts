@@ -43,9 +43,12 @@ describe('synth (npm run synth)', () => {
     expect(lines[1]).toMatch(/^kube-prometheus-stack 88\.5\.3 in monitoring: \d+ objects; left out 3 Helm hook object\(s\): .*\(test\); from file:.*; helm v4\.1\.4 /);
     expect(lines).toContainEqual(expect.stringMatching(/^validated \d+ objects against Kubernetes 1\.28 and \d+ custom resources against their schemas$/));
     expect(fs.statSync(outdir).mode & 0o777).toBe(0o755);
-    expect(lines.filter(l => l.startsWith('open '))).toEqual([
-      'open http://<node-ip>:30300  (reference: monitoring/kube-prometheus-stack-grafana)',
-      'open http://<node-ip>:30090  (reference: monitoring/kube-prometheus-stack-prometheus)',
+    // The pre-flight check, one line each: monitored, where alerts go, exposed, left out.
+    expect(lines.filter(l => l.startsWith('reference: '))).toEqual([
+      expect.stringMatching(/^reference: monitored: 10 scrape target\(s\) \(alertmanager, apiserver, coredns, grafana, kube-state-metrics, kubelet, longhorn-manager, operator, prometheus, prometheus-node-exporter\); \d+ alert rule\(s\) in \d+ group\(s\)$/),
+      'reference: alerts: go nowhere: no receiver is set (MonitoringStack prop alerting, e.g. AlertDelivery.route with Receiver.slack)',
+      'reference: exposed: http://<node-ip>:30300 (monitoring/kube-prometheus-stack-grafana), http://<node-ip>:30090 (monitoring/kube-prometheus-stack-prometheus); everything else only inside the cluster',
+      'reference: left out: not scraped, no alerts: kube-controller-manager, kube-scheduler, etcd, kube-proxy (on kubeadm they listen on 127.0.0.1; the README says how to scrape them)',
     ]);
   });
 
@@ -68,6 +71,18 @@ describe('synth (npm run synth)', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(snapshotDir(outdir)).toEqual(before);
     expect(fs.readdirSync(parent)).toEqual(['dist']);
+  });
+
+  test.each([
+    ['a raw value is misspelt', 'typo', 'synth failed: kubePrometheusStackValues.grafana.adminPasword is not a value of kube-prometheus-stack 88.5.3 (grafana 12.11.1); did you mean grafana.adminPassword?'],
+    ['a raw value is one a typed prop owns', 'owned', "synth failed: kubePrometheusStackValues.grafana.adminPassword is set, but the grafanaAdmin prop owns Grafana's admin credentials (the existing Secret the prop names wins over adminPassword, so this value would be silently ignored); use grafanaAdmin: GrafanaAdminCredentials.fromExistingSecret(...)"],
+    ['a raw value brings back a Helm hook', 'hook', 'synth failed: kubePrometheusStackValues.prometheusOperator.admissionWebhooks.enabled'],
+  ])('fails when %s, naming the path and the fix, leaving the output as it was', (_case, which, message) => {
+    const before = snapshotDir(outdir);
+    const result = runCli(['synth', '--app', fixture('raw-values-app.ts'), '--outdir', outdir], { env: { RAW_VALUES: which } });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(snapshotDir(outdir)).toEqual(before);
   });
 
   test('prints the app\'s warnings: a plain-text password is allowed only with one', () => {

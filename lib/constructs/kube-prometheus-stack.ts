@@ -5,6 +5,7 @@ import { ChartSource } from '../render/chart-source';
 import { ChartValues, mergeValues } from '../render/chart-values';
 import { checkChartVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/charts';
 import { HookPolicy, ObjectSelector } from '../render/pipeline';
+import { HookRevivingValue, OwnedValue } from '../render/values-check';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { ContainerResources, resourcesValues } from './container-resources';
 import { ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
@@ -171,9 +172,17 @@ export interface KubePrometheusStackProps {
   readonly crdScope?: Construct;
   /**
    * Raw chart values, deep-merged last over everything this construct sets (lists are replaced whole).
+   * Checked against the chart before it renders: a key the chart does not know, a value a prop here
+   * owns (`grafana.adminPassword` is `grafanaAdmin`, `prometheus.prometheusSpec.retention` is
+   * `retentionDays`), or one that brings back a Helm hook or an admission webhook is an error.
    * @default - none
    */
   readonly values?: ChartValues;
+  /**
+   * The name the raw values go by in messages (a composite passes its own prop's name).
+   * @default 'values'
+   */
+  readonly valuesPropName?: string;
 }
 
 const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/;
@@ -284,6 +293,7 @@ export class KubePrometheusStack extends Construct {
       releaseName: this.releaseName,
       namespace: this.namespace.name,
       values: mergeValues(values, alertValues, props.values),
+      rawValues: props.values && { prop: props.valuesPropName ?? 'values', values: props.values, owned: OWNED_VALUES, hookReviving: HOOK_VALUES },
     }, {
       hooks: HookPolicy.KEEP_INSTALL_HOOKS,
       keepOffControlPlane: props.placement === Placement.WORKERS_ONLY ? SERVERS : [],
@@ -293,6 +303,37 @@ export class KubePrometheusStack extends Construct {
     });
   }
 }
+
+const exposure = (ui: string, prop: string): OwnedValue[] => ['service.type', 'service.nodePort', 'ingress.enabled', 'ingress.hosts', 'ingress.ingressClassName', 'ingress.tls']
+  .map(key => ({ path: `${ui}.${key}`, prop, owns: `how ${ui} is reached` }));
+
+/** Chart values the typed props set: a raw value there would be silently overridden or fight the prop. */
+const OWNED_VALUES: OwnedValue[] = [
+  { path: 'grafana.adminPassword', prop: 'grafanaAdmin', owns: "Grafana's admin credentials", hint: 'the existing Secret the prop names wins over adminPassword, so this value would be silently ignored', use: 'use grafanaAdmin: GrafanaAdminCredentials.fromExistingSecret(...) (or, for a throwaway cluster, unsafePlaintext)' },
+  { path: 'grafana.adminUser', prop: 'grafanaAdmin', owns: "Grafana's admin credentials" },
+  { path: 'grafana.admin', prop: 'grafanaAdmin', owns: "Grafana's admin credentials" },
+  ...exposure('grafana', 'grafanaService'),
+  ...exposure('prometheus', 'prometheusService'),
+  ...exposure('alertmanager', 'alertmanagerService'),
+  { path: 'prometheus.prometheusSpec.storageSpec', prop: 'prometheusStorageClass', owns: "Prometheus' volume (with prometheusStorageSize and prometheusStorageAccessMode)" },
+  { path: 'prometheus.prometheusSpec.retention', prop: 'retentionDays' },
+  { path: 'prometheus.prometheusSpec.retentionSize', prop: 'retentionSize' },
+  { path: 'prometheus.prometheusSpec.replicas', prop: 'prometheusReplicas' },
+  { path: 'prometheus.prometheusSpec.resources', prop: 'prometheusResources' },
+  { path: 'grafana.resources', prop: 'grafanaResources' },
+  { path: 'alertmanager.alertmanagerSpec.resources', prop: 'alertmanagerResources' },
+  { path: 'prometheusOperator.resources', prop: 'operatorResources' },
+  { path: 'kube-state-metrics.resources', prop: 'kubeStateMetricsResources' },
+  { path: 'alertmanager.config', prop: 'alerting', owns: "Alertmanager's receivers and routes" },
+  { path: 'alertmanager.alertmanagerSpec.secrets', prop: 'alerting', owns: 'the Secrets mounted for receivers' },
+  ...['kubeControllerManager', 'kubeScheduler', 'kubeEtcd', 'kubeProxy'].map(c => ({ path: `${c}.enabled`, prop: 'controlPlane', owns: 'which control-plane components are scraped' })),
+];
+
+/** Chart values that bring back Helm hooks or admission webhooks, which plain YAML cannot run at their moment. */
+const HOOK_VALUES: HookRevivingValue[] = [
+  { path: 'prometheusOperator.admissionWebhooks.enabled', value: true, why: "the webhook's certificate is made and patched in by Helm hook Jobs, which kubectl and GitOps tools run at the wrong moment (or not at all); the webhook would then reject every PrometheusRule" },
+  { path: 'prometheusOperator.tls.enabled', value: true, why: 'the operator would wait forever for the TLS Secret that the admission webhook hook Jobs make' },
+];
 
 const CONTROL_PLANE_NAMES: Record<keyof ControlPlaneComponents, string> = {
   controllerManager: 'kube-controller-manager', scheduler: 'kube-scheduler', etcd: 'etcd', kubeProxy: 'kube-proxy',

@@ -5,6 +5,7 @@ import { ChartSource } from '../render/chart-source';
 import { ChartValues, mergeValues } from '../render/chart-values';
 import { checkChartVersion, LONGHORN_CHART } from '../render/charts';
 import { HookPolicy } from '../render/pipeline';
+import { HookRevivingValue, OwnedValue } from '../render/values-check';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
@@ -78,9 +79,16 @@ export interface LonghornProps {
   readonly crdScope?: Construct;
   /**
    * Raw chart values, deep-merged over everything this construct sets (lists are replaced whole).
+   * Checked against the chart before it renders: a key the chart does not know, a value a prop here
+   * owns (`longhornUI.replicas` is `uiReplicas`), or one that brings back a Helm hook is an error.
    * @default - none
    */
   readonly values?: ChartValues;
+  /**
+   * The name the raw values go by in messages (a composite passes its own prop's name).
+   * @default 'values'
+   */
+  readonly valuesPropName?: string;
 }
 
 /**
@@ -139,6 +147,7 @@ export class Longhorn extends Construct {
       releaseName: 'longhorn',
       namespace: this.namespace.name,
       values: mergeValues(values, props.values),
+      rawValues: props.values && { prop: props.valuesPropName ?? 'values', values: props.values, owned: LONGHORN_OWNED_VALUES, hookReviving: LONGHORN_HOOK_VALUES },
     }, {
       hooks: HookPolicy.DROP_ALL,
       // Only the UI: longhorn-manager and the CSI plugin run on every node that holds volumes.
@@ -146,3 +155,17 @@ export class Longhorn extends Construct {
     });
   }
 }
+
+/** Chart values the typed props set. */
+const LONGHORN_OWNED_VALUES: OwnedValue[] = [
+  { path: 'persistence.defaultClass', prop: 'defaultClass' },
+  { path: 'persistence.defaultClassReplicaCount', prop: 'defaultReplicaCount', owns: "the longhorn StorageClass's replica count" },
+  { path: 'defaultSettings.defaultReplicaCount', prop: 'defaultReplicaCount', owns: 'the default-replica-count setting (its shape changed in 1.8; the prop writes the right one)' },
+  { path: 'defaultSettings.defaultDataPath', prop: 'defaultDataPath' },
+  { path: 'longhornUI.replicas', prop: 'uiReplicas' },
+];
+
+/** Chart values that bring back Helm hooks, which plain YAML cannot run at their moment. */
+const LONGHORN_HOOK_VALUES: HookRevivingValue[] = [
+  { path: 'preUpgradeChecker.jobEnabled', value: true, why: 'the pre-upgrade checker is a pre-upgrade Helm hook Job: applied as plain YAML it runs at once and again on every apply, not before an upgrade' },
+];

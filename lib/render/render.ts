@@ -9,6 +9,7 @@ import { ChartSource, describeMissing, MissingChartError, ResolvedChart, resolve
 import { ChartValues } from './chart-values';
 import { ChartDefinition, isTestedVersion } from './charts';
 import { DuplicateKey, KubeManifest, parseDocument, splitDocuments } from './manifest-parse';
+import { checkChartValues, checkHookRevivingValues, HookRevivingValue, OwnedValue } from './values-check';
 import { reportOf, warnOnce } from './report';
 import { helm, helmVersion } from './tools';
 
@@ -39,11 +40,36 @@ export interface RenderRequest {
   /** Chart values. */
   readonly values: ChartValues;
   /**
+   * The values a person passed raw (not through typed props), checked against the chart before it
+   * renders: every key must be one the chart knows, none may be one a typed prop owns, and none may
+   * bring back a Helm hook or admission webhook.
+   * @default - none: nothing to check
+   */
+  readonly rawValues?: RawValues;
+  /**
    * API versions the target cluster serves beyond the built-in ones (helm's `--api-versions`), so
    * charts that check `.Capabilities.APIVersions` render what that cluster can take.
    * @default - none
    */
   readonly apiVersions?: readonly string[];
+}
+
+/** Raw chart values and what they must leave alone. */
+export interface RawValues {
+  /** The prop they came in: `kubePrometheusStackValues`. */
+  readonly prop: string;
+  /** The values. */
+  readonly values: ChartValues;
+  /**
+   * Values a typed prop owns.
+   * @default - none
+   */
+  readonly owned?: readonly OwnedValue[];
+  /**
+   * Values that turn a Helm hook or an admission webhook back on.
+   * @default - none
+   */
+  readonly hookReviving?: readonly HookRevivingValue[];
 }
 
 /** One document of a render. */
@@ -95,6 +121,7 @@ export function renderChart(request: RenderRequest, scope?: IConstruct): Rendere
     recordMissing(scope, e);
     return undefined;
   }
+  checkRawValues(request, resolved);
   const report = reportOf(scope);
   if (resolved.recorded) report.notices.push(resolved.recorded);
   if (!isTestedVersion(request.chart, request.version)) {
@@ -118,6 +145,18 @@ export function renderChart(request: RenderRequest, scope?: IConstruct): Rendere
     }
   }
   return rendered;
+}
+
+/** Throws, listing every problem, when raw values name keys the chart does not know, keys typed props own, or revive hooks. */
+function checkRawValues(request: RenderRequest, resolved: ResolvedChart): void {
+  const raw = request.rawValues;
+  if (!raw) return;
+  const common = { chart: request.chart.name, version: request.version, values: raw.values, valuesProp: raw.prop };
+  const problems = [
+    ...checkChartValues({ ...common, chartFiles: resolved, ownedPaths: raw.owned }),
+    ...checkHookRevivingValues({ ...common, settings: raw.hookReviving ?? [] }),
+  ];
+  if (problems.length > 0) throw new Error(problems.map(p => p.message).join('\n'));
 }
 
 /** A short description of the helm that renders, for reports. */

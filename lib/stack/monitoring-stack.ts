@@ -298,6 +298,7 @@ export class MonitoringStack extends Construct {
       placement,
       crdScope: crds,
       values: props.longhornValues,
+      valuesPropName: 'longhornValues',
     });
     this.kubePrometheusStack = new KubePrometheusStack(monitoring, 'KubePrometheusStack', {
       version: props.kubePrometheusStackVersion,
@@ -321,6 +322,7 @@ export class MonitoringStack extends Construct {
       alerting: props.alerting,
       crdScope: crds,
       values: props.kubePrometheusStackValues,
+      valuesPropName: 'kubePrometheusStackValues',
     });
     // Only when both charts rendered (a missing chart fails the synth with its own message).
     if ((props.longhornMonitoring ?? true) && this.longhorn.rendered && this.kubePrometheusStack.rendered) {
