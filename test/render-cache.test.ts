@@ -94,7 +94,7 @@ describe('the render cache', () => {
     try {
       const { spawn } = require('child_process');
       const root = path.join(__dirname, '..');
-      const script = `require(${JSON.stringify(path.join(root, 'lib/render/render.ts'))}).renderChart({ chart: require(${JSON.stringify(path.join(root, 'lib/render/charts.ts'))}).KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'r', namespace: 'n', values: {} })`;
+      const script = `require(${JSON.stringify(path.join(root, 'lib/render/render.ts'))}).renderChart({ chart: require(${JSON.stringify(path.join(root, 'lib/render/charts.ts'))}).LONGHORN_CHART, version: '1.12.1', releaseName: 'r', namespace: 'n', values: {} })`;
       const run = () => new Promise<number>(resolve => spawn(process.execPath, ['-r', path.join(root, 'scripts/register-ts.js'), '-e', script],
         { env: { ...process.env, CDK8S_CACHE_DIR: dir }, stdio: 'ignore' }).on('exit', resolve));
       expect(await Promise.all([run(), run(), run()])).toEqual([0, 0, 0]);

@@ -41,18 +41,25 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port +
  */
 export async function startChartRepo(archives: readonly string[], mode: 'serve' | 'silent' = 'serve'): Promise<ChartRepo> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-repo-'));
+  for (const archive of archives) fs.copyFileSync(archive, path.join(dir, path.basename(archive)));
+  return serve(dir, SERVER, [dir, mode], port => {
+    const url = `http://127.0.0.1:${port}`;
+    if (archives.length > 0) execFileSync(helmBinary(), ['repo', 'index', dir, '--url', url]);
+    return url;
+  });
+}
+
+/** Starts `script` in a process of its own (arguments: `args[0]`, the request log, the rest); it prints its port once it listens. */
+async function serve(dir: string, script: string, args: readonly string[], urlOf: (port: number) => string): Promise<ChartRepo> {
   const log = path.join(dir, '.requests.log');
   fs.writeFileSync(log, '');
-  for (const archive of archives) fs.copyFileSync(archive, path.join(dir, path.basename(archive)));
-  const server: ChildProcess = spawn(process.execPath, ['-e', SERVER, dir, log, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server: ChildProcess = spawn(process.execPath, ['-e', script, args[0], log, ...args.slice(1)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
     server.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
   });
-  const url = `http://127.0.0.1:${port}`;
-  if (archives.length > 0) execFileSync(helmBinary(), ['repo', 'index', dir, '--url', url]);
   return {
-    url,
+    url: urlOf(port),
     dir,
     requests: () => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean),
     close: async () => {
@@ -117,27 +124,11 @@ http.createServer((req, res) => {
 /** An OCI registry on 127.0.0.1 serving `archives` under `<host>/charts/<name>` (plain HTTP: set CDK8S_CHART_PLAIN_HTTP=true). */
 export async function startOciRegistry(archives: readonly string[]): Promise<ChartRepo> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-registry-'));
-  const log = path.join(dir, '.requests.log');
-  fs.writeFileSync(log, '');
   const YAML = require('yaml');
   const index = archives.map(file => {
     const meta = YAML.parse(execFileSync(helmBinary(), ['show', 'chart', file], { encoding: 'utf8' }));
     return { file, meta, path: `charts/${meta.name}` };
   });
   fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify(index));
-  const server: ChildProcess = spawn(process.execPath, ['-e', REGISTRY, path.join(dir, 'index.json'), log], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-  });
-  return {
-    url: `oci://127.0.0.1:${port}/charts`,
-    dir,
-    requests: () => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean),
-    close: async () => {
-      server.kill();
-      await new Promise(resolve => server.once('exit', resolve));
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return serve(dir, REGISTRY, [path.join(dir, 'index.json')], port => `oci://127.0.0.1:${port}/charts`);
 }
