@@ -1,13 +1,19 @@
-import * as v8 from 'v8';
 import { Yaml } from 'cdk8s';
 import { DiskCache, sha256 } from '../render/cache';
 
 const yamlCache = new DiskCache('yaml');
 const inProcess = new Map<string, string>();
 
-/** The identity of an object's exact content (v8's serialization tells NaN from null and -0 from 0, which JSON does not). */
+/**
+ * The identity of an object's exact content: its JSON, with what JSON cannot tell apart (NaN, the
+ * infinities, -0, an undefined array element) spelt out. (v8's own serialization will not do: it
+ * writes 1 as an integer or as a double depending on how the value was made.)
+ */
 export function contentKey(object: unknown): string {
-  return sha256(v8.serialize(object));
+  return sha256(JSON.stringify(object, (_key, value) => {
+    if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return `\u0000number:${Object.is(value, -0) ? '-0' : value}`;
+    return value === undefined ? '\u0000undefined' : value;
+  }));
 }
 
 /**

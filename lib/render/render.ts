@@ -9,7 +9,7 @@ import { ChartSource, describeMissing, MissingChartError, ResolvedChart, resolve
 import { ChartValues } from './chart-values';
 import { ChartDefinition, isTestedVersion } from './charts';
 import { DuplicateKey, KubeManifest, parseDocument, splitDocuments } from './manifest-parse';
-import { checkChartValues, checkHookRevivingValues, HookRevivingValue, OwnedValue } from './values-check';
+import type { HookRevivingValue, OwnedValue } from './values-check';
 import { reportOf, warnOnce } from './report';
 import { helm, helmVersion } from './tools';
 
@@ -151,6 +151,8 @@ export function renderChart(request: RenderRequest, scope?: IConstruct): Rendere
 function checkRawValues(request: RenderRequest, resolved: ResolvedChart): void {
   const raw = request.rawValues;
   if (!raw) return;
+  // Loaded only for apps that pass raw values: most do not, and reading a chart's values costs time.
+  const { checkChartValues, checkHookRevivingValues } = require('./values-check') as typeof import('./values-check');
   const common = { chart: request.chart.name, version: request.version, values: raw.values, valuesProp: raw.prop };
   const problems = [
     ...checkChartValues({ ...common, chartFiles: resolved, ownedPaths: raw.owned }),

