@@ -18,3 +18,6 @@ export { ChartValues, mergeValues } from './render/chart-values';
 export { KubeManifest } from './render/manifest-parse';
 export { RenderedObject, RenderedObjects } from './render/rendered-objects';
 export { ClusterApi, OutputFile, OutputProblem, OutputValidationSummary, readOutputDir, validateOutput } from './output/validation';
+export { MonitoringTarget } from './constructs/prometheus-selection';
+export * from './constructs/service-monitor';
+export * from './constructs/pod-monitor';
