@@ -21,3 +21,5 @@ export { ClusterApi, OutputFile, OutputProblem, OutputValidationSummary, readOut
 export { MonitoringTarget } from './constructs/prometheus-selection';
 export * from './constructs/service-monitor';
 export * from './constructs/pod-monitor';
+export * from './constructs/prometheus-rules';
+export { Severity } from './constructs/alerting/routing';
