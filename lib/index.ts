@@ -23,3 +23,4 @@ export * from './constructs/service-monitor';
 export * from './constructs/pod-monitor';
 export * from './constructs/prometheus-rules';
 export { Severity } from './constructs/alerting/routing';
+export * from './constructs/grafana-dashboard';
