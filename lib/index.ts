@@ -24,3 +24,6 @@ export * from './constructs/pod-monitor';
 export * from './constructs/prometheus-rules';
 export { Severity } from './constructs/alerting/routing';
 export * from './constructs/grafana-dashboard';
+export { LonghornTarget } from './constructs/longhorn-target';
+export * from './constructs/longhorn-recurring-job';
+export * from './constructs/longhorn-backup-target';

@@ -1,21 +1,21 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import type { PodMonitorSpecPodMetricsEndpoints } from '../../imports/monitoring.coreos.com';
 import { DNS_SUBDOMAIN } from './kube-names';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { prometheusDuration } from './prometheus-duration';
-import { kubePrometheusStackOf, LabelSelectorJson, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
-import { IHasApiObject } from './service-monitor';
+import { kubeObjectOf, kubePrometheusStackOf, LabelSelectorJson, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
 
 /** Props of {@link PodMonitor}. */
 export interface PodMonitorProps {
   /** The stack whose Prometheus scrapes the pods: its selector labels are set for you. */
   readonly monitoring: MonitoringTarget;
   /**
-   * The workload whose pods are scraped: a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or
-   * Pod (e.g. from cdk8s-plus). Its pods are selected by the workload's own selector.
+   * The workload whose pods are scraped: a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or Pod
+   * (a cdk8s-plus object of any version, an ApiObject, or a construct whose default child is one).
+   * Its pods are selected by the workload's own selector.
    */
-  readonly workload: IHasApiObject;
+  readonly workload: IConstruct;
   /** Name of the container port that serves the metrics; a container of the pod must have a port of that name. */
   readonly port: string;
   /**
@@ -58,7 +58,7 @@ export class PodMonitor extends Construct {
     super(scope, id);
     const stack = kubePrometheusStackOf(props.monitoring);
     requireInsideStack(this, props.monitoring, !(props.monitoring instanceof KubePrometheusStack), 'monitoring');
-    const workload = props.workload.apiObject;
+    const workload = kubeObjectOf('workload', props.workload);
     if (!WORKLOAD_KINDS.includes(workload.kind)) {
       throw new Error(`workload is ${workload.apiVersion} ${workload.kind} '${workload.name}' but must be one of ${WORKLOAD_KINDS.join(', ')}; for a Service use a ServiceMonitor`);
     }

@@ -124,3 +124,16 @@ export function requireInsideStack(construct: IConstruct, target: IConstruct, is
   if (!isStack || construct.node.scopes.includes(target)) return;
   throw new Error(`${prop} is the MonitoringStack '${target.node.id}' but ${construct.node.path} is outside it, so its objects would be written outside dist/${target.node.id}/, which holds the CRDs they need and is applied on its own; create it in a Chart inside the stack, e.g. new Chart(stack, 'apps')`);
 }
+
+/**
+ * The Kubernetes object of `construct`: itself when it is an ApiObject, else its default child (what
+ * cdk8s' `ApiObject.of` finds: the `Resource` child of a cdk8s-plus Service or Deployment, of any
+ * cdk8s-plus version, since only the cdk8s object is read).
+ */
+export function kubeObjectOf(prop: string, construct: IConstruct): ApiObject {
+  try {
+    return ApiObject.of(construct);
+  } catch {
+    throw new Error(`${prop} is ${construct.node.path}, which is no ApiObject and has none as its default child; pass a cdk8s-plus object, an ApiObject, or a construct whose 'Resource' child is one`);
+  }
+}

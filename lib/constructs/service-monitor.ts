@@ -1,20 +1,10 @@
 import { ApiObject, Duration } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import type { ServiceMonitorSpecEndpoints } from '../../imports/monitoring.coreos.com';
 import { DNS_SUBDOMAIN } from './kube-names';
 import { prometheusDuration } from './prometheus-duration';
 import { KubePrometheusStack } from './kube-prometheus-stack';
-import { kubePrometheusStackOf, matchesSelector, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
-
-/**
- * Anything built on one Kubernetes object: a cdk8s-plus Service, Deployment or StatefulSet (of any
- * cdk8s-plus version: only the `apiObject` is read, so no cdk8s-plus is needed at run time), or a
- * construct of your own.
- */
-export interface IHasApiObject {
-  /** The Kubernetes object. */
-  readonly apiObject: ApiObject;
-}
+import { kubeObjectOf, kubePrometheusStackOf, matchesSelector, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
 
 /** The label this library gives a Service without labels, so that a ServiceMonitor can select it. */
 export const SERVICE_NAME_LABEL = 'app.kubernetes.io/name';
@@ -23,8 +13,12 @@ export const SERVICE_NAME_LABEL = 'app.kubernetes.io/name';
 export interface ServiceMonitorProps {
   /** The stack whose Prometheus scrapes the Service: its selector labels are set for you. */
   readonly monitoring: MonitoringTarget;
-  /** The Service to scrape (e.g. a cdk8s-plus `Service`, or `deployment.exposeViaService()`). */
-  readonly service: IHasApiObject;
+  /**
+   * The Service to scrape: a cdk8s-plus `Service` of any version (e.g. `deployment.exposeViaService()`),
+   * an ApiObject, or a construct whose default child is one. Only the cdk8s ApiObject is read, so no
+   * cdk8s-plus is needed at run time.
+   */
+  readonly service: IConstruct;
   /** Name of the Service port that serves the metrics; the Service must have a port of that name. */
   readonly port: string;
   /**
@@ -71,7 +65,7 @@ export class ServiceMonitor extends Construct {
     super(scope, id);
     const stack = kubePrometheusStackOf(props.monitoring);
     requireInsideStack(this, props.monitoring, !(props.monitoring instanceof KubePrometheusStack), 'monitoring');
-    const service = props.service.apiObject;
+    const service = kubeObjectOf('service', props.service);
     if (service.kind !== 'Service' || service.apiVersion !== 'v1') {
       throw new Error(`service is ${service.apiVersion} ${service.kind} '${service.name}' but must be a v1 Service; for a Deployment or other workload use a PodMonitor`);
     }
