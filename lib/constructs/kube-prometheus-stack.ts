@@ -339,37 +339,6 @@ const CONTROL_PLANE_NAMES: Record<keyof ControlPlaneComponents, string> = {
   controllerManager: 'kube-controller-manager', scheduler: 'kube-scheduler', etcd: 'etcd', kubeProxy: 'kube-proxy',
 };
 
-/** What a Prometheus selects, read from the rendered Prometheus object. */
-export interface PrometheusSelection {
-  /** Namespace of the Prometheus. */
-  readonly namespace: string;
-  /** Labels a ServiceMonitor needs to be selected (empty: all are). */
-  readonly serviceMonitorLabels: Readonly<Record<string, string>>;
-  /** Labels a PodMonitor needs to be selected. */
-  readonly podMonitorLabels: Readonly<Record<string, string>>;
-  /** Labels a PrometheusRule needs to be selected. */
-  readonly ruleLabels: Readonly<Record<string, string>>;
-  /** Labels the operator puts on the Prometheus pods (for NetworkPolicies that admit them). */
-  readonly podLabels: Readonly<Record<string, string>>;
-}
-
-/**
- * What the stack's Prometheus selects, as rendered (so it is right whatever the release is named or
- * the values say), or undefined when the render has no Prometheus.
- */
-export function prometheusSelection(stack: KubePrometheusStack): PrometheusSelection | undefined {
-  const prometheus = stack.rendered?.manifests.find(m => m.kind === 'Prometheus');
-  if (!prometheus) return undefined;
-  const spec = prometheus.spec as Record<string, { matchLabels?: Record<string, string> } | undefined>;
-  return {
-    namespace: prometheus.metadata.namespace ?? stack.namespace.name,
-    serviceMonitorLabels: spec.serviceMonitorSelector?.matchLabels ?? {},
-    podMonitorLabels: spec.podMonitorSelector?.matchLabels ?? {},
-    ruleLabels: spec.ruleSelector?.matchLabels ?? {},
-    podLabels: { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': prometheus.metadata.name },
-  };
-}
-
 /**
  * The stack's servers, by kind and the labels the charts give them whatever the release is named
  * (node-exporter, a per-node agent, is not among them).

@@ -163,6 +163,16 @@ function describe(o: KubeManifest): string {
   return `${o?.kind} ${o?.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o?.metadata?.name}`;
 }
 
+function isInstalled(name: string): boolean {
+  try {
+    require.resolve(`${name}/package.json`);
+    return true;
+  } catch (e) {
+    // A package whose exports hide package.json is installed all the same.
+    return (e as { code?: string }).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED';
+  }
+}
+
 type ModelClass = new (data: unknown) => { validate(): void };
 
 /** Schema errors of `object` by its model in a kubernetes-models package (laid out as <apiVersion>/<Kind>). */
@@ -173,6 +183,9 @@ function modelSchemaErrors(modelPackage: string, object: KubeManifest): Array<{ 
   } catch (e) {
     if (!['MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED'].includes((e as { code?: string }).code ?? '')) throw e;
     if (modelPackage === 'kubernetes-models') return []; // served by 1.28 but no longer modelled (a removed beta): surface already checked
+    if (!isInstalled(modelPackage)) {
+      return [{ path: '/apiVersion', message: `checking ${object.apiVersion} ${object.kind} needs the schema package ${modelPackage}, an optional peer of this library: npm install --save-dev ${modelPackage}` }];
+    }
     return [{ path: '/apiVersion', message: `${modelPackage} has no schema for ${object.apiVersion} ${object.kind}` }];
   }
   try {

@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeManifest } from '../../render/manifest-parse';
-import { KubePrometheusStack, prometheusSelection } from '../kube-prometheus-stack';
+import { KubePrometheusStack } from '../kube-prometheus-stack';
+import { prometheusSelection, SelectedKind } from '../prometheus-selection';
 import { Longhorn } from '../longhorn';
 import { longhornAlertRules } from './alert-rules';
 import { longhornDashboardConfigMap } from './dashboard';
@@ -45,16 +46,19 @@ export class LonghornMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: LonghornMonitoringProps) {
     super(scope, id);
-    const selection = prometheusSelection(props.kubePrometheusStack);
-    if (!selection) {
+    const prometheus = props.kubePrometheusStack.rendered?.manifests.find(m => m.kind === 'Prometheus');
+    if (!prometheus) {
       throw new Error(`kubePrometheusStack renders no Prometheus (prometheus.enabled false in its values?), so nothing would scrape Longhorn; enable Prometheus or drop the Longhorn monitoring`);
     }
+    const monitors = prometheusSelection(props.kubePrometheusStack, SelectedKind.SERVICE_MONITOR, 'kubePrometheusStack');
+    const rules = prometheusSelection(props.kubePrometheusStack, SelectedKind.RULE, 'kubePrometheusStack');
     const options = {
       longhornVersion: props.longhorn.version,
       longhornNamespace: props.longhorn.namespace.name,
-      monitoringNamespace: selection.namespace,
-      prometheusSelectorLabels: { ...selection.serviceMonitorLabels, ...selection.ruleLabels },
-      prometheusPodSelector: selection.podLabels,
+      monitoringNamespace: monitors.prometheusNamespace,
+      prometheusSelectorLabels: { ...monitors.labels, ...rules.labels },
+      // The labels the operator puts on the Prometheus pods.
+      prometheusPodSelector: { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': prometheus.metadata.name },
       grafanaFolder: props.grafanaFolder,
       storageMinimalAvailablePercentage: props.storageMinimalAvailablePercentage,
       storageCriticalUsagePercentage: props.storageCriticalUsagePercentage,
