@@ -1,6 +1,6 @@
 import { App, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MonitoringStack, validateOutput } from '../lib';
+import { MonitoringStack, RecurringJobTask, validateOutput } from '../lib';
 import { applyPlan } from '../lib/output/apply-plan';
 import { synthApp } from './support/synth';
 
@@ -43,5 +43,19 @@ describe('several clusters from one app', () => {
   test('fails when a stack id cannot name a folder and GitOps objects', () => {
     expect(() => new MonitoringStack(new App(), 'Home Lab'))
       .toThrow("the MonitoringStack id is 'Home Lab' but it names the stack's output folder (dist/Home Lab/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', e.g. 'homelab'");
+  });
+});
+
+describe('what an app adds to one cluster', () => {
+  test('goes into the stack\'s apps chart, written last into its folder and validated with it', () => {
+    const files = synthApp(app => {
+      const stack = new MonitoringStack(app, 'homelab');
+      stack.addPrometheusRules('web-rules', { groups: [{ name: 'web', rules: [{ record: 'job:up:sum', expr: 'sum by (job) (up)' }] }] });
+      stack.addLonghornRecurringJob('nightly', { task: RecurringJobTask.SNAPSHOT, schedule: '0 2 * * *', retain: 7 });
+    });
+    expect(files.map(f => f.file).at(-1)).toBe('homelab/0005-apps.k8s.yaml');
+    const apps = files.at(-1)!.objects;
+    expect(apps.map(o => o.kind).sort()).toEqual(['PrometheusRule', 'RecurringJob']);
+    expect(apps.find(o => o.kind === 'PrometheusRule')!.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
   });
 });

@@ -1,4 +1,10 @@
 import { Chart, Size } from 'cdk8s';
+import { GrafanaDashboard, GrafanaDashboardProps } from '../constructs/grafana-dashboard';
+import { LonghornBackupTarget, LonghornBackupTargetProps } from '../constructs/longhorn-backup-target';
+import { LonghornRecurringJob, LonghornRecurringJobProps } from '../constructs/longhorn-recurring-job';
+import { PodMonitor, PodMonitorProps } from '../constructs/pod-monitor';
+import { PrometheusRules, PrometheusRulesProps } from '../constructs/prometheus-rules';
+import { ServiceMonitor, ServiceMonitorProps } from '../constructs/service-monitor';
 import { Construct } from 'constructs';
 import { ChartValues } from '../render/chart-values';
 import { Cluster, ClusterDescription, describeCluster, KubernetesDistribution } from './cluster';
@@ -329,5 +335,49 @@ export class MonitoringStack extends Construct {
       this.longhornMonitoring = new LonghornMonitoring(monitoring, 'LonghornMonitoring', { longhorn: this.longhorn, kubePrometheusStack: this.kubePrometheusStack });
     }
 
+  }
+
+  /**
+   * The chart for what the app adds to this cluster (its own monitors, rules, dashboards, backup
+   * jobs): inside the stack, so it is written into the stack's folder after the CRDs and monitoring.
+   */
+  public get apps(): Chart {
+    if (!this.appsChart) {
+      this.appsChart = new Chart(this, 'apps');
+      this.appsChart.addDependency(this.charts.monitoring);
+    }
+    return this.appsChart;
+  }
+
+  private appsChart?: Chart;
+
+  /** A ServiceMonitor for one of the app's Services, selected by this stack's Prometheus. */
+  public addServiceMonitor(id: string, props: Omit<ServiceMonitorProps, 'monitoring'>): ServiceMonitor {
+    return new ServiceMonitor(this.apps, id, { ...props, monitoring: this });
+  }
+
+  /** A PodMonitor for one of the app's workloads, selected by this stack's Prometheus. */
+  public addPodMonitor(id: string, props: Omit<PodMonitorProps, 'monitoring'>): PodMonitor {
+    return new PodMonitor(this.apps, id, { ...props, monitoring: this });
+  }
+
+  /** Alerting and recording rules, evaluated by this stack's Prometheus. */
+  public addPrometheusRules(id: string, props: Omit<PrometheusRulesProps, 'monitoring'> = {}): PrometheusRules {
+    return new PrometheusRules(this.apps, id, { ...props, monitoring: this });
+  }
+
+  /** A Grafana dashboard, loaded by this stack's Grafana. */
+  public addGrafanaDashboard(id: string, props: Omit<GrafanaDashboardProps, 'monitoring'>): GrafanaDashboard {
+    return new GrafanaDashboard(this.apps, id, { ...props, monitoring: this });
+  }
+
+  /** A Longhorn snapshot or backup schedule for this cluster's volumes. */
+  public addLonghornRecurringJob(id: string, props: Omit<LonghornRecurringJobProps, 'longhorn'>): LonghornRecurringJob {
+    return new LonghornRecurringJob(this.apps, id, { ...props, longhorn: this });
+  }
+
+  /** Where this cluster's Longhorn backups go (S3 or NFS), credentials from an existing Secret. */
+  public addLonghornBackupTarget(id: string, props: Omit<LonghornBackupTargetProps, 'longhorn'>): LonghornBackupTarget {
+    return new LonghornBackupTarget(this.apps, id, { ...props, longhorn: this });
   }
 }
