@@ -194,7 +194,8 @@ function report(result: KubectlResult, log: (line: string) => void): void {
   const applied = lines.filter(l => / serverside-applied$| condition met$/.test(l));
   for (const line of lines.filter(l => !applied.includes(l))) log(`  ${line}`);
   if (applied.length > 0) log(`  ${applied.length} object(s) ${applied.every(l => l.endsWith('condition met')) ? 'ready' : 'applied'}`);
-  if (result.status === 0) for (const line of result.stderr.split('\n').filter(Boolean)) log(`  ${line}`);
+  // kubectl's warnings, not its klog chatter (client-side throttling notes)
+  if (result.status === 0) for (const line of result.stderr.split('\n').filter(l => l && !/^I\d{4} /.test(l))) log(`  ${line}`);
 }
 
 /**

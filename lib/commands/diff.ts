@@ -78,7 +78,7 @@ export function diff(options: DiffOptions): DiffResult {
       for (const o of pending) log(`+ ${objectName(o)}: would be created (${!isServed(o, served) ? `its CRD is not served yet` : `namespace ${o.metadata.namespace} does not exist yet`})`);
       if (pending.length > 0) changed();
       if (ready.length === 0) continue;
-      const run = kubectl.run(['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--filename=-'],
+      const run = kubectl.run(['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--concurrency=4', '--filename=-'],
         JSON.stringify({ apiVersion: 'v1', kind: 'List', items: ready }));
       if (run.status === 0) {
         log(`${part.what}: no changes (${ready.length} object(s))`);
