@@ -302,13 +302,13 @@ describe('deploy (npm run deploy)', () => {
       expect(diff({ outdir, kubectl, log: l => log.push(l) })).toBe(DiffResult.NO_CHANGES);
       const diffs = kubectl.calls.filter(c => c.args[0] === 'diff');
       expect(diffs.map(c => JSON.parse(c.input!).items.length)).toEqual([35, 1, 2, 25, 1, 95]);
-      expect(diffs[0].args).toEqual(['diff', '--server-side', '--field-manager=cdk8s-monitoring-stack', '--filename=-']);
+      expect(diffs[0].args).toEqual(['diff', '--server-side', '--field-manager=cdk8s-monitoring-stack', '--concurrency=4', '--filename=-']);
       expect(JSON.parse(diffs[5].input!).items.every((o: KubeManifest) => o.metadata.labels?.['applyset.kubernetes.io/part-of'] === stackApplySetId('reference'))).toBe(true);
       expect(JSON.parse(diffs[0].input!).items.some((o: KubeManifest) => o.metadata.labels?.['applyset.kubernetes.io/part-of'])).toBe(false);
       expect(log.at(-1)).toBe('no changes: a deploy would change nothing');
     });
 
-    test('exits 1 when a file differs or objects wait for their namespace, and 2 when kubectl diff fails', () => {
+    test('exits 1 when a file differs or objects wait for their namespace, and 2 when kubectl diff fails; says when the guard would stop a deploy', () => {
       const changed = new ScriptedKubectl(args => existing(args) ?? (args[0] === 'diff' ? { status: 1, stdout: '-  replicas: 1\n+  replicas: 2' } : undefined));
       expect(diff({ outdir, kubectl: changed, log: () => undefined })).toBe(DiffResult.CHANGES);
 
@@ -318,6 +318,11 @@ describe('deploy (npm run deploy)', () => {
       expect(log).toContain('+ Deployment monitoring/kube-prometheus-stack-operator: would be created (namespace monitoring does not exist yet)');
       expect(log).toContain('+ Prometheus monitoring/kube-prometheus-stack-prometheus: would be created (its CRD is not served yet)');
       expect(log.find(l => l.startsWith('+ Secret monitoring/grafana-admin: missing; deploy creates it'))).toBeDefined();
+
+      const guarded = new ScriptedKubectl(args => existing(args) ?? (args[1] === 'daemonsets' ? { stdout: longhornManager('longhornio/longhorn-manager:v1.6.2') } : undefined));
+      const guardLog: string[] = [];
+      expect(diff({ outdir, kubectl: guarded, log: l => guardLog.push(l) })).toBe(DiffResult.NO_CHANGES);
+      expect(guardLog.find(l => l.startsWith('deploy would stop here (upgrade guard): Longhorn 1.6.2 runs (DaemonSet longhorn-system/longhorn-manager) and the output has 1.12.1'))).toBeDefined();
 
       const broken = new ScriptedKubectl(args => existing(args) ?? (args[0] === 'diff' ? { status: 2, stderr: 'error: unable to connect' } : undefined));
       expect(diff({ outdir, kubectl: broken, log: () => undefined })).toBe(DiffResult.ERROR);
