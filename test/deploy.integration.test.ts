@@ -202,6 +202,10 @@ describeWithControlPlane('deploy, diff, prune and the upgrade guard on a real Ku
       for (const file of ['0000-crds.k8s.yaml', '0001-namespaces.k8s.yaml']) {
         expect([file, plainDiff(path.join(outdir, 'lab', file)).status]).toEqual([file, 0]);
       }
+      // a plain kubectl diff of a pruned file differs only by the set's label, which the files do not carry
+      const storage = plainDiff(path.join(outdir, 'lab', '0003-storage.k8s.yaml'));
+      expect(storage.stdout.split('\n').filter(l => /^[-+]\s/.test(l))).toEqual([expect.stringMatching(/^-\s+applyset\.kubernetes\.io\/part-of: applyset-\S+-v1$/)]);
+      expect(storage.status).toBe(1);
     }, STEP_TIMEOUT_MS);
 
     test('1.6.2 → 1.12.1 is refused before anything is applied, naming the path', () => {

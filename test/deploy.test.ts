@@ -140,12 +140,26 @@ describe('deploy (npm run deploy)', () => {
       expect(log.join('\n')).toContain("the password from a random password; read it with: kubectl --context lab --namespace monitoring get secret grafana-admin");
     });
 
-    test('stops before applying what reads the Grafana Secret when it is missing and no password is given, listing the ways', () => {
+    test('stops before applying anything when the Grafana Secret is missing and no password is given, listing the ways', () => {
       const kubectl = new ScriptedKubectl();
       expect(() => deploy({ outdir, kubectl, env: {}, log: () => undefined })).toThrow(
-        'step 6 of 9: find Secret monitoring/grafana-admin failed:\nSecret monitoring/grafana-admin does not exist, and Grafana reads its admin user and password from it (the output never holds the password). Give deploy the password with one of:\n'
-        + '  --grafana-admin-password-file FILE');
-      expect(kubectl.lines.filter(l => l.includes('0002-'))).toEqual([]);
+        'Secret monitoring/grafana-admin does not exist, and Grafana reads its admin user and password from it (the output never holds the password). Give deploy the password with one of:\n'
+        + '  --grafana-admin-password-file FILE     (a file holding only the password)\n'
+        + '  GRAFANA_ADMIN_PASSWORD=...              (in the environment)\n'
+        + '  --generate-grafana-admin-password      (a random one; deploy says how to read it)\n'
+        + 'or create it yourself: (after its namespace exists: npm run deploy applies it first, or kubectl create namespace monitoring) kubectl --namespace monitoring create secret generic grafana-admin --from-literal=admin-user=... --from-literal=admin-password=...');
+      expect(kubectl.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
+    });
+
+    test('fails before applying anything when the password file cannot be read or is too short', () => {
+      const kubectl = new ScriptedKubectl();
+      expect(() => deploy({ outdir, kubectl, env: {}, passwordFile: path.join(work, 'absent'), log: () => undefined }))
+        .toThrow(`--grafana-admin-password-file is '${path.join(work, 'absent')}' but it cannot be read (ENOENT); give a file that holds only the password`);
+      const short = path.join(work, 'short');
+      fs.writeFileSync(short, 'abc\n');
+      expect(() => deploy({ outdir, kubectl, env: {}, passwordFile: short, log: () => undefined }))
+        .toThrow(`the file ${short} holds a password of 3 characters; Grafana's admin password needs at least 8 characters on one line`);
+      expect(kubectl.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
     });
 
     test('fails when two password sources are given', () => {

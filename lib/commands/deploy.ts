@@ -5,7 +5,7 @@ import { OutputFile, readOutputDir } from '../output/validation';
 import { KubeManifest } from '../render/manifest-parse';
 import { controllerOf, LiveParent, objectName, PARENT_GROUP, PARENT_RESOURCE, PART_OF_LABEL, prunePlan, readParent } from './applyset';
 import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, versionSkew } from './kubectl';
-import { ensureSecret, GrafanaPasswordSource } from './required-secrets';
+import { checkSecretCanBeMet, ensureSecret, grafanaPassword, GrafanaPassword, GrafanaPasswordSource } from './required-secrets';
 import { checkUpgrade, refusalMessage, runningVersions, targetVersions, UpgradeCheck } from './upgrade-guard';
 
 /** Options of {@link deploy}. */
@@ -93,7 +93,7 @@ export function deploy(options: DeployOptions): void {
   const { steps } = output;
   if (options.dryRun) {
     for (const step of steps) {
-      options.log(`# ${step.why}${step.action === StepAction.ENSURE_SECRET ? `; when missing: ${step.secret!.grafanaAdmin ? 'deploy creates it from --grafana-admin-password-file, GRAFANA_ADMIN_PASSWORD or --generate-grafana-admin-password, or ' : ''}${createSecretHint(step.secret!)}` : ''}${step.action === StepAction.ENSURE_PARENT ? ' (only when missing)' : ''}`);
+      options.log(`# ${step.why}${dryRunNote(step)}`);
       options.log(stepCommand(step, options.context));
     }
     return;
@@ -108,6 +108,11 @@ export function deploy(options: DeployOptions): void {
   }
   for (const note of check.notes) options.log(`upgrade: ${note}`);
 
+  // A missing Secret that deploy cannot create stops it here, before anything is applied, not half-way.
+  const secrets = steps.filter(s => s.action === StepAction.ENSURE_SECRET).map(s => s.secret!);
+  const password = secrets.some(s => s.grafanaAdmin) ? grafanaPassword(options) : undefined;
+  for (const secret of secrets) checkSecretCanBeMet(kubectl, secret, password);
+
   const parent = readParent(kubectl, output.name);
   for (const line of notPruned(parent, output.files)) options.log(line);
 
@@ -115,12 +120,20 @@ export function deploy(options: DeployOptions): void {
     const label = `step ${index + 1} of ${steps.length}: ${step.title}`;
     options.log(`[${index + 1}/${steps.length}] ${step.title}`);
     try {
-      runStep(kubectl, step, output, parent, options);
+      runStep(kubectl, step, output, parent, password, options);
     } catch (e) {
       throw new Error(`${label} failed${(e as StepFailure).objects ? ` for ${(e as StepFailure).objects}` : ''}:\n${(e as Error).message}`);
     }
   });
   options.log(`deployed ${output.folder} (${output.files.reduce((n, f) => n + f.objects.length, 0)} objects) to ${kubectl.context ? `context ${kubectl.context}` : 'the current context'}`);
+}
+
+/** What `--dry-run` adds to a step's comment: what happens beyond the command. */
+function dryRunNote(step: ApplyStep): string {
+  if (step.action === StepAction.ENSURE_PARENT) return ' (only when missing)';
+  if (step.action !== StepAction.ENSURE_SECRET) return '';
+  const byDeploy = step.secret!.grafanaAdmin ? 'deploy creates it from --grafana-admin-password-file, GRAFANA_ADMIN_PASSWORD or --generate-grafana-admin-password, or ' : '';
+  return `; when missing: ${byDeploy}${createSecretHint(step.secret!)}`;
 }
 
 /** The upgrade guard between what runs and what the output would run. */
@@ -147,10 +160,10 @@ class StepFailure extends Error {
   }
 }
 
-function runStep(kubectl: KubectlRunner, step: ApplyStep, output: StackOutput, parent: LiveParent | undefined, options: DeployOptions): void {
+function runStep(kubectl: KubectlRunner, step: ApplyStep, output: StackOutput, parent: LiveParent | undefined, password: GrafanaPassword | undefined, options: DeployOptions): void {
   switch (step.action) {
     case StepAction.ENSURE_SECRET:
-      ensureSecret(kubectl, step.secret!, options, options.log);
+      ensureSecret(kubectl, step.secret!, password, options.user ?? 'admin', options.log);
       return;
     case StepAction.ENSURE_PARENT: {
       const found = kubectl.run(['get', `${PARENT_RESOURCE}.${PARENT_GROUP}`, output.name, '--ignore-not-found', '--output=name']);

@@ -32,8 +32,11 @@ export interface GrafanaPasswordSource {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** The password and where it came from, or undefined when none was given. */
-function grafanaPassword(source: GrafanaPasswordSource): { password: string; from: string } | undefined {
+/**
+ * Grafana's admin password from the one source given (file, environment, generated), or undefined when none was.
+ * Throws for two sources, an unreadable file, or a password under 8 characters.
+ */
+export function grafanaPassword(source: GrafanaPasswordSource): GrafanaPassword | undefined {
   const fromEnv = (source.env ?? process.env)[GRAFANA_PASSWORD_ENV];
   const given = [source.passwordFile && '--grafana-admin-password-file', fromEnv && GRAFANA_PASSWORD_ENV, source.generate && '--generate-grafana-admin-password'].filter(Boolean);
   if (given.length > 1) {
@@ -60,32 +63,33 @@ function checkPassword(password: string, where: string): string {
   return password;
 }
 
+/** A password for Grafana's admin Secret and where it came from. */
+export interface GrafanaPassword {
+  readonly password: string;
+  readonly from: string;
+}
+
+/**
+ * Before anything is applied: throws, saying how to create it, for a Secret that is missing and that deploy
+ * cannot create (not Grafana's, or Grafana's without a password), so a deploy never stops half-way for it.
+ */
+export function checkSecretCanBeMet(kubectl: KubectlRunner, secret: RequiredSecret, password: GrafanaPassword | undefined): void {
+  if (exists(kubectl, secret) || secret.grafanaAdmin && password) return;
+  throw new Error(missingMessage(secret));
+}
+
 /**
  * Finds `secret` in the cluster, or creates it when it is Grafana's admin Secret and a password was given.
- * Never changes an existing Secret. Throws, saying how to create it, when it is missing and cannot be made.
- * The password goes to kubectl on standard input only (never on a command line) and is never printed.
+ * Never changes an existing Secret. The password goes to kubectl on standard input only (never on a command
+ * line) and is never printed.
  */
-export function ensureSecret(kubectl: KubectlRunner, secret: RequiredSecret, source: GrafanaPasswordSource, log: (line: string) => void): void {
+export function ensureSecret(kubectl: KubectlRunner, secret: RequiredSecret, password: GrafanaPassword | undefined, user: string, log: (line: string) => void): void {
   const where = `Secret ${secret.namespace}/${secret.name}`;
-  const found = kubectl.run(['get', 'secret', secret.name, '--namespace', secret.namespace, '--ignore-not-found', '--output=name']);
-  if (found.status !== 0) throw new Error(`cannot check ${where}: ${found.stderr.trim()}`);
-  const password = secret.grafanaAdmin ? grafanaPassword(source) : undefined;
-  if (found.stdout.trim()) {
-    log(`found ${where}; deploy leaves it as it is${password ? ` (the password from ${password.from} is not used: to change it, delete the Secret and deploy again, or change it in Grafana)` : ''}`);
+  if (exists(kubectl, secret)) {
+    log(`found ${where}; deploy leaves it as it is${secret.grafanaAdmin && password ? ` (the password from ${password.from} is not used: to change it, delete the Secret and deploy again, or change it in Grafana)` : ''}`);
     return;
   }
-  if (!secret.grafanaAdmin) {
-    throw new Error(`${where} does not exist, and pods in the output read it; create it first: ${createSecretHint(secret)}`);
-  }
-  if (!password) {
-    throw new Error([
-      `${where} does not exist, and Grafana reads its admin user and password from it (the output never holds the password). Give deploy the password with one of:`,
-      '  --grafana-admin-password-file FILE     (a file holding only the password)',
-      `  ${GRAFANA_PASSWORD_ENV}=...              (in the environment)`,
-      '  --generate-grafana-admin-password      (a random one; deploy says how to read it)',
-      `or create it yourself: ${createSecretHint(secret)}`,
-    ].join('\n'));
-  }
+  if (!secret.grafanaAdmin || !password) throw new Error(missingMessage(secret));
   const { userKey, passwordKey } = secret.grafanaAdmin;
   const manifest = {
     apiVersion: 'v1',
@@ -97,20 +101,38 @@ export function ensureSecret(kubectl: KubectlRunner, secret: RequiredSecret, sou
     },
     type: 'Opaque',
     data: {
-      [userKey]: Buffer.from(source.user ?? 'admin').toString('base64'),
+      [userKey]: Buffer.from(user).toString('base64'),
       [passwordKey]: Buffer.from(password.password).toString('base64'),
     },
   };
   const created = kubectl.run(['create', '--filename=-', '--output=name'], JSON.stringify(manifest));
   if (created.status !== 0) throw new Error(`cannot create ${where}: ${created.stderr.trim()}`);
   const read = `${commandLine(['--namespace', secret.namespace, 'get', 'secret', secret.name], kubectl.context)} --output=jsonpath='{.data.${passwordKey}}'`;
-  log(`created ${where} with user '${source.user ?? 'admin'}' and the password from ${password.from}; read it with: ${read} | base64 -d`);
+  log(`created ${where} with user '${user}' and the password from ${password.from}; read it with: ${read} | base64 -d`);
+}
+
+function exists(kubectl: KubectlRunner, secret: RequiredSecret): boolean {
+  // --ignore-not-found: a missing Secret, or a namespace not created yet, is empty output, not an error
+  const found = kubectl.run(['get', 'secret', secret.name, '--namespace', secret.namespace, '--ignore-not-found', '--output=name']);
+  if (found.status !== 0) throw new Error(`cannot check Secret ${secret.namespace}/${secret.name}: ${found.stderr.trim()}`);
+  return found.stdout.trim() !== '';
+}
+
+function missingMessage(secret: RequiredSecret): string {
+  const where = `Secret ${secret.namespace}/${secret.name}`;
+  if (!secret.grafanaAdmin) return `${where} does not exist, and pods in the output read it; create it first: ${createSecretHint(secret, false)}`;
+  return [
+    `${where} does not exist, and Grafana reads its admin user and password from it (the output never holds the password). Give deploy the password with one of:`,
+    '  --grafana-admin-password-file FILE     (a file holding only the password)',
+    `  ${GRAFANA_PASSWORD_ENV}=...              (in the environment)`,
+    '  --generate-grafana-admin-password      (a random one; deploy says how to read it)',
+    `or create it yourself: ${createSecretHint(secret, false)}`,
+  ].join('\n');
 }
 
 /** For diff: a line saying the Secret is missing and what deploy would do, or undefined when it exists. */
 export function ensureSecretNote(kubectl: KubectlRunner, secret: RequiredSecret): string | undefined {
-  const found = kubectl.run(['get', 'secret', secret.name, '--namespace', secret.namespace, '--ignore-not-found', '--output=name']);
-  if (found.status === 0 && found.stdout.trim()) return undefined;
+  if (exists(kubectl, secret)) return undefined;
   return `+ Secret ${secret.namespace}/${secret.name}: missing; ${secret.grafanaAdmin
     ? `deploy creates it from --grafana-admin-password-file, ${GRAFANA_PASSWORD_ENV} or --generate-grafana-admin-password, and stops without one`
     : `deploy stops until you create it: ${createSecretHint(secret)}`}`;

@@ -64,8 +64,8 @@ export interface RequiredSecret {
 }
 
 /** How a Secret the pods need can be created by hand. */
-export function createSecretHint(secret: RequiredSecret, namespaceExists = true): string {
-  const namespaceFirst = namespaceExists ? '' : `kubectl create namespace ${secret.namespace} && `;
+export function createSecretHint(secret: RequiredSecret, afterNamespaces = true): string {
+  const namespaceFirst = afterNamespaces ? '' : `(after its namespace exists: npm run deploy applies it first, or kubectl create namespace ${secret.namespace}) `;
   return `${namespaceFirst}kubectl --namespace ${secret.namespace} create secret generic ${secret.name} ${secret.keys.map(k => `--from-literal=${k}=...`).join(' ')}`;
 }
 
