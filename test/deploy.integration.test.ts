@@ -204,7 +204,8 @@ describeWithControlPlane('deploy, diff, prune and the upgrade guard on a real Ku
       }
       // a plain kubectl diff of a pruned file differs only by the set's label, which the files do not carry
       const storage = plainDiff(path.join(outdir, 'lab', '0003-storage.k8s.yaml'));
-      expect(storage.stdout.split('\n').filter(l => /^[-+]\s/.test(l))).toEqual([expect.stringMatching(/^-\s+applyset\.kubernetes\.io\/part-of: applyset-\S+-v1$/)]);
+      // (the class has no other label, so its labels map goes too)
+      expect(storage.stdout.split('\n').filter(l => /^[-+]\s/.test(l))).toEqual(['-  labels:', expect.stringMatching(/^-\s+applyset\.kubernetes\.io\/part-of: applyset-\S+-v1$/)]);
       expect(storage.status).toBe(1);
     }, STEP_TIMEOUT_MS);
 
