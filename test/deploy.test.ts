@@ -6,7 +6,7 @@ import { MonitoringStack, readOutputDir } from '../lib';
 import { applySetId, PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
 import { deploy, failedObjects, notPruned, readStack, stackFolder, stepCommand } from '../lib/commands/deploy';
 import { diff, DiffResult } from '../lib/commands/diff';
-import { commandLine, describeSkew, KubectlResult, KubectlRunner } from '../lib/commands/kubectl';
+import { commandLine, describeSkew, KubectlResult, KubectlRunner, requireApplySetSupport } from '../lib/commands/kubectl';
 import { checkUpgrade, targetVersions, versionOfImage } from '../lib/commands/upgrade-guard';
 import { applyPlan, requiredSecrets, StepAction } from '../lib/output/apply-plan';
 import { KubeManifest } from '../lib/render/manifest-parse';
@@ -355,6 +355,12 @@ describe('deploy (npm run deploy)', () => {
 });
 
 describe('kubectl version skew', () => {
+  test('fails when kubectl is too old to prune with an ApplySet, naming the fix', () => {
+    expect(() => requireApplySetSupport({ client: 'v1.26.3', server: 'v1.28.9', minorsApart: -2 }, '/usr/bin/kubectl'))
+      .toThrow('kubectl v1.26.3 (/usr/bin/kubectl) cannot prune with an ApplySet (--applyset came in kubectl 1.27); point KUBECTL_BIN at a kubectl 1.27 or newer');
+    expect(() => requireApplySetSupport({ client: 'v1.28.0', server: 'v1.28.9', minorsApart: 0 }, 'kubectl')).not.toThrow();
+  });
+
   test('warns beyond kubectl\'s supported one minor version, naming the kubectl to use', () => {
     expect(describeSkew({ client: 'v1.35.2', server: 'v1.28.9', minorsApart: 7 }, '/bin/kubectl'))
       .toMatch(/^kubectl v1\.35\.2 \(\/bin\/kubectl\) against server v1\.28\.9: warning: 7 minor versions apart, .*point KUBECTL_BIN at a kubectl 1\.28$/);

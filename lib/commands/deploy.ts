@@ -4,7 +4,7 @@ import { ApplyStep, applyPlan, createSecretHint, StepAction } from '../output/ap
 import { OutputFile, readOutputDir } from '../output/validation';
 import { KubeManifest } from '../render/manifest-parse';
 import { controllerOf, LiveParent, objectName, PARENT_GROUP, PARENT_RESOURCE, PART_OF_LABEL, prunePlan, readParent } from './applyset';
-import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, versionSkew } from './kubectl';
+import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, requireApplySetSupport, versionSkew } from './kubectl';
 import { checkSecretCanBeMet, ensureSecret, grafanaPassword, GrafanaPassword, GrafanaPasswordSource } from './required-secrets';
 import { checkUpgrade, refusalMessage, runningVersions, targetVersions, UpgradeCheck } from './upgrade-guard';
 
@@ -99,7 +99,10 @@ export function deploy(options: DeployOptions): void {
     return;
   }
   const kubectl = options.kubectl ?? new Kubectl(options.context);
-  options.log(describeSkew(versionSkew(kubectl), kubectl instanceof Kubectl ? kubectl.binary : 'kubectl'));
+  const binary = kubectl instanceof Kubectl ? kubectl.binary : 'kubectl';
+  const skew = versionSkew(kubectl);
+  options.log(describeSkew(skew, binary));
+  requireApplySetSupport(skew, binary);
 
   const check = upgradeCheck(kubectl, output.files);
   if (check.refusals.length > 0) {

@@ -91,3 +91,14 @@ export function describeSkew(skew: VersionSkew, binary: string): string {
     + `this project's tests run deploy and diff with the pinned kubectl 1.35 against a 1.32 server; `
     + `if a step fails oddly, point KUBECTL_BIN at a kubectl ${server.major}.${server.minor}`;
 }
+
+/** The oldest kubectl with ApplySet pruning (`--applyset`, alpha since 1.27). */
+export const MINIMUM_APPLYSET_KUBECTL = '1.27.0';
+
+/** Throws, naming the fix, when kubectl is too old to prune with an ApplySet. */
+export function requireApplySetSupport(skew: VersionSkew, binary: string): void {
+  const client = semver.coerce(skew.client);
+  if (client && semver.lt(client, MINIMUM_APPLYSET_KUBECTL)) {
+    throw new Error(`kubectl ${skew.client} (${binary}) cannot prune with an ApplySet (--applyset came in kubectl 1.27); point KUBECTL_BIN at a kubectl 1.27 or newer, or remove this one from PATH to use the pinned kubectl 1.35`);
+  }
+}
