@@ -75,7 +75,13 @@ export function readStack(outdir: string, stack?: string): StackOutput {
   const files = readOutputDir(folder);
   if (files.length === 0) throw new Error(`${folder} holds no manifests: run 'npm run synth' first`);
   const name = path.basename(path.resolve(folder));
-  return { name, folder, files, steps: applyPlan(files, path.relative(process.cwd(), folder) || folder, name) };
+  return { name, folder, files, steps: applyPlan(files, shownPath(folder), name) };
+}
+
+/** A folder as commands show it: relative to the working directory when inside it, else absolute. */
+export function shownPath(folder: string): string {
+  const relative = path.relative(process.cwd(), folder);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.resolve(folder);
 }
 
 /** The step as a shell command, with its standard input as a here-document. */

@@ -3,7 +3,7 @@ import { FIELD_MANAGER, StepAction } from '../output/apply-plan';
 import { groupOf, isBuiltInGroup } from '../render/kube-api';
 import { KubeManifest } from '../render/manifest-parse';
 import { objectName, prunePlan, readParent, withMembership } from './applyset';
-import { notPruned, readStack, upgradeCheck } from './deploy';
+import { notPruned, readStack, shownPath, upgradeCheck } from './deploy';
 import { describeSkew, Kubectl, KubectlRunner, versionSkew } from './kubectl';
 import { ensureSecretNote } from './required-secrets';
 
@@ -69,7 +69,7 @@ export function diff(options: DiffOptions): DiffResult {
     const pruned = step.action === StepAction.APPLY_AND_PRUNE;
     // Per file, in apply order; a step of standard input is one part of its own.
     const parts = output.files.filter(f => f.objects.some(o => step.objects.includes(o)))
-      .map(f => ({ what: path.join(path.relative(process.cwd(), output.folder) || output.folder, f.file), objects: f.objects.filter(o => step.objects.includes(o)) }));
+      .map(f => ({ what: path.join(shownPath(output.folder), f.file), objects: f.objects.filter(o => step.objects.includes(o)) }));
     for (const part of parts.length > 0 ? parts : [{ what: step.title, objects: [...step.objects] }]) {
       const objects = pruned ? withMembership(part.objects, output.name) : part.objects;
       // Objects whose namespace or CRD a deploy creates first cannot be sent to a dry run yet.
