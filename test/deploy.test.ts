@@ -3,10 +3,36 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { MonitoringStack, readOutputDir } from '../lib';
-import { commandLine, deploy, stackFolder } from '../lib/commands/deploy';
-import { applyPlan, requiredSecrets } from '../lib/output/apply-plan';
+import { applySetId, PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
+import { deploy, failedObjects, notPruned, readStack, stackFolder, stepCommand } from '../lib/commands/deploy';
+import { diff, DiffResult } from '../lib/commands/diff';
+import { commandLine, describeSkew, KubectlResult, KubectlRunner, requireApplySetSupport } from '../lib/commands/kubectl';
+import { checkUpgrade, targetVersions, versionOfImage } from '../lib/commands/upgrade-guard';
+import { applyPlan, requiredSecrets, StepAction } from '../lib/output/apply-plan';
+import { KubeManifest } from '../lib/render/manifest-parse';
 
-const asGlob = (line: string) => line;
+/** A kubectl that answers from a script and records every call (arguments and standard input). */
+class ScriptedKubectl implements KubectlRunner {
+  public readonly calls: Array<{ args: string[]; input?: string }> = [];
+  constructor(private readonly answer: (args: string[], input?: string) => Partial<KubectlResult> | undefined = () => undefined, public readonly context = 'lab') {}
+  public run(args: readonly string[], input?: string): KubectlResult {
+    this.calls.push({ args: [...args], input });
+    return { status: 0, stdout: '', stderr: '', ...(this.answer([...args], input) ?? defaultAnswer([...args])) };
+  }
+  /** The calls as command lines. */
+  public get lines(): string[] {
+    return this.calls.map(c => c.args.join(' '));
+  }
+}
+
+/** A fresh 1.32 cluster: nothing installed, everything applies. */
+function defaultAnswer(args: string[]): Partial<KubectlResult> {
+  if (args[0] === 'version') return { stdout: JSON.stringify({ clientVersion: { gitVersion: 'v1.35.2' }, serverVersion: { gitVersion: 'v1.32.13' } }) };
+  if (args[0] === 'get' && args[1] === 'daemonsets') return { stdout: JSON.stringify({ items: [] }) };
+  return {};
+}
+
+const longhornManager = (image: string) => JSON.stringify({ items: [{ metadata: { name: 'longhorn-manager', namespace: 'longhorn-system' }, spec: { template: { spec: { containers: [{ name: 'longhorn-manager', image }] } } } }] });
 
 describe('deploy (npm run deploy)', () => {
   let work: string;
@@ -19,67 +45,326 @@ describe('deploy (npm run deploy)', () => {
     app.synth();
   });
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  const plan = () => applyPlan(readOutputDir(path.join(outdir, 'reference')), 'dist/reference', 'reference');
 
-  test('plan: CRDs server-side, wait Established, namespaces, the Grafana Secret check, then the rest in file order', () => {
-    const steps = applyPlan(readOutputDir(path.join(outdir, 'reference')), 'dist/reference');
-    expect(steps.map(s => asGlob(commandLine(s)))).toEqual([
+  test('plan: CRDs and the ApplySet parent type server-side, wait, namespaces, the Grafana Secret, the parent, the rest with prune, the record', () => {
+    expect(plan().map(s => s.input === undefined ? commandLine(s.kubectl) : `${commandLine(s.kubectl)} <<${s.objects.map(o => o.kind).join(',')}`)).toEqual([
       'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/reference/0000-crds.k8s.yaml',
+      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f - <<CustomResourceDefinition',
       'kubectl wait --for=condition=Established --timeout=120s -f dist/reference/0000-crds.k8s.yaml',
+      'kubectl wait --for=condition=Established --timeout=120s customresourcedefinition/monitoringstacks.cdk8s-monitoring-stack.internal',
       'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/reference/0001-namespaces.k8s.yaml',
-      'kubectl get secret grafana-admin --namespace monitoring --output=name',
-      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/reference/0002-longhorn.k8s.yaml',
-      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/reference/0003-storage.k8s.yaml',
-      'kubectl apply --server-side --field-manager=cdk8s-monitoring-stack -f dist/reference/0004-monitoring.k8s.yaml',
+      'kubectl get secret grafana-admin --namespace monitoring --ignore-not-found --output=name',
+      'kubectl apply --server-side --field-manager=kubectl-applyset -f - <<MonitoringStack',
+      'KUBECTL_APPLYSET=true kubectl apply --server-side --field-manager=cdk8s-monitoring-stack --prune --applyset=monitoringstacks.cdk8s-monitoring-stack.internal/reference '
+        + '-f dist/reference/0002-longhorn.k8s.yaml -f dist/reference/0003-storage.k8s.yaml -f dist/reference/0004-monitoring.k8s.yaml',
+      'kubectl annotate --overwrite monitoringstacks.cdk8s-monitoring-stack.internal/reference cdk8s-monitoring-stack.internal/namespaces=longhorn-system,monitoring '
+        + `cdk8s-monitoring-stack.internal/customresourcedefinitions=${readOutputDir(path.join(outdir, 'reference'))[0].objects.map(o => o.metadata.name).join(',')}`,
     ]);
-    expect(steps[3].ifMissing).toBe('create it first: kubectl --namespace monitoring create secret generic grafana-admin --from-literal=admin-user=... --from-literal=admin-password=...');
   });
 
-  test('the README gives the same steps for plain kubectl', () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    for (const step of applyPlan(readOutputDir(path.join(outdir, 'reference')), 'dist/reference')) {
-      const expected = step.ifMissing
-        ? step.ifMissing.replace('create it first: ', '').split(' --from-literal')[0]
-        : asGlob(commandLine(step));
-      expect(readme).toContain(expected);
+  test('the pruned set holds neither CRDs nor Namespaces: deleting one deletes everything of its kind or in it', () => {
+    const prune = plan().find(s => s.action === StepAction.APPLY_AND_PRUNE)!;
+    expect(prune.objects.length).toBe(121);
+    expect(prune.objects.filter(o => ['CustomResourceDefinition', 'Namespace'].includes(o.kind))).toEqual([]);
+  });
+
+  test('a Namespace inside another file is applied with the namespaces and kept out of the pruned set', () => {
+    const ns: KubeManifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } };
+    const cm: KubeManifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'apps' } };
+    const steps = applyPlan([{ file: 'platform.k8s.yaml', objects: [ns, cm] }], 'dist', 'platform');
+    expect(steps.find(s => s.title === 'apply the Namespaces of dist/platform.k8s.yaml')?.objects).toEqual([ns]);
+    const prune = steps.find(s => s.action === StepAction.APPLY_AND_PRUNE)!;
+    expect(prune.objects).toEqual([cm]);
+    expect(prune.kubectl.slice(-2)).toEqual(['-f', '-']);
+  });
+
+  test('the proposed README section gives the same kubectl steps (test/fixtures/readme-deploy-section.md)', () => {
+    const section = fs.readFileSync(path.join(__dirname, 'fixtures', 'readme-deploy-section.md'), 'utf8');
+    for (const step of plan().filter(s => s.input === undefined && s.action !== StepAction.ENSURE_SECRET && s.action !== StepAction.RECORD)) {
+      expect(section).toContain(commandLine(step.kubectl).replace(/dist\/reference\/(\d{4})-[a-z]+\.k8s\.yaml/g, 'dist/reference/$1-*.k8s.yaml'));
     }
   });
 
-  describe('against a recording kubectl', () => {
-    let calls: string;
-    beforeEach(() => {
-      calls = path.join(work, `calls-${Date.now()}.log`);
-      const fake = path.join(work, 'kubectl');
-      // Records each call; 'get secret' fails as kubectl does when FAKE_GET_SECRET_ERROR is set.
-      fs.writeFileSync(fake, `#!/bin/sh\necho "$*" >> "${calls}"\ncase "$*" in *"get secret"*) [ -n "$FAKE_GET_SECRET_ERROR" ] && { echo "$FAKE_GET_SECRET_ERROR" >&2; exit 1; };; esac\nexit 0\n`, { mode: 0o755 });
-      process.env.KUBECTL_BIN = fake;
-    });
-    afterEach(() => {
-      delete process.env.KUBECTL_BIN;
-      delete process.env.FAKE_GET_SECRET_ERROR;
-    });
+  test('--dry-run prints each command, standard input as a here-document, and runs nothing', () => {
+    const kubectl = new ScriptedKubectl();
+    const log: string[] = [];
+    deploy({ outdir, dryRun: true, kubectl, log: l => log.push(l), context: 'lab' });
+    expect(kubectl.calls).toEqual([]);
+    expect(log).toContain(`kubectl --context lab apply --server-side --field-manager=cdk8s-monitoring-stack -f - <<'EOF'\n${stepCommand(plan()[1]).split('\n').slice(1).join('\n')}`);
+    expect(log.join('\n')).toContain('when missing: deploy creates it from --grafana-admin-password-file, GRAFANA_ADMIN_PASSWORD or --generate-grafana-admin-password');
+  });
 
-    test('runs every step with the given context, in plan order', () => {
+  test('fails when there is no output yet, saying to synthesize first', () => {
+    expect(() => deploy({ outdir: path.join(work, 'nothing'), log: () => undefined, kubectl: new ScriptedKubectl() }))
+      .toThrow(`${path.join(work, 'nothing')} does not exist: run 'npm run synth' (or npx cdk8s-monitoring synth) first`);
+  });
+
+  describe('on a fresh cluster', () => {
+    test('runs every step in order, and creates the Grafana Secret from a password file, on standard input only', () => {
+      const file = path.join(work, 'password');
+      fs.writeFileSync(file, 'correct horse battery\n');
+      const kubectl = new ScriptedKubectl();
       const log: string[] = [];
-      deploy({ outdir, context: 'homelab', log: l => log.push(l) });
-      const ran = fs.readFileSync(calls, 'utf8').trim().split('\n');
-      expect(ran).toEqual(applyPlan(readOutputDir(stackFolder(outdir)), path.relative(process.cwd(), stackFolder(outdir))).map(s => ['--context', 'homelab', ...s.kubectl].join(' ')));
-      expect(log[0]).toMatch(/^\$ kubectl --context homelab apply --server-side/);
+      deploy({ outdir, kubectl, passwordFile: file, env: {}, log: l => log.push(l) });
+      const create = kubectl.calls.find(c => c.args[0] === 'create')!;
+      expect(create.args).toEqual(['create', '--filename=-', '--output=name']);
+      const secret = JSON.parse(create.input!);
+      expect(secret.metadata).toMatchObject({ name: 'grafana-admin', namespace: 'monitoring' });
+      expect(Buffer.from(secret.data['admin-password'], 'base64').toString()).toBe('correct horse battery');
+      expect(Buffer.from(secret.data['admin-user'], 'base64').toString()).toBe('admin');
+      expect(kubectl.lines.join('\n')).not.toContain('correct horse');
+      expect(log.join('\n')).not.toContain('correct horse');
+      expect(log).toContain(`created Secret monitoring/grafana-admin with user 'admin' and the password from the file ${file}; read it with: kubectl --context lab --namespace monitoring get secret grafana-admin --output=jsonpath='{.data.admin-password}' | base64 -d`);
+      // the Secret is made after the namespaces and before anything that reads it
+      const order = (pattern: RegExp) => kubectl.lines.findIndex(l => pattern.test(l));
+      expect(order(/0001-namespaces/)).toBeLessThan(order(/^create /));
+      expect(order(/^create /)).toBeLessThan(order(/0004-monitoring/));
+      expect(kubectl.lines.filter(l => l.startsWith('apply') || l.startsWith('wait') || l.startsWith('annotate')))
+        .toEqual(plan().filter(s => s.action !== StepAction.ENSURE_SECRET).map(s => s.kubectl.join(' ').replace(/dist\/reference/g, path.join(outdir, 'reference'))));
     });
 
-    test('stops before applying workloads when the Grafana Secret is missing, saying how to create it', () => {
-      process.env.FAKE_GET_SECRET_ERROR = 'Error from server (NotFound): secrets "grafana-admin" not found';
-      expect(() => deploy({ outdir, log: () => undefined }))
-        .toThrow('pods read Secret monitoring/grafana-admin, which dist/ does not contain: create it first: kubectl --namespace monitoring create secret generic grafana-admin');
-      const ran = fs.readFileSync(calls, 'utf8').trim().split('\n');
-      expect(ran.at(-1)).toBe('get secret grafana-admin --namespace monitoring --output=name');
-      expect(ran.filter(c => c.includes('0002-'))).toEqual([]);
+    test('creates the Secret from GRAFANA_ADMIN_PASSWORD, or a generated password it never prints', () => {
+      const fromEnv = new ScriptedKubectl();
+      deploy({ outdir, kubectl: fromEnv, env: { GRAFANA_ADMIN_PASSWORD: 'from-the-environment' }, log: () => undefined });
+      expect(Buffer.from(JSON.parse(fromEnv.calls.find(c => c.args[0] === 'create')!.input!).data['admin-password'], 'base64').toString()).toBe('from-the-environment');
+
+      const generated = new ScriptedKubectl();
+      const log: string[] = [];
+      deploy({ outdir, kubectl: generated, env: {}, generate: true, user: 'root', log: l => log.push(l) });
+      const secret = JSON.parse(generated.calls.find(c => c.args[0] === 'create')!.input!);
+      const password = Buffer.from(secret.data['admin-password'], 'base64').toString();
+      expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(Buffer.from(secret.data['admin-user'], 'base64').toString()).toBe('root');
+      expect(log.join('\n')).not.toContain(password);
+      expect(log.join('\n')).toContain("the password from a random password; read it with: kubectl --context lab --namespace monitoring get secret grafana-admin");
     });
 
-    test('reports kubectl\'s own error when the Secret check fails for another reason', () => {
-      process.env.FAKE_GET_SECRET_ERROR = 'Error from server (Forbidden): secrets "grafana-admin" is forbidden: User "dev" cannot get resource "secrets"';
-      expect(() => deploy({ outdir, log: () => undefined }))
-        .toThrow('pods read Secret monitoring/grafana-admin, which dist/ does not contain: Error from server (Forbidden)');
+    test('stops before applying anything when the Grafana Secret is missing and no password is given, listing the ways', () => {
+      const kubectl = new ScriptedKubectl();
+      expect(() => deploy({ outdir, kubectl, env: {}, log: () => undefined })).toThrow(
+        'Secret monitoring/grafana-admin does not exist, and Grafana reads its admin user and password from it (the output never holds the password). Give deploy the password with one of:\n'
+        + '  --grafana-admin-password-file FILE     (a file holding only the password)\n'
+        + '  GRAFANA_ADMIN_PASSWORD=...              (in the environment)\n'
+        + '  --generate-grafana-admin-password      (a random one; deploy says how to read it)\n'
+        + 'or create it yourself: (after its namespace exists: npm run deploy applies it first, or kubectl create namespace monitoring) kubectl --namespace monitoring create secret generic grafana-admin --from-literal=admin-user=... --from-literal=admin-password=...');
+      expect(kubectl.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
     });
+
+    test('fails before applying anything when the password file cannot be read or is too short', () => {
+      const kubectl = new ScriptedKubectl();
+      expect(() => deploy({ outdir, kubectl, env: {}, passwordFile: path.join(work, 'absent'), log: () => undefined }))
+        .toThrow(`--grafana-admin-password-file is '${path.join(work, 'absent')}' but it cannot be read (ENOENT); give a file that holds only the password`);
+      const short = path.join(work, 'short');
+      fs.writeFileSync(short, 'abc\n');
+      expect(() => deploy({ outdir, kubectl, env: {}, passwordFile: short, log: () => undefined }))
+        .toThrow(`the file ${short} holds a password of 3 characters; Grafana's admin password needs at least 8 characters on one line`);
+      expect(kubectl.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
+    });
+
+    test('fails when two password sources are given', () => {
+      expect(() => deploy({ outdir, kubectl: new ScriptedKubectl(), env: { GRAFANA_ADMIN_PASSWORD: 'from-the-environment' }, generate: true, log: () => undefined }))
+        .toThrow('GRAFANA_ADMIN_PASSWORD and --generate-grafana-admin-password both give Grafana\'s admin password; use one');
+    });
+  });
+
+  test('leaves an existing Grafana Secret as it is, saying the given password is not used', () => {
+    const kubectl = new ScriptedKubectl(args => (args[0] === 'get' && args[1] === 'secret' ? { stdout: 'secret/grafana-admin\n' } : undefined));
+    const log: string[] = [];
+    deploy({ outdir, kubectl, generate: true, env: {}, log: l => log.push(l) });
+    expect(kubectl.lines.some(l => l.startsWith('create'))).toBe(false);
+    expect(log).toContain('found Secret monitoring/grafana-admin; deploy leaves it as it is (the password from a random password is not used: to change it, delete the Secret and deploy again, or change it in Grafana)');
+  });
+
+  test('a failed step names the step and the objects kubectl did not apply, then kubectl\'s own message', () => {
+    const conflict = 'error: Apply failed with 1 conflict: conflict with "helm": .spec.replicas';
+    const kubectl = new ScriptedKubectl(args => {
+      if (!args.includes('--prune')) return args[1] === 'secret' ? { stdout: 'secret/grafana-admin' } : undefined;
+      const prune = plan().find(s => s.action === StepAction.APPLY_AND_PRUNE)!;
+      const applied = prune.objects.filter(o => o.metadata.name !== 'kube-prometheus-stack-operator' || o.kind !== 'Deployment')
+        .map(o => `${o.kind.toLowerCase()}${o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : ''}/${o.metadata.name} serverside-applied`);
+      return { status: 1, stdout: applied.join('\n'), stderr: conflict };
+    });
+    expect(() => deploy({ outdir, kubectl, env: {}, log: () => undefined })).toThrow(
+      `step 8 of 9: apply ${['0002-longhorn', '0003-storage', '0004-monitoring'].map(f => path.join(outdir, 'reference', `${f}.k8s.yaml`)).join(', ')} failed for Deployment monitoring/kube-prometheus-stack-operator:\n${conflict}`);
+  });
+
+  test('failedObjects names nothing when every object failed (kubectl\'s message says why)', () => {
+    const objects = plan().find(s => s.action === StepAction.APPLY_AND_PRUNE)!.objects;
+    expect(failedObjects(objects, { status: 1, stdout: '', stderr: 'Unable to connect to the server' })).toBeUndefined();
+  });
+
+  describe('upgrade guard', () => {
+    test('stops a Longhorn jump of more than one minor version before applying anything, naming the path and each step', () => {
+      const kubectl = new ScriptedKubectl(args => (args[1] === 'daemonsets' ? { stdout: longhornManager('docker.io/longhornio/longhorn-manager:v1.6.2') } : undefined));
+      let message = '';
+      try {
+        deploy({ outdir, kubectl, env: {}, log: () => undefined });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toContain('Longhorn 1.6.2 runs (DaemonSet longhorn-system/longhorn-manager) and the output has 1.12.1');
+      expect(message).toContain('Upgrade path: 1.6 → 1.7 → 1.8 → 1.9 → 1.10 → 1.11 → 1.12, one deploy each');
+      expect(message).toContain("1. longhornVersion: '1.7.3', then npm run synth && npm run deploy");
+      expect(message).toContain("2. longhornVersion: '1.8.<newest patch>' (untested here: vendor it with npm run vendor longhorn@1.8.<patch>)");
+      expect(message).toContain("6. longhornVersion: '1.12.1'");
+      expect(message).toContain('--force skips this check');
+      expect(kubectl.lines.filter(l => /^(apply|create|annotate|label)/.test(l))).toEqual([]);
+    });
+
+    test('--force applies anyway and says what it skipped', () => {
+      const kubectl = new ScriptedKubectl(args => (args[1] === 'daemonsets' ? { stdout: longhornManager('longhornio/longhorn-manager:v1.6.2') } : args[1] === 'secret' ? { stdout: 'secret/grafana-admin' } : undefined));
+      const log: string[] = [];
+      deploy({ outdir, kubectl, force: true, env: {}, log: l => log.push(l) });
+      expect(log.find(l => l.startsWith('--force: applying although the upgrade guard would stop: Longhorn 1.6.2 runs'))).toBeDefined();
+      expect(kubectl.lines.some(l => l.includes('--prune'))).toBe(true);
+    });
+
+    const longhorn = (version: string) => ({ longhorn: { version, where: 'here' } });
+    test('allows one minor version up, with the engine-upgrade note; a patch up; the same version', () => {
+      expect(checkUpgrade(longhorn('1.6.2'), longhorn('1.7.3'))).toEqual({
+        refusals: [],
+        notes: [expect.stringMatching(/^Longhorn 1\.6\.2 → 1\.7\.3: one minor version, as Longhorn requires\. .*each volume's engine is upgraded/)],
+      });
+      expect(checkUpgrade(longhorn('1.7.0'), longhorn('1.7.3'))).toEqual({ refusals: [], notes: ['Longhorn 1.7.0 → 1.7.3: a patch upgrade.'] });
+      expect(checkUpgrade(longhorn('1.12.1'), longhorn('1.12.1'))).toEqual({ refusals: [], notes: [] });
+      expect(checkUpgrade({}, longhorn('1.12.1'))).toEqual({ refusals: [], notes: [] });
+    });
+
+    test('refuses a downgrade, even of a patch', () => {
+      expect(checkUpgrade(longhorn('1.7.3'), longhorn('1.6.2')).refusals).toEqual([expect.stringContaining('that is a downgrade, which Longhorn does not support')]);
+      expect(checkUpgrade(longhorn('1.7.3'), longhorn('1.7.1')).refusals).toHaveLength(1);
+    });
+
+    test('refuses older prometheus-operator CRDs, and notes newer ones go first', () => {
+      const operator = (version: string) => ({ operatorCrds: { version, where: 'there' } });
+      expect(checkUpgrade(operator('0.94.0'), operator('0.93.1')).refusals).toEqual([expect.stringContaining('the prometheus-operator CRDs in the cluster are version 0.94.0 (there) and the output has older ones, 0.93.1')]);
+      expect(checkUpgrade(operator('0.85.0'), operator('0.93.1')).notes).toEqual([expect.stringContaining('prometheus-operator CRDs 0.85.0 → 0.93.1: applied server-side before everything else')]);
+    });
+
+    test('reads the target versions from the output', () => {
+      expect(targetVersions(readOutputDir(path.join(outdir, 'reference')))).toEqual({
+        longhorn: { version: '1.12.1', where: '0002-longhorn.k8s.yaml: DaemonSet longhorn-system/longhorn-manager' },
+        operatorCrds: { version: '0.93.1', where: '0000-crds.k8s.yaml: CRD prometheuses.monitoring.coreos.com' },
+      });
+      expect(versionOfImage('registry.local:5000/longhornio/longhorn-manager:v1.6.2@sha256:abc')).toBe('1.6.2');
+      expect(versionOfImage('longhornio/longhorn-manager@sha256:abc')).toBeUndefined();
+    });
+  });
+
+  describe('prune', () => {
+    const member = (kind: string, apiVersion: string, namespace: string, name: string, owner?: string) => ({
+      apiVersion, kind, metadata: { name, namespace, ...(owner && { ownerReferences: [{ kind: 'Prometheus', name: owner, controller: true }] }) },
+    });
+    const parent = JSON.stringify({ metadata: { annotations: {
+      'applyset.kubernetes.io/contains-group-kinds': 'Ingress.networking.k8s.io,StatefulSet.apps',
+      'cdk8s-monitoring-stack.internal/namespaces': 'longhorn-system,monitoring,old-namespace',
+      'cdk8s-monitoring-stack.internal/customresourcedefinitions': 'widgets.example.com',
+    } } });
+
+    test('says what it deletes, and takes the set\'s label off what a controller made instead of deleting it', () => {
+      const kubectl = new ScriptedKubectl(args => {
+        if (args[1] === 'monitoringstacks.cdk8s-monitoring-stack.internal') return { stdout: args.includes('--output=json') ? parent : 'monitoringstack/reference' };
+        if (args[1] === 'secret') return { stdout: 'secret/grafana-admin' };
+        if (args[0] === 'get' && args.includes('--all-namespaces') && args[1] !== 'daemonsets') {
+          expect(args[1].split(',')).toEqual(expect.arrayContaining(['Ingress.networking.k8s.io', 'StatefulSet.apps', 'Deployment.apps', 'ConfigMap']));
+          expect(args).toContain(`--selector=applyset.kubernetes.io/part-of=${stackApplySetId('reference')}`);
+          return { stdout: JSON.stringify({ items: [
+            member('Ingress', 'networking.k8s.io/v1', 'monitoring', 'kube-prometheus-stack-grafana'),
+            member('StatefulSet', 'apps/v1', 'monitoring', 'prometheus-kube-prometheus-stack-prometheus', 'kube-prometheus-stack-prometheus'),
+            member('Deployment', 'apps/v1', 'monitoring', 'kube-prometheus-stack-operator'),
+          ] }) };
+        }
+        return undefined;
+      });
+      const log: string[] = [];
+      deploy({ outdir, kubectl, env: {}, log: l => log.push(l) });
+      expect(kubectl.lines).toContain('label statefulset.apps/prometheus-kube-prometheus-stack-prometheus applyset.kubernetes.io/part-of- --namespace monitoring');
+      expect(log).toContain('not pruned: StatefulSet monitoring/prometheus-kube-prometheus-stack-prometheus, made by Prometheus kube-prometheus-stack-prometheus (which copied the ApplySet label onto it)');
+      expect(log).toContain('prune: Ingress monitoring/kube-prometheus-stack-grafana');
+      expect(log).toContain('not pruned: Namespace old-namespace, which the output no longer has: deleting it deletes everything in it (volumes\' claims, Secrets you made); when nothing in it is needed: kubectl delete namespace old-namespace');
+      expect(log.find(l => l.startsWith('not pruned: CustomResourceDefinition widgets.example.com'))).toBeDefined();
+      // the label comes off before kubectl prunes
+      expect(kubectl.lines.findIndex(l => l.startsWith('label'))).toBeLessThan(kubectl.lines.findIndex(l => l.includes('--prune')));
+    });
+
+    test('notPruned says nothing before the first deploy', () => {
+      expect(notPruned(undefined, readOutputDir(path.join(outdir, 'reference')))).toEqual([]);
+    });
+
+    test('the set id is the one kubectl computes (KEP-3659), checked against a real kubectl 1.35 parent', () => {
+      // kubectl v1.35.2 labelled Secret exp in namespace exp-a with this id
+      expect(applySetId('exp', 'exp-a', 'Secret', '')).toBe('applyset-_WKm9EUxtDjQ6aTCAK-SmMcdGSCUDdaZ7zj4HByLQUw-v1');
+      expect(PARENT_CRD.metadata.labels).toEqual({ 'applyset.kubernetes.io/is-parent-type': 'true' });
+    });
+  });
+
+  describe('diff (npm run diff)', () => {
+    const existing = (args: string[]) => {
+      if (args[1] === 'customresourcedefinitions') {
+        const crds = readStack(outdir).files[0].objects;
+        return { stdout: JSON.stringify({ items: [...crds, PARENT_CRD].map(c => ({ ...c, status: { conditions: [{ type: 'Established', status: 'True' }] } })) }) };
+      }
+      if (args[1] === 'namespaces') return { stdout: 'default kube-system longhorn-system monitoring' };
+      if (args[1] === 'secret') return { stdout: 'secret/grafana-admin' };
+      return undefined;
+    };
+
+    test('exits 0 when kubectl diff finds nothing, diffing each file in apply order with the set\'s label on pruned objects', () => {
+      const kubectl = new ScriptedKubectl(existing);
+      const log: string[] = [];
+      expect(diff({ outdir, kubectl, log: l => log.push(l) })).toBe(DiffResult.NO_CHANGES);
+      const diffs = kubectl.calls.filter(c => c.args[0] === 'diff');
+      expect(diffs.map(c => JSON.parse(c.input!).items.length)).toEqual([35, 1, 2, 25, 1, 95]);
+      expect(diffs[0].args).toEqual(['diff', '--server-side', '--field-manager=cdk8s-monitoring-stack', '--concurrency=4', '--filename=-']);
+      expect(JSON.parse(diffs[5].input!).items.every((o: KubeManifest) => o.metadata.labels?.['applyset.kubernetes.io/part-of'] === stackApplySetId('reference'))).toBe(true);
+      expect(JSON.parse(diffs[0].input!).items.some((o: KubeManifest) => o.metadata.labels?.['applyset.kubernetes.io/part-of'])).toBe(false);
+      expect(log.at(-1)).toBe('no changes: a deploy would change nothing');
+    });
+
+    test('exits 1 when a file differs or objects wait for their namespace, and 2 when kubectl diff fails; says when the guard would stop a deploy', () => {
+      const changed = new ScriptedKubectl(args => existing(args) ?? (args[0] === 'diff' ? { status: 1, stdout: '-  replicas: 1\n+  replicas: 2' } : undefined));
+      expect(diff({ outdir, kubectl: changed, log: () => undefined })).toBe(DiffResult.CHANGES);
+
+      const fresh = new ScriptedKubectl(args => (args[1] === 'namespaces' ? { stdout: 'default kube-system' } : args[1] === 'customresourcedefinitions' ? { stdout: '{"items":[]}' } : undefined));
+      const log: string[] = [];
+      expect(diff({ outdir, kubectl: fresh, log: l => log.push(l) })).toBe(DiffResult.CHANGES);
+      expect(log).toContain('+ Deployment monitoring/kube-prometheus-stack-operator: would be created (namespace monitoring does not exist yet)');
+      expect(log).toContain('+ Prometheus monitoring/kube-prometheus-stack-prometheus: would be created (its CRD is not served yet)');
+      expect(log.find(l => l.startsWith('+ Secret monitoring/grafana-admin: missing; deploy creates it'))).toBeDefined();
+
+      const guarded = new ScriptedKubectl(args => existing(args) ?? (args[1] === 'daemonsets' ? { stdout: longhornManager('longhornio/longhorn-manager:v1.6.2') } : undefined));
+      const guardLog: string[] = [];
+      expect(diff({ outdir, kubectl: guarded, log: l => guardLog.push(l) })).toBe(DiffResult.NO_CHANGES);
+      expect(guardLog.find(l => l.startsWith('deploy would stop here (upgrade guard): Longhorn 1.6.2 runs (DaemonSet longhorn-system/longhorn-manager) and the output has 1.12.1'))).toBeDefined();
+
+      const broken = new ScriptedKubectl(args => existing(args) ?? (args[0] === 'diff' ? { status: 2, stderr: 'error: unable to connect' } : undefined));
+      expect(diff({ outdir, kubectl: broken, log: () => undefined })).toBe(DiffResult.ERROR);
+    });
+  });
+
+  test('stackFolder picks the only stack, or asks for --stack', () => {
+    expect(stackFolder(outdir)).toBe(path.join(outdir, 'reference'));
+    fs.mkdirSync(path.join(outdir, 'other'));
+    try {
+      expect(() => stackFolder(outdir)).toThrow(`${outdir} holds 2 stacks (other, reference); choose one with --stack NAME`);
+    } finally {
+      fs.rmdirSync(path.join(outdir, 'other'));
+    }
+  });
+});
+
+describe('kubectl version skew', () => {
+  test('fails when kubectl is too old to prune with an ApplySet, naming the fix', () => {
+    expect(() => requireApplySetSupport({ client: 'v1.26.3', server: 'v1.28.9', minorsApart: -2 }, '/usr/bin/kubectl'))
+      .toThrow('kubectl v1.26.3 (/usr/bin/kubectl) cannot prune with an ApplySet (--applyset came in kubectl 1.27); point KUBECTL_BIN at a kubectl 1.27 or newer');
+    expect(() => requireApplySetSupport({ client: 'v1.28.0', server: 'v1.28.9', minorsApart: 0 }, 'kubectl')).not.toThrow();
+  });
+
+  test('warns beyond kubectl\'s supported one minor version, naming the kubectl to use', () => {
+    expect(describeSkew({ client: 'v1.35.2', server: 'v1.28.9', minorsApart: 7 }, '/bin/kubectl'))
+      .toMatch(/^kubectl v1\.35\.2 \(\/bin\/kubectl\) against server v1\.28\.9: warning: 7 minor versions apart, .*point KUBECTL_BIN at a kubectl 1\.28$/);
+    expect(describeSkew({ client: 'v1.29.0', server: 'v1.28.9', minorsApart: 1 }, 'kubectl')).toBe('kubectl v1.29.0 (kubectl) against server v1.28.9');
   });
 });
 
@@ -89,18 +374,6 @@ describe('applyPlan', () => {
     const cm: any = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' } };
     expect(() => applyPlan([{ file: 'platform.k8s.yaml', objects: [crd, cm] }], 'dist'))
       .toThrow('platform.k8s.yaml mix CustomResourceDefinitions with other objects, so the CRDs cannot be applied and waited for first');
-  });
-});
-
-describe('applyPlan for an output without a namespaces file', () => {
-  test('the Secret hint creates the namespace too', () => {
-    const deployment: any = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'grafana', namespace: 'monitoring' },
-      spec: { template: { spec: { containers: [{ name: 'g', env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'admin-password' } } }] }] } } },
-    };
-    const ns: any = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring' } };
-    const [check] = applyPlan([{ file: 'platform.k8s.yaml', objects: [ns, deployment] }], 'dist').filter(s => s.ifMissing);
-    expect(check.ifMissing).toBe('create it first: kubectl create namespace monitoring && kubectl --namespace monitoring create secret generic grafana-admin --from-literal=admin-password=...');
   });
 });
 
@@ -124,5 +397,13 @@ describe('requiredSecrets', () => {
       { namespace: 'ns', name: 'creds', keys: ['user', 'pass'] },
       { namespace: 'ns', name: 'tls-cert', keys: [] },
     ]);
+  });
+
+  test('knows Grafana\'s admin Secret by the variables Grafana reads', () => {
+    const objects: any[] = [deployment([
+      { name: 'GF_SECURITY_ADMIN_USER', valueFrom: { secretKeyRef: { name: 'g', key: 'u' } } },
+      { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'g', key: 'p' } } },
+    ])];
+    expect(requiredSecrets([{ file: 'f.yaml', objects }])).toEqual([{ namespace: 'ns', name: 'g', keys: ['u', 'p'], grafanaAdmin: { userKey: 'u', passwordKey: 'p' } }]);
   });
 });

@@ -3,13 +3,13 @@ import { Command } from 'commander';
 
 // Each command loads its own modules when it runs: a synth never pays for deploy's, and the reverse.
 
-/** Runs `fn`, printing only the error's message (never a stack trace) and exiting 1 on failure. */
-function run(what: string, fn: () => void): void {
+/** Runs `fn`, printing only the error's message (never a stack trace) and exiting `failure` (1) on failure. */
+function run(what: string, fn: () => void, failure = 1): void {
   try {
     fn();
   } catch (e) {
     console.error(`${what} failed: ${(e as Error).message}`);
-    process.exitCode = 1;
+    process.exitCode = failure;
   }
 }
 
@@ -31,15 +31,33 @@ program.command('synth')
   }));
 
 program.command('deploy')
-  .description('Apply one stack of the synthesized output: CRDs (server-side) and wait, namespaces, required Secrets check, the rest.')
+  .description('Apply one stack of the synthesized output: upgrade guard, CRDs (server-side) and wait, namespaces, the Secrets pods need (Grafana\'s created from a password you give), then the rest, pruning what the output no longer has.')
   .option('--outdir <dir>', 'synthesized output folder', 'dist')
   .option('--stack <name>', 'the stack (cluster) folder to apply (default: the only one)')
   .option('--context <name>', 'kubeconfig context (default: the current one)')
+  .option('--grafana-admin-password-file <file>', 'when Grafana\'s admin Secret does not exist yet: create it with the password in this file (also: GRAFANA_ADMIN_PASSWORD in the environment)')
+  .option('--generate-grafana-admin-password', 'when Grafana\'s admin Secret does not exist yet: create it with a random password (deploy prints how to read it)')
+  .option('--grafana-admin-user <name>', 'the admin user of a Secret deploy creates', 'admin')
+  .option('--force', 'skip the upgrade guard (a Longhorn minor version skipped, a downgrade, older operator CRDs) and apply anyway')
   .option('--dry-run', 'print the kubectl commands instead of running them')
-  .action((opts: { outdir: string; stack?: string; context?: string; dryRun?: boolean }) => run('deploy', () => {
+  .action((opts: { outdir: string; stack?: string; context?: string; grafanaAdminPasswordFile?: string; generateGrafanaAdminPassword?: boolean; grafanaAdminUser: string; force?: boolean; dryRun?: boolean }) => run('deploy', () => {
     const { deploy } = require('./deploy') as typeof import('./deploy');
-    deploy({ ...opts, log: line => console.log(line) });
+    deploy({
+      outdir: opts.outdir, stack: opts.stack, context: opts.context, dryRun: opts.dryRun, force: opts.force,
+      passwordFile: opts.grafanaAdminPasswordFile, generate: opts.generateGrafanaAdminPassword, user: opts.grafanaAdminUser,
+      log: line => console.log(line),
+    });
   }));
+
+program.command('diff')
+  .description('Show what a deploy of one stack would change: a server-side dry-run diff per file in apply order, and what it would prune. Exits 0 when nothing would change, 1 when something would, 2 on errors (as kubectl diff).')
+  .option('--outdir <dir>', 'synthesized output folder', 'dist')
+  .option('--stack <name>', 'the stack (cluster) folder to compare (default: the only one)')
+  .option('--context <name>', 'kubeconfig context (default: the current one)')
+  .action((opts: { outdir: string; stack?: string; context?: string }) => run('diff', () => {
+    const { diff } = require('./diff') as typeof import('./diff');
+    process.exitCode = diff({ ...opts, log: line => console.log(line) });
+  }, 2));
 
 program.command('vendor')
   .description('Put chart archives into the chart folder (CDK8S_CHARTS_DIR, default charts/), pulling what is missing and recording each in charts.lock.')

@@ -1,12 +1,15 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { applyPlan, ApplyStep } from '../output/apply-plan';
-import { readOutputDir } from '../output/validation';
-import { kubectlBinary } from '../render/tools';
+import { ApplyStep, applyPlan, createSecretHint, StepAction } from '../output/apply-plan';
+import { OutputFile, readOutputDir } from '../output/validation';
+import { KubeManifest } from '../render/manifest-parse';
+import { controllerOf, LiveParent, objectName, PARENT_GROUP, PARENT_RESOURCE, PART_OF_LABEL, prunePlan, readParent } from './applyset';
+import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, requireApplySetSupport, versionSkew } from './kubectl';
+import { checkSecretCanBeMet, ensureSecret, grafanaPassword, GrafanaPassword, GrafanaPasswordSource } from './required-secrets';
+import { checkUpgrade, refusalMessage, runningVersions, targetVersions, UpgradeCheck } from './upgrade-guard';
 
 /** Options of {@link deploy}. */
-export interface DeployOptions {
+export interface DeployOptions extends GrafanaPasswordSource {
   /** Synthesized output folder. */
   readonly outdir: string;
   /**
@@ -24,18 +27,18 @@ export interface DeployOptions {
    * @default false
    */
   readonly dryRun?: boolean;
+  /**
+   * Apply even when the upgrade guard refuses (a Longhorn minor version skipped, a downgrade).
+   * @default false
+   */
+  readonly force?: boolean;
   /** Where each line of progress goes. */
   readonly log: (line: string) => void;
-}
-
-/** kubectl's arguments for a step, against `context` if given. */
-function kubectlArgs(step: ApplyStep, context?: string): string[] {
-  return [...(context ? ['--context', context] : []), ...step.kubectl];
-}
-
-/** The kubectl command line of a step, as a person would type it. */
-export function commandLine(step: ApplyStep, context?: string): string {
-  return ['kubectl', ...kubectlArgs(step, context)].join(' ');
+  /**
+   * How kubectl is run (tests give a scripted one).
+   * @default - the kubectl of tools.ts against `context`
+   */
+  readonly kubectl?: KubectlRunner;
 }
 
 /**
@@ -58,26 +61,177 @@ export function stackFolder(outdir: string, stack?: string): string {
   throw new Error(`${outdir} holds ${stacks.length} stacks (${stacks.join(', ')}); choose one with --stack NAME`);
 }
 
-/** Applies one stack's folder to a cluster by {@link applyPlan}, stopping at the first step that fails. */
+/** A stack's folder read back: its name (the ApplySet parent's), its files and the plan to apply them. */
+export interface StackOutput {
+  readonly name: string;
+  readonly folder: string;
+  readonly files: OutputFile[];
+  readonly steps: ApplyStep[];
+}
+
+/** Reads the stack's folder and plans its apply. */
+export function readStack(outdir: string, stack?: string): StackOutput {
+  const folder = stackFolder(outdir, stack);
+  const files = readOutputDir(folder);
+  if (files.length === 0) throw new Error(`${folder} holds no manifests: run 'npm run synth' first`);
+  const name = path.basename(path.resolve(folder));
+  return { name, folder, files, steps: applyPlan(files, shownPath(folder), name) };
+}
+
+/** A folder as commands show it: relative to the working directory when inside it, else absolute. */
+export function shownPath(folder: string): string {
+  const relative = path.relative(process.cwd(), folder);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.resolve(folder);
+}
+
+/** The step as a shell command, with its standard input as a here-document. */
+export function stepCommand(step: ApplyStep, context?: string): string {
+  const line = commandLine(step.kubectl, context);
+  return step.input === undefined ? line : `${line} <<'EOF'\n${step.input.trimEnd()}\nEOF`;
+}
+
+/**
+ * Applies one stack's folder to a cluster by {@link applyPlan}, stopping at the first step that fails:
+ * checks the upgrade first, says what the new output no longer has, then runs each step.
+ */
 export function deploy(options: DeployOptions): void {
-  const folder = stackFolder(options.outdir, options.stack);
-  const steps = applyPlan(readOutputDir(folder), path.relative(process.cwd(), folder) || folder);
+  const output = readStack(options.outdir, options.stack);
+  const { steps } = output;
   if (options.dryRun) {
-    for (const step of steps) options.log(`${commandLine(step, options.context)}    # ${step.why}`);
+    for (const step of steps) {
+      options.log(`# ${step.why}${dryRunNote(step)}`);
+      options.log(stepCommand(step, options.context));
+    }
     return;
   }
-  const kubectl = kubectlBinary();
-  for (const step of steps) {
-    options.log(`$ ${commandLine(step, options.context)}`);
-    const result = spawnSync(kubectl, kubectlArgs(step, options.context), {
-      encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    if (result.stdout) options.log(result.stdout.trimEnd());
-    if (result.status !== 0) {
-      const kubectlSays = result.error?.message || result.stderr.trim();
-      // Only a clean NotFound means "missing"; Forbidden, a wrong context or a lost connection say so themselves.
-      const reason = step.ifMissing && /\bNotFound\b|not found/.test(kubectlSays) ? step.ifMissing : kubectlSays;
-      throw new Error(`${step.why}: ${reason}`);
-    }
+  const kubectl = options.kubectl ?? new Kubectl(options.context);
+  const binary = kubectl instanceof Kubectl ? kubectl.binary : 'kubectl';
+  const skew = versionSkew(kubectl);
+  options.log(describeSkew(skew, binary));
+  requireApplySetSupport(skew, binary);
+
+  const check = upgradeCheck(kubectl, output.files);
+  if (check.refusals.length > 0) {
+    if (!options.force) throw new Error(refusalMessage(check));
+    for (const refusal of check.refusals) options.log(`--force: applying although the upgrade guard would stop: ${refusal}`);
   }
+  for (const note of check.notes) options.log(`upgrade: ${note}`);
+
+  // A missing Secret that deploy cannot create stops it here, before anything is applied, not half-way.
+  const secrets = steps.filter(s => s.action === StepAction.ENSURE_SECRET).map(s => s.secret!);
+  const password = secrets.some(s => s.grafanaAdmin) ? grafanaPassword(options) : undefined;
+  for (const secret of secrets) checkSecretCanBeMet(kubectl, secret, password);
+
+  const parent = readParent(kubectl, output.name);
+  for (const line of notPruned(parent, output.files)) options.log(line);
+
+  steps.forEach((step, index) => {
+    const label = `step ${index + 1} of ${steps.length}: ${step.title}`;
+    options.log(`[${index + 1}/${steps.length}] ${step.title}`);
+    try {
+      runStep(kubectl, step, output, parent, password, options);
+    } catch (e) {
+      throw new Error(`${label} failed${(e as StepFailure).objects ? ` for ${(e as StepFailure).objects}` : ''}:\n${(e as Error).message}`);
+    }
+  });
+  options.log(`deployed ${output.folder} (${output.files.reduce((n, f) => n + f.objects.length, 0)} objects) to ${kubectl.context ? `context ${kubectl.context}` : 'the current context'}`);
+}
+
+/** What `--dry-run` adds to a step's comment: what happens beyond the command. */
+function dryRunNote(step: ApplyStep): string {
+  if (step.action === StepAction.ENSURE_PARENT) return ' (only when missing)';
+  if (step.action !== StepAction.ENSURE_SECRET) return '';
+  const byDeploy = step.secret!.grafanaAdmin ? 'deploy creates it from --grafana-admin-password-file, GRAFANA_ADMIN_PASSWORD or --generate-grafana-admin-password, or ' : '';
+  return `; when missing: ${byDeploy}${createSecretHint(step.secret!)}`;
+}
+
+/** The upgrade guard between what runs and what the output would run. */
+export function upgradeCheck(kubectl: KubectlRunner, files: readonly OutputFile[]): UpgradeCheck {
+  return checkUpgrade(runningVersions(kubectl), targetVersions(files));
+}
+
+/** Lines about the Namespaces and CRDs an earlier deploy applied that the output no longer has: never pruned. */
+export function notPruned(parent: LiveParent | undefined, files: readonly OutputFile[]): string[] {
+  if (!parent) return [];
+  const names = (kind: string) => new Set(files.flatMap(f => f.objects.filter(o => o.kind === kind).map(o => o.metadata.name)));
+  const namespaces = names('Namespace');
+  const crds = names('CustomResourceDefinition');
+  return [
+    ...parent.namespaces.filter(n => !namespaces.has(n)).map(n => `not pruned: Namespace ${n}, which the output no longer has: deleting it deletes everything in it (volumes' claims, Secrets you made); when nothing in it is needed: kubectl delete namespace ${n}`),
+    ...parent.crds.filter(c => !crds.has(c)).map(c => `not pruned: CustomResourceDefinition ${c}, which the output no longer has: deleting it deletes every object of its kind in the cluster; when none is needed: kubectl delete customresourcedefinition ${c}`),
+  ];
+}
+
+/** A step's failure, with the objects it is about when they can be told. */
+class StepFailure extends Error {
+  constructor(message: string, public readonly objects?: string) {
+    super(message);
+  }
+}
+
+function runStep(kubectl: KubectlRunner, step: ApplyStep, output: StackOutput, parent: LiveParent | undefined, password: GrafanaPassword | undefined, options: DeployOptions): void {
+  switch (step.action) {
+    case StepAction.ENSURE_SECRET:
+      ensureSecret(kubectl, step.secret!, password, options.user ?? 'admin', options.log);
+      return;
+    case StepAction.ENSURE_PARENT: {
+      const found = kubectl.run(['get', `${PARENT_RESOURCE}.${PARENT_GROUP}`, output.name, '--ignore-not-found', '--output=name']);
+      if (found.status !== 0) throw new StepFailure(found.stderr.trim());
+      if (found.stdout.trim()) return;
+      break;
+    }
+    case StepAction.APPLY_AND_PRUNE:
+      if (parent) keepControllerMade(kubectl, output, parent, step.objects, options.log);
+      break;
+    default:
+      break;
+  }
+  const result = kubectl.run(step.kubectl, step.input);
+  report(result, options.log);
+  if (result.status !== 0) {
+    throw new StepFailure(result.stderr.trim() || `kubectl exited with ${result.status}`, failedObjects(step.objects, result));
+  }
+}
+
+/**
+ * Says what the prune will delete, and takes the set's label off members a controller made: a controller that
+ * copies its owner's labels (prometheus-operator copies a Prometheus' labels to its StatefulSet) would otherwise
+ * have them pruned. Objects created by controllers are never deleted by deploy.
+ */
+function keepControllerMade(kubectl: KubectlRunner, output: StackOutput, parent: LiveParent, desired: readonly KubeManifest[], log: (line: string) => void): void {
+  const plan = prunePlan(kubectl, output.name, parent, desired);
+  for (const member of plan.ownedByController) {
+    const resource = `${member.kind.toLowerCase()}${member.apiVersion.includes('/') ? `.${member.apiVersion.split('/')[0]}` : ''}/${member.metadata.name}`;
+    const args = ['label', resource, `${PART_OF_LABEL}-`, ...(member.metadata.namespace ? ['--namespace', member.metadata.namespace] : [])];
+    const result = kubectl.run(args);
+    if (result.status !== 0) throw new StepFailure(`taking the ApplySet label off ${objectName(member)}, made by ${controllerOf(member)}: ${result.stderr.trim()}`);
+    log(`not pruned: ${objectName(member)}, made by ${controllerOf(member)} (which copied the ApplySet label onto it)`);
+  }
+  log(plan.prune.length === 0 ? 'prune: nothing the output no longer has' : `prune: ${plan.prune.map(objectName).join(', ')}`);
+}
+
+/** kubectl's output, without one line per unchanged object. */
+function report(result: KubectlResult, log: (line: string) => void): void {
+  const lines = result.stdout.split('\n').filter(Boolean);
+  const applied = lines.filter(l => / serverside-applied$| condition met$/.test(l));
+  for (const line of lines.filter(l => !applied.includes(l))) log(`  ${line}`);
+  if (applied.length > 0) log(`  ${applied.length} object(s) ${applied.every(l => l.endsWith('condition met')) ? 'ready' : 'applied'}`);
+  // kubectl's warnings, not its klog chatter (client-side throttling notes)
+  if (result.status === 0) for (const line of result.stderr.split('\n').filter(l => l && !/^I\d{4} /.test(l))) log(`  ${line}`);
+}
+
+/**
+ * The objects of a failed step that kubectl did not report as done, e.g. `Deployment monitoring/grafana`:
+ * kubectl goes on after an object fails and prints each one it applied, but its messages do not always
+ * name the object (a field-manager conflict, a missing namespace).
+ */
+export function failedObjects(objects: readonly KubeManifest[], result: KubectlResult): string | undefined {
+  const done = new Set(result.stdout.split('\n').map(l => l.match(/^(\S+)\s+(serverside-applied|created|configured|unchanged|labeled|annotated|condition met)/)?.[1]).filter(Boolean));
+  const failed = objects.filter(o => {
+    const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
+    return !done.has(`${o.kind.toLowerCase()}${group}/${o.metadata.name}`);
+  });
+  if (failed.length === 0 || failed.length === objects.length && objects.length > 5) return undefined;
+  const shown = failed.slice(0, 5).map(objectName).join(', ');
+  return failed.length > 5 ? `${shown} and ${failed.length - 5} more` : shown;
 }

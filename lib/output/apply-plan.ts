@@ -2,21 +2,49 @@ import * as path from 'path';
 import { isBootstrapFile } from '../constructs/gitops';
 import { KubeManifest } from '../render/manifest-parse';
 import { OutputFile } from './validation';
+import * as YAML from 'yaml';
+import { APPLYSET_FIELD_MANAGER, applySetRef, PARENT_CRD, PARENT_GROUP, PARENT_KIND, PARENT_RESOURCE, parentObject, RECORDED_CRDS, RECORDED_NAMESPACES } from '../commands/applyset';
 
 /** The field manager every apply uses, so ownership of each field is stable across applies. */
 export const FIELD_MANAGER = 'cdk8s-monitoring-stack';
 
+/** What a step does; deploy runs each kind its own way. */
+export enum StepAction {
+  /** `kubectl apply --server-side` of files, or of `input`. */
+  APPLY = 'apply',
+  /** `kubectl wait` until CRDs are Established. */
+  WAIT = 'wait',
+  /** A Secret the pods read and the output does not ship: found, or created from a password the user gives. */
+  ENSURE_SECRET = 'ensure-secret',
+  /** The stack's ApplySet parent: created when missing, never changed (kubectl keeps its annotations). */
+  ENSURE_PARENT = 'ensure-parent',
+  /** `kubectl apply --server-side --prune --applyset`: the rest, deleting members the output no longer has. */
+  APPLY_AND_PRUNE = 'apply-and-prune',
+  /** Records on the parent which Namespaces and CRDs were applied beside the set, to say later which ones are gone. */
+  RECORD = 'record',
+}
+
 /** One step of applying a synthesized output to a cluster. */
 export interface ApplyStep {
+  readonly action: StepAction;
+  /** What the step does, as a failure names it, e.g. 'apply dist/lab/0000-crds.k8s.yaml'. */
+  readonly title: string;
   /** Why this step is here. */
   readonly why: string;
   /** kubectl arguments (without `--context`). */
   readonly kubectl: string[];
   /**
-   * When set, the step only checks something, and its failure means this has to be done first.
-   * @default - an apply or wait: its failure stops the deploy with kubectl's own message
+   * Manifests for kubectl's standard input (`-f -`).
+   * @default - none
    */
-  readonly ifMissing?: string;
+  readonly input?: string;
+  /** The objects the step sends, to name the ones a failure is about. */
+  readonly objects: readonly KubeManifest[];
+  /**
+   * For ENSURE_SECRET: the Secret.
+   * @default - none
+   */
+  readonly secret?: RequiredSecret;
 }
 
 /** A Secret that pods in the output read but that the output does not contain. */
@@ -27,19 +55,37 @@ export interface RequiredSecret {
   readonly name: string;
   /** Keys the pods read from it. */
   readonly keys: string[];
+  /**
+   * Where Grafana reads its initial admin user and password from this Secret (GF_SECURITY_ADMIN_USER/_PASSWORD):
+   * such a Secret deploy can create from a password the user gives.
+   * @default - not Grafana's admin Secret
+   */
+  readonly grafanaAdmin?: { readonly userKey: string; readonly passwordKey: string };
+}
+
+/** How a Secret the pods need can be created by hand. */
+export function createSecretHint(secret: RequiredSecret, afterNamespaces = true): string {
+  const namespaceFirst = afterNamespaces ? '' : `(after its namespace exists: npm run deploy applies it first, or kubectl create namespace ${secret.namespace}) `;
+  return `${namespaceFirst}kubectl --namespace ${secret.namespace} create secret generic ${secret.name} ${secret.keys.map(k => `--from-literal=${k}=...`).join(' ')}`;
 }
 
 /**
- * The one way to apply an output to a fresh cluster, in order:
- * 1. CRD files with server-side apply (the prometheus-operator CRDs are too large for the
- *    last-applied annotation of a client-side apply), then wait until each CRD is Established,
- *    so custom resources later do not fail with "no matches for kind";
+ * The one way to apply a stack's output to a cluster, fresh or not, in order:
+ * 1. CRD files with server-side apply (the prometheus-operator CRDs are too large for the last-applied
+ *    annotation of a client-side apply; and kube-prometheus-stack's upgrade notes put its CRDs first), and the
+ *    ApplySet parent type; then wait until each is Established, so custom resources later do not fail with
+ *    "no matches for kind";
  * 2. namespace files;
- * 3. a check that each Secret the pods need but dist/ does not ship exists;
- * 4. every other file in name order (the order cdk8s gave from dependencies), except a file of GitOps
- *    bootstrap objects (known by its objects, not its name).
+ * 3. each Secret the pods need but the output does not ship: found, or created (the Grafana admin Secret from a
+ *    password the user gives);
+ * 4. the stack's ApplySet parent, when missing;
+ * 5. every other file in name order (the order cdk8s gave from dependencies), in one server-side apply with
+ *    `--prune --applyset`: members of the set the output no longer has are deleted. CRDs and Namespaces are not
+ *    members (deleting one deletes all its objects); step 6 records them, so deploy can say which are gone;
+ *    a file of GitOps bootstrap objects (known by its objects, not its name) is left out.
+ * @param stack the stack's name: its ApplySet parent's name (default: the folder's name)
  */
-export function applyPlan(files: readonly OutputFile[], outdir: string): ApplyStep[] {
+export function applyPlan(files: readonly OutputFile[], outdir: string, stack: string = path.basename(path.resolve(outdir))): ApplyStep[] {
   const ofKind = (f: OutputFile, kind: string) => f.objects.length > 0 && f.objects.every(o => o.kind === kind);
   const mixed = files.filter(f => f.objects.some(o => o.kind === 'CustomResourceDefinition') && !ofKind(f, 'CustomResourceDefinition'));
   if (mixed.length > 0) {
@@ -49,36 +95,67 @@ export function applyPlan(files: readonly OutputFile[], outdir: string): ApplySt
   const namespaceFiles = files.filter(f => ofKind(f, 'Namespace'));
   // GitOps bootstrap objects are applied once by hand, not with the stack.
   const rest = files.filter(f => !crdFiles.includes(f) && !namespaceFiles.includes(f) && !isBootstrapFile(f.objects));
-  const namespacesApplied = new Set(namespaceFiles.flatMap(f => f.objects.map(o => o.metadata.name)));
+  // A Namespace inside another file (a construct that makes its own) is applied with the namespaces, never pruned.
+  const strayNamespaces = rest.flatMap(f => f.objects.filter(o => o.kind === 'Namespace'));
+  const restObjects = rest.flatMap(f => f.objects.filter(o => o.kind !== 'Namespace'));
   const at = (f: OutputFile) => path.join(outdir, f.file);
-  const apply = (f: OutputFile, why: string): ApplyStep => ({ why, kubectl: ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', at(f)] });
+  const serverSide = ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`];
+  const apply = (f: OutputFile, why: string): ApplyStep => ({ action: StepAction.APPLY, title: `apply ${at(f)}`, why, kubectl: [...serverSide, '-f', at(f)], objects: f.objects });
+  const parentType = PARENT_CRD.metadata.name;
+  const namespaces = [...namespaceFiles.flatMap(f => f.objects), ...strayNamespaces].map(o => o.metadata.name);
+  const crds = crdFiles.flatMap(f => f.objects.map(o => o.metadata.name));
 
   return [
     ...crdFiles.map(f => apply(f, 'CRDs first, server-side: the largest are too big for a client-side apply')),
-    ...crdFiles.map(f => ({ why: 'wait until the API server serves every CRD', kubectl: ['wait', '--for=condition=Established', '--timeout=120s', '-f', at(f)] })),
+    {
+      action: StepAction.APPLY, title: `apply the ApplySet parent type ${parentType}`, why: 'the kind of the object that records what deploy applied, for pruning',
+      kubectl: [...serverSide, '-f', '-'], input: manifestText([PARENT_CRD]), objects: [PARENT_CRD],
+    },
+    ...crdFiles.map(f => ({ action: StepAction.WAIT, title: `wait for the CRDs of ${at(f)}`, why: 'wait until the API server serves every CRD', kubectl: ['wait', '--for=condition=Established', '--timeout=120s', '-f', at(f)], objects: f.objects })),
+    { action: StepAction.WAIT, title: `wait for ${parentType}`, why: 'wait until the API server serves the parent type', kubectl: ['wait', '--for=condition=Established', '--timeout=120s', `customresourcedefinition/${parentType}`], objects: [PARENT_CRD] },
     ...namespaceFiles.map(f => apply(f, 'namespaces before what lives in them')),
-    ...requiredSecrets(files).map(s => {
-      // Where the namespace is not applied before this check, it has to be created by hand too.
-      const namespaceFirst = namespacesApplied.has(s.namespace) ? '' : `kubectl create namespace ${s.namespace} && `;
-      return {
-        why: `pods read Secret ${s.namespace}/${s.name}, which dist/ does not contain`,
-        kubectl: ['get', 'secret', s.name, '--namespace', s.namespace, '--output=name'],
-        ifMissing: `create it first: ${namespaceFirst}kubectl --namespace ${s.namespace} create secret generic ${s.name} ${s.keys.map(k => `--from-literal=${k}=...`).join(' ')}`,
-      };
-    }),
-    ...rest.map(f => apply(f, 'the rest, in dependency order')),
+    ...(strayNamespaces.length === 0 ? [] : [{
+      action: StepAction.APPLY, title: `apply the Namespaces of ${rest.filter(f => f.objects.some(o => o.kind === 'Namespace')).map(at).join(', ')}`,
+      why: 'namespaces before what lives in them', kubectl: [...serverSide, '-f', '-'], input: manifestText(strayNamespaces), objects: strayNamespaces,
+    }]),
+    ...requiredSecrets(files).map(s => ({
+      action: StepAction.ENSURE_SECRET, title: `find Secret ${s.namespace}/${s.name}`, why: `pods read Secret ${s.namespace}/${s.name}, which dist/ does not contain`,
+      kubectl: ['get', 'secret', s.name, '--namespace', s.namespace, '--ignore-not-found', '--output=name'], objects: [], secret: s,
+    })),
+    ...(rest.length === 0 ? [] : [
+      {
+        action: StepAction.ENSURE_PARENT, title: `create the ApplySet parent ${PARENT_KIND} ${stack} if it is missing`, why: 'kubectl records the ApplySet on it; it never changes it otherwise',
+        kubectl: ['apply', '--server-side', `--field-manager=${APPLYSET_FIELD_MANAGER}`, '-f', '-'], input: manifestText([parentObject(stack)]), objects: [parentObject(stack)],
+      },
+      {
+        action: StepAction.APPLY_AND_PRUNE, title: `apply ${rest.map(at).join(', ')}`, why: 'the rest, in dependency order; deletes what an earlier deploy applied and the output no longer has',
+        kubectl: [...serverSide, '--prune', `--applyset=${applySetRef(stack)}`, ...(strayNamespaces.length === 0 ? rest.flatMap(f => ['-f', at(f)]) : ['-f', '-'])],
+        input: strayNamespaces.length === 0 ? undefined : manifestText(restObjects),
+        objects: restObjects,
+      },
+      {
+        action: StepAction.RECORD, title: `record the Namespaces and CRDs on ${PARENT_KIND} ${stack}`, why: 'so a later deploy can say which ones the output no longer has (they are never pruned)',
+        kubectl: ['annotate', '--overwrite', `${PARENT_RESOURCE}.${PARENT_GROUP}/${stack}`, `${RECORDED_NAMESPACES}=${namespaces.join(',')}`, `${RECORDED_CRDS}=${crds.join(',')}`], objects: [],
+      },
+    ] satisfies ApplyStep[]),
   ];
+}
+
+/** Manifests as one YAML stream, for kubectl's standard input. */
+export function manifestText(objects: readonly KubeManifest[]): string {
+  return objects.map(o => YAML.stringify(o)).join('---\n');
 }
 
 /** Secrets that pod templates in the output read (not marked optional) and that the output does not ship. */
 export function requiredSecrets(files: readonly OutputFile[]): RequiredSecret[] {
   const objects = files.flatMap(f => f.objects);
   const shipped = new Set(objects.filter(o => o.kind === 'Secret').map(o => `${o.metadata.namespace}/${o.metadata.name}`));
-  const needed = new Map<string, RequiredSecret>();
-  const need = (namespace: string, name: string, key?: string) => {
+  const needed = new Map<string, { namespace: string; name: string; keys: string[]; grafana: Record<string, string> }>();
+  const need = (namespace: string, name: string, key?: string, envName?: string) => {
     if (shipped.has(`${namespace}/${name}`)) return;
-    const entry = needed.get(`${namespace}/${name}`) ?? { namespace, name, keys: [] };
+    const entry = needed.get(`${namespace}/${name}`) ?? { namespace, name, keys: [], grafana: {} };
     if (key && !entry.keys.includes(key)) entry.keys.push(key);
+    if (key && envName && GRAFANA_ADMIN_ENV.includes(envName)) entry.grafana[envName] = key;
     needed.set(`${namespace}/${name}`, entry);
   };
   for (const object of objects) {
@@ -88,7 +165,7 @@ export function requiredSecrets(files: readonly OutputFile[]): RequiredSecret[] 
     for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
       for (const env of container.env ?? []) {
         const ref = env.valueFrom?.secretKeyRef;
-        if (ref && !ref.optional) need(namespace, ref.name, ref.key);
+        if (ref && !ref.optional) need(namespace, ref.name, ref.key, env.name);
       }
       for (const from of container.envFrom ?? []) {
         if (from.secretRef && !from.secretRef.optional) need(namespace, from.secretRef.name);
@@ -98,8 +175,14 @@ export function requiredSecrets(files: readonly OutputFile[]): RequiredSecret[] 
       if (volume.secret && !volume.secret.optional) need(namespace, volume.secret.secretName);
     }
   }
-  return [...needed.values()];
+  return [...needed.values()].map(({ grafana, ...secret }) => {
+    const [userKey, passwordKey] = GRAFANA_ADMIN_ENV.map(env => grafana[env]);
+    return userKey && passwordKey ? { ...secret, grafanaAdmin: { userKey, passwordKey } } : secret;
+  });
 }
+
+/** The environment variables Grafana reads its initial admin user and password from. */
+const GRAFANA_ADMIN_ENV = ['GF_SECURITY_ADMIN_USER', 'GF_SECURITY_ADMIN_PASSWORD'];
 
 interface PodSpecLike {
   containers?: ContainerLike[];
@@ -107,7 +190,7 @@ interface PodSpecLike {
   volumes?: Array<{ secret?: { secretName: string; optional?: boolean } }>;
 }
 interface ContainerLike {
-  env?: Array<{ valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }>;
+  env?: Array<{ name?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }>;
   envFrom?: Array<{ secretRef?: { name: string; optional?: boolean } }>;
 }
 
