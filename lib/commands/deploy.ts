@@ -5,6 +5,7 @@ import { OutputFile, readOutputDir } from '../output/validation';
 import { KubeManifest } from '../render/manifest-parse';
 import { controllerOf, LiveParent, objectName, PARENT_GROUP, PARENT_RESOURCE, PART_OF_LABEL, prunePlan, readParent } from './applyset';
 import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, requireApplySetSupport, versionSkew } from './kubectl';
+import { checkClusterServes, requiredClusterApis } from './cluster-apis';
 import { checkSecretCanBeMet, ensureSecret, grafanaPassword, GrafanaPassword, GrafanaPasswordSource } from './required-secrets';
 import { checkUpgrade, refusalMessage, runningVersions, targetVersions, UpgradeCheck } from './upgrade-guard';
 
@@ -110,6 +111,8 @@ export function deploy(options: DeployOptions): void {
   options.log(describeSkew(skew, binary));
   requireApplySetSupport(skew, binary);
 
+  // APIs the output relies on the cluster for (declared with ClusterApi at synth) must be there before anything is applied.
+  checkClusterServes(kubectl, requiredClusterApis(output.files));
   const check = upgradeCheck(kubectl, output.files);
   if (check.refusals.length > 0) {
     if (!options.force) throw new Error(refusalMessage(check));
