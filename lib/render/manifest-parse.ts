@@ -97,10 +97,30 @@ export function parseManifests(text: string): KubeManifest[] {
 // names it 'null', so such a document takes the slow path. The pattern is costly on 5 MB, so only
 // documents with one of its fragments are searched.
 const NULL_KEY = /^[ \t]*(?:- +)?(?:~|null|Null|NULL)?[ \t]*:(?:[ \t]|$)|[{,][ \t]*(?:~|null|Null|NULL)?[ \t]*:(?:[ \t]|$)/m;
-const NULL_KEY_FRAGMENTS = ['null:', 'Null:', 'NULL:', '~:', '\n:', ' :', '\t:', '{:', ',:', '-:'];
+const FLOW_NULL_KEYS = ['{:', '{ :', ',:', ', :', '{~', ', ~', ',~', '{ ~', '{null', '{ null', ', null', ',null'];
 
+/**
+ * A cheap first look for a null or empty mapping key (the pattern above is slow on megabytes): a line
+ * that starts, after its indentation and an optional `- `, with `:`, `~` or `null`, or a flow mapping
+ * with such a key. Only a document that passes goes through the pattern.
+ */
 function mayHaveNullKey(text: string): boolean {
-  return (text.startsWith(':') || NULL_KEY_FRAGMENTS.some(f => text.includes(f))) && NULL_KEY.test(text);
+  for (let start = 0; start < text.length;) {
+    let i = start;
+    while (text[i] === ' ' || text[i] === '\t') i++;
+    if (text[i] === '-' && text[i + 1] === ' ') {
+      i += 2;
+      while (text[i] === ' ') i++;
+    }
+    const c = text[i];
+    if (c === ':' || c === '~' || ((c === 'n' || c === 'N') && /^(null|Null|NULL)[ \t]*:/.test(text.slice(i, i + 8)))) {
+      if (NULL_KEY.test(text)) return true;
+    }
+    const next = text.indexOf('\n', i);
+    if (next < 0) break;
+    start = next + 1;
+  }
+  return FLOW_NULL_KEYS.some(f => text.includes(f)) && NULL_KEY.test(text);
 }
 
 /**
