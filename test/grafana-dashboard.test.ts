@@ -42,7 +42,8 @@ describe('GrafanaDashboard from a file, in a folder, in a MonitoringStack', () =
 describe('GrafanaDashboard', () => {
   test('fails when a folder is asked of a Grafana that puts every dashboard in one folder', () => {
     expect(() => synthApp(app => {
-      const stack = new MonitoringStack(app, 'homelab');
+      // The stack turns folders on; these values turn them off again.
+      const stack = new MonitoringStack(app, 'homelab', { kubePrometheusStackValues: { grafana: { sidecar: { dashboards: { provider: { foldersFromFilesStructure: false } } } } } });
       new GrafanaDashboard(new Chart(stack, 'apps'), 'Web', { monitoring: stack, dashboard: GrafanaDashboardJson.fromFile(FIXTURE), folder: 'Apps' });
     })).toThrow("folder is 'Apps' but the Grafana of homelab/monitoring/KubePrometheusStack puts every dashboard in one folder; set grafana.sidecar.dashboards.provider.foldersFromFilesStructure: true in its chart values");
   });
