@@ -49,10 +49,25 @@ export interface ValidateOptions {
   readonly clusterApis?: readonly ClusterApi[];
 }
 
-/** Reads every `*.yaml` file of a synthesized output folder (not its subfolders), in name order. */
+const readFiles = new Map<string, { stamp: string; objects: KubeManifest[] }>();
+
+/**
+ * Reads every `*.yaml` file of a synthesized output folder (not its subfolders), in name order. A file
+ * read before in this process and unchanged since (size and modification time) is not parsed again:
+ * its objects come back as a copy.
+ */
 export function readOutputDir(dir: string): OutputFile[] {
-  return fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort()
-    .map(file => ({ file, objects: parseManifests(fs.readFileSync(path.join(dir, file), 'utf8')) }));
+  return fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort().map(file => {
+    const full = path.resolve(dir, file);
+    const stat = fs.statSync(full);
+    const stamp = `${stat.size}:${stat.mtimeMs}`;
+    let known = readFiles.get(full);
+    if (known?.stamp !== stamp) {
+      known = { stamp, objects: parseManifests(fs.readFileSync(full, 'utf8')) };
+      readFiles.set(full, known);
+    }
+    return { file, objects: structuredClone(known.objects) };
+  });
 }
 
 const validationCache = new DiskCache('validation');
