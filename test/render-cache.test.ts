@@ -70,6 +70,18 @@ describe('the render cache', () => {
       fs.writeFileSync(file, bytes.subarray(0, 20)); // truncated
       expect(new DiskCache('renders').get(key)).toBeUndefined();
       expect(fs.existsSync(file)).toBe(false);
+      // A damaged document (each distinct document is kept once, shared by renders) is a miss too.
+      withCacheDir((_other, freshRender) => {
+        process.env.CDK8S_CACHE_DIR = dir;
+        freshRender(request()); // writes the render entry again
+      });
+      const documents = path.join(dir, 'documents');
+      const oneDocument = fs.readdirSync(documents, { recursive: true }).map(String).find(f => fs.statSync(path.join(documents, f)).isFile())!;
+      fs.writeFileSync(path.join(documents, oneDocument), 'not a cache entry');
+      withCacheDir((_other, freshRender) => {
+        process.env.CDK8S_CACHE_DIR = dir;
+        expect(freshRender(request())!.cache).toBe('miss');
+      });
     });
   });
 

@@ -79,6 +79,11 @@ export class DiskCache {
     }
   }
 
+  /** Whether an entry is stored under `key` (not whether it is whole: {@link get} checks that). */
+  public has(key: string): boolean {
+    return this.enabled && fs.existsSync(this.fileOf(key));
+  }
+
   /** The file an entry lives in (for tests that damage one on purpose). */
   public fileOf(key: string): string {
     return path.join(this.dir, key.slice(0, 2), key);

@@ -20,7 +20,7 @@ export const TARGET_KUBE_VERSION = 'v1.28.0';
  * Bumped whenever what a render stores changes shape, so entries written by an older version of this
  * library are never read as current ones.
  */
-const RENDER_FORMAT = 1;
+const RENDER_FORMAT = 2;
 
 /** One `helm template`. */
 export interface RenderRequest {
@@ -98,7 +98,10 @@ export interface RenderedChart {
   readonly flags: readonly string[];
 }
 
+// A render is kept as the list of its documents' digests; each distinct document is kept once (every
+// render of a chart version shares its CRDs, several megabytes that are then written once per machine).
 const renderCache = new DiskCache('renders');
+const documentCache = new DiskCache('documents');
 const inProcess = new Map<string, RenderedChart>();
 
 /**
@@ -134,9 +137,9 @@ export function renderChart(request: RenderRequest, scope?: IConstruct): Rendere
   if (rendered) {
     rendered = { ...rendered, cache: 'shared' };
   } else {
-    const stored = renderCache.get<RenderedDocument[]>(key);
+    const stored = loadRender(key);
     rendered = { key, resolved, flags, documents: stored ?? runHelm(request, resolved, flags), cache: stored ? 'hit' : 'miss' };
-    if (!stored) renderCache.put(key, rendered.documents);
+    if (!stored) storeRender(key, rendered.documents);
     inProcess.set(key, rendered);
   }
   for (const document of rendered.documents) {
@@ -146,6 +149,33 @@ export function renderChart(request: RenderRequest, scope?: IConstruct): Rendere
   }
   return rendered;
 }
+
+/** A render from the disk cache, or undefined when it (or any of its documents) is missing or corrupt. */
+function loadRender(key: string): RenderedDocument[] | undefined {
+  const entry = renderCache.get<Array<{ digest: string; template?: string }>>(key);
+  if (!entry) return undefined;
+  const documents: RenderedDocument[] = [];
+  for (const { digest, template } of entry) {
+    const document = storedDocuments.get(digest) ?? documentCache.get<RenderedDocument>(digest);
+    if (!document) return undefined;
+    storedDocuments.set(digest, document);
+    documents.push({ ...document, template });
+  }
+  return documents;
+}
+
+function storeRender(key: string, documents: readonly RenderedDocument[]): void {
+  const entry = documents.map(({ template, ...document }) => {
+    const digest = sha256(document.text);
+    if (!storedDocuments.has(digest) && !documentCache.has(digest)) documentCache.put(digest, document);
+    storedDocuments.set(digest, document);
+    return { digest, template };
+  });
+  renderCache.put(key, entry);
+}
+
+/** Documents this process has read from or written to the cache, by the digest of their text. */
+const storedDocuments = new Map<string, RenderedDocument>();
 
 /** Throws, listing every problem, when raw values name keys the chart does not know, keys typed props own, or revive hooks. */
 function checkRawValues(request: RenderRequest, resolved: ResolvedChart): void {
