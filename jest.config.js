@@ -11,5 +11,9 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/run-env.ts',
   globalTeardown: '<rootDir>/test/support/run-env-teardown.ts',
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
+  // Two workers on two cores: much of a test's time is helm running in a process of its own.
+  maxWorkers: 2,
+  // A worker that has grown past this is replaced between test files, so no one holds every render.
+  workerIdleMemoryLimit: '400MB',
   testTimeout: 120000,
 };

@@ -20,6 +20,7 @@ describe('helmBinary and kubectlBinary', () => {
       delete process.env.HELM_BIN;
       process.env.PATH = fs.mkdtempSync(path.join(os.tmpdir(), 'empty-path-')); // neither helm nor kubectl on PATH
       process.env.CDK8S_CACHE_DIR = cache;
+      process.env.CDK8S_TOOLS_DIR = path.join(cache, 'tools'); // a fresh unpack, not the run's
       const mod = freshModule();
       const helm = mod.helmBinary();
       expect(helm.startsWith(cache)).toBe(true);

@@ -6,7 +6,7 @@ import { ClusterApi, groupOf, isBuiltInGroup, isClusterScoped, servesBuiltIn, TA
 
 export { ClusterApi };
 import { DiskCache, sha256 } from '../render/cache';
-import { KubeManifest, parseManifests } from '../render/manifest-parse';
+import { KubeManifest, parseDocument, splitDocuments } from '../render/manifest-parse';
 
 /** The objects of one synthesized file. */
 export interface OutputFile {
@@ -49,24 +49,19 @@ export interface ValidateOptions {
   readonly clusterApis?: readonly ClusterApi[];
 }
 
-const readFiles = new Map<string, { stamp: string; objects: KubeManifest[] }>();
+const readDocuments = new Map<string, unknown>();
 
 /**
- * Reads every `*.yaml` file of a synthesized output folder (not its subfolders), in name order. A file
- * read before in this process and unchanged since (size and modification time) is not parsed again:
- * its objects come back as a copy.
+ * Reads every `*.yaml` file of a synthesized output folder (not its subfolders), in name order. A
+ * document this process has read before (the same text) is not parsed again: it comes back as a copy.
  */
 export function readOutputDir(dir: string): OutputFile[] {
   return fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort().map(file => {
-    const full = path.resolve(dir, file);
-    const stat = fs.statSync(full);
-    const stamp = `${stat.size}:${stat.mtimeMs}`;
-    let known = readFiles.get(full);
-    if (known?.stamp !== stamp) {
-      known = { stamp, objects: parseManifests(fs.readFileSync(full, 'utf8')) };
-      readFiles.set(full, known);
-    }
-    return { file, objects: structuredClone(known.objects) };
+    const objects = splitDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map(({ text }) => {
+      if (!readDocuments.has(text)) readDocuments.set(text, parseDocument(text).value);
+      return structuredClone(readDocuments.get(text));
+    });
+    return { file, objects: objects.filter((v): v is KubeManifest => v !== null && typeof v === 'object') };
   });
 }
 

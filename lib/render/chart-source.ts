@@ -5,6 +5,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { sha256 } from './cache';
 import { chartLockPath, lockedEntry, recordChartLock } from './chart-lock';
+import { archiveChartYaml } from './chart-values-source';
 import { ChartDefinition } from './charts';
 import { helmBinary } from './tools';
 
@@ -225,11 +226,11 @@ export function checkChartIdentity(chart: ChartDefinition, version: string, file
   if (folder) {
     text = fs.readFileSync(path.join(file, 'Chart.yaml'), 'utf8');
   } else {
-    const shown = spawnSync(helmBinary(), ['show', 'chart', file], { encoding: 'utf8' });
-    if (shown.status !== 0) {
-      throw new Error(`${file} is not a chart archive helm can read: ${(shown.stderr || '').trim()}; delete it and synth again`);
+    try {
+      text = archiveChartYaml(file);
+    } catch (e) {
+      throw new Error(`${file} is not a chart archive (${(e as Error).message}); delete it and synth again`);
     }
-    text = shown.stdout;
   }
   const meta = YAML.parse(text) as { name?: string; version?: string };
   if (meta?.name !== chart.name || String(meta?.version) !== version) {

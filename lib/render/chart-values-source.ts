@@ -63,7 +63,17 @@ export function readChartValuesSource(chartPath: string, options: { readonly cac
 
 /** Reads a chart archive held in memory (`origin` names it in errors). */
 export function chartValuesSourceOf(archive: Buffer, origin: string): ChartValuesSource {
-  return chartValuesSourceOfFiles(untar(archive), origin);
+  return chartValuesSourceOfFiles(untar(archive, isRead), origin);
+}
+
+/**
+ * The top-level Chart.yaml of a chart archive (`<chart>/Chart.yaml`), read without helm. Throws when
+ * the file is not a gzipped tar or holds no chart.
+ */
+export function archiveChartYaml(file: string): string {
+  const files = untar(fs.readFileSync(file), entry => /^[^/]+\/Chart\.yaml$/.test(entry));
+  if (files.size !== 1) throw new Error(`${files.size === 0 ? 'no' : files.size} top-level Chart.yaml found`);
+  return [...files.values()][0].toString('utf8');
 }
 
 function chartValuesSourceOfFiles(files: Map<string, Buffer>, origin: string): ChartValuesSource {
@@ -80,14 +90,14 @@ function isRead(file: string): boolean {
   return /(^|\/)(Chart\.yaml|requirements\.yaml|values\.yaml|values\.schema\.json)$/.test(file) || /(^|\/)templates\//.test(file) || /(^|\/)charts\/[^/]+\.tgz$/.test(file);
 }
 
-/** The files of a `.tgz` the checker reads, as path -> bytes. node-tar parses synchronously once the tar is unzipped. */
-function untar(archive: Buffer): Map<string, Buffer> {
+/** The files of a `.tgz` that `wanted` accepts, as path -> bytes. node-tar parses synchronously once the tar is unzipped. */
+function untar(archive: Buffer, wanted: (file: string) => boolean): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   // Loaded here, not at the top: a synth whose values models come from the disk cache never unpacks a chart.
   const { Parser } = require('tar') as { Parser: typeof TarParser };
   const parser = new Parser({
     onReadEntry: entry => {
-      if ((entry.type !== 'File' && entry.type !== 'OldFile') || !isRead(entry.path)) {
+      if ((entry.type !== 'File' && entry.type !== 'OldFile') || !wanted(entry.path.replace(/^\.\//, ''))) {
         entry.resume();
         return;
       }

@@ -11,6 +11,8 @@ export default function setup(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-test-run-'));
   process.env[RUN_DIR] = dir;
   process.env.CDK8S_CACHE_DIR ??= path.join(dir, 'cache');
+  // One unpacked helm for the run, also for tests that use a cache folder of their own.
+  process.env.CDK8S_TOOLS_DIR ??= path.join(dir, 'tools');
   process.env.CDK8S_CHARTS_LOCK = path.join(dir, 'charts.lock');
   process.env.CDK8S_CHARTS_DIR ??= path.resolve(__dirname, '..', '..', '..', 'shared', 'charts');
 }
