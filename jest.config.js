@@ -14,6 +14,6 @@ module.exports = {
   // Two workers on two cores: much of a test's time is helm running in a process of its own.
   maxWorkers: 2,
   // A worker that has grown past this is replaced between test files, so no one holds every render.
-  workerIdleMemoryLimit: '400MB',
+  workerIdleMemoryLimit: '500MB',
   testTimeout: 120000,
 };

@@ -166,6 +166,19 @@ describe('KubePrometheusStack', () => {
     expect(objectsOfKind(objects, 'Alertmanager')).toEqual([]);
   });
 
+  test('fails when a raw value is one a typed prop owns, naming the prop and why', () => {
+    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { values: { grafana: { adminPassword: 'hunter2-hunter2' } } }))
+      .toThrow("values.grafana.adminPassword is set, but the grafanaAdmin prop owns Grafana's admin credentials (the existing Secret the prop names wins over adminPassword, so this value would be silently ignored); use grafanaAdmin: GrafanaAdminCredentials.fromExistingSecret(...)");
+  });
+
+  test.each([
+    ['prometheusOperator.admissionWebhooks.enabled', { prometheusOperator: { admissionWebhooks: { enabled: true } } }, /Helm hook Jobs/],
+    ['prometheusOperator.tls.enabled', { prometheusOperator: { tls: { enabled: true } } }, /TLS Secret that the admission webhook hook Jobs make/],
+  ])('fails when raw values bring back a Helm hook (%s), saying what', (path, values, why) => {
+    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { values })).toThrow(`values.${path}`);
+    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { values })).toThrow(why);
+  });
+
   test('fails when a raw value is one a typed prop owns, naming the prop', () => {
     expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { values: { prometheus: { prometheusSpec: { retention: '2d' } } } }))
       .toThrow('values.prometheus.prometheusSpec.retention is set, but the retentionDays prop owns this value; set retentionDays instead');

@@ -170,12 +170,12 @@ describe('charts from an OCI registry', () => {
     }
   });
 
-  test('an oci:// mirror serves every chart of a stack', () => {
+  test('an oci:// mirror serves every chart', () => {
     const ws = freshWorkspace();
     try {
       withEnv({ CDK8S_CHARTS_DIR: ws.charts, CDK8S_CHARTS_LOCK: ws.lock, CDK8S_CHART_PLAIN_HTTP: 'true', CDK8S_CHART_MIRROR: registry.url }, () => {
-        const files = require('./support/synth').synthApp((app: any) => new MonitoringStack(app, 'lab'));
-        expect(files.length).toBe(5);
+        const both = [LONGHORN_CHART, require('../lib/render/charts').KUBE_PROMETHEUS_STACK_CHART].map(chart => renderChart({ chart, version: chart.testedVersions.at(-1), releaseName: 'lab', namespace: 'lab', values: {} }));
+        expect(both.every(r => r && r.documents.length > 40)).toBe(true);
         expect(readChartLock(ws.lock).map(e => `${e.name} ${e.source}`)).toEqual([`kube-prometheus-stack ${registry.url}/kube-prometheus-stack`, `longhorn ${registry.url}/longhorn`]);
       });
     } finally {
