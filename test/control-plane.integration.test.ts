@@ -1,18 +1,8 @@
 import { ControlPlane, KUBEADM_ONE_CONTROL_PLANE_TWO_WORKERS, NodeRole } from './support/control-plane';
-import { describeWithControlPlane, SHARED_CONTROL_PLANE_TIMEOUT_MS, sharedControlPlane } from './support/shared-control-plane';
+import { describeWithControlPlane, eventually, SHARED_CONTROL_PLANE_TIMEOUT_MS, sharedControlPlane } from './support/shared-control-plane';
 
 const NAMESPACE = 'control-plane-test';
 
-/** Polls `probe` every half second until it returns a value, or fails after `timeoutMs` with `what`. */
-async function eventually<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s`);
-    await new Promise(resolve => setTimeout(resolve, 500));
-  }
-}
 
 describeWithControlPlane('the shared Kubernetes 1.32 control plane', () => {
   let controlPlane: ControlPlane;

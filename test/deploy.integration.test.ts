@@ -18,22 +18,12 @@ import { KubeManifest } from '../lib/render/manifest-parse';
 import { bundledKubectl } from './support/bundled-kubectl';
 import { runCli } from './support/cli';
 import { ControlPlane, KUBEADM_ONE_CONTROL_PLANE_TWO_WORKERS, NodeRole } from './support/control-plane';
-import { describeWithControlPlane, SHARED_CONTROL_PLANE_TIMEOUT_MS, sharedControlPlane } from './support/shared-control-plane';
+import { describeWithControlPlane, eventually, SHARED_CONTROL_PLANE_TIMEOUT_MS, sharedControlPlane } from './support/shared-control-plane';
 
 const STEP_TIMEOUT_MS = 240_000;
 /** The namespaces of stack 'lab'. */
 const LAB = { longhorn: 'lab-longhorn', monitoring: 'lab-monitoring' };
 
-/** Polls `probe` every second until it returns a value, or fails after `timeoutMs` with `what`. */
-async function eventually<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s`);
-    await new Promise(resolve => setTimeout(resolve, 1000));
-  }
-}
 
 interface Pod {
   metadata: { name: string; namespace: string; uid: string; ownerReferences?: Array<{ kind: string; name: string }> };

@@ -41,3 +41,14 @@ export async function sharedControlPlane(): Promise<ControlPlane> {
 
 /** A `beforeAll` timeout long enough for the control plane's start-up (and sim.sh). */
 export const SHARED_CONTROL_PLANE_TIMEOUT_MS = 300_000;
+
+/** Polls `probe` every `intervalMs` until it returns a value, or fails after `timeoutMs` with `what`. */
+export async function eventually<T>(what: string, timeoutMs: number, probe: () => T | undefined, intervalMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s`);
+    await new Promise(resolve => setTimeout(resolve, intervalMs));
+  }
+}
