@@ -8,6 +8,8 @@ module.exports = {
   ...base,
   testMatch: ['**/*.integration.test.ts'],
   testPathIgnorePatterns: [],
+  // One control plane for the run: its tests take turns, so none sees another's half-deployed stack.
+  maxWorkers: 1,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

@@ -71,7 +71,12 @@ describeWithControlPlane('the configuration matrix on a real Kubernetes 1.32 API
     }))).toBe('');
     expect(controlPlane.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/httproutes.gateway.networking.k8s.io']).status).toBe(0);
   }, SHARED_CONTROL_PLANE_TIMEOUT_MS);
-  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  afterAll(() => {
+    fs.rmSync(work, { recursive: true, force: true });
+    // The control plane is the run's: leave no Longhorn running for other files (deploy's upgrade guard reads
+    // the longhorn-manager DaemonSets of the whole cluster).
+    CONFIGURATIONS.forEach((_, i) => controlPlane?.kubectl(['delete', 'daemonset', 'longhorn-manager', '-n', `l${i}`, '--ignore-not-found', '--wait=false']));
+  });
 
   test.each(CONFIGURATIONS.map(([name, props], i) => [name, props, i] as const))('%s: synthesizes, validates and applies with 0 errors', (_name, props, i) => {
     const ns = `m${i}`;
