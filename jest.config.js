@@ -6,7 +6,7 @@ module.exports = {
   // The tests against a real control plane run with jest.integration.config.js (npm run test:cluster).
   testPathIgnorePatterns: ['\\.integration\\.test\\.ts$'],
   // Type-checking is `tsc --noEmit` in `npm test`; jest only transpiles (imports/ is 6 MB of types).
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': '<rootDir>/test/support/sucrase-transform.js' },
   // One cache folder and one charts.lock for the run, shared by its workers.
   globalSetup: '<rootDir>/test/support/run-env.ts',
   globalTeardown: '<rootDir>/test/support/run-env-teardown.ts',
@@ -14,6 +14,6 @@ module.exports = {
   // Two workers on two cores: much of a test's time is helm running in a process of its own.
   maxWorkers: 2,
   // A worker that has grown past this is replaced between test files, so no one holds every render.
-  workerIdleMemoryLimit: '500MB',
+  workerIdleMemoryLimit: '400MB',
   testTimeout: 120000,
 };
