@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, Chart, DependencyGraph, Names } from 'cdk8s';
+import { ApiObject, App, Chart, Names } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { sha256 } from '../render/cache';
 import { KubeManifest } from '../render/manifest-parse';
 import { RenderedObject } from '../render/rendered-objects';
+import { dependencyOrder } from './dependency-order';
 import { reportOf, SynthReport } from '../render/report';
 import { contentKey, joinDocuments, objectYaml } from './serialize';
 import { ClusterApi, formatProblems, OutputValidationSummary, validateOutputOnce } from './validation';
@@ -151,7 +152,7 @@ interface PlannedFile {
 }
 
 function planFiles(app: App): PlannedFile[] {
-  const charts = app.charts;
+  const charts = dependencyOrder(app).filter((c): c is Chart => c instanceof Chart);
   const stackOf = (chart: Chart): [IConstruct, OutputFolderOptions] | undefined => {
     for (let c: IConstruct | undefined = chart; c; c = c.node.scope) {
       const options = folders.get(c);
@@ -231,7 +232,7 @@ function isUnchangedRender(object: ApiObject | undefined): object is RenderedObj
 
 /** The ApiObjects of one chart, in the order cdk8s writes them (its dependency order). */
 function chartObjects(chart: Chart): ApiObject[] {
-  return new DependencyGraph(chart.node).topology()
+  return dependencyOrder(chart)
     .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
 }
 
