@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DiskCache } from '../lib/render/cache';
 import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
-import { renderChart } from '../lib/render/render';
+import { renderChart, renderKey } from '../lib/render/render';
 
 /** Runs `fn` with its own cache folder, and without the in-process memory of earlier renders. */
 function withCacheDir<T>(fn: (dir: string, render: typeof renderChart) => T): T {
@@ -38,19 +38,21 @@ describe('the render cache', () => {
     });
   });
 
-  test('is keyed by everything the render depends on: values, release, namespace and chart version', () => {
+  test('is keyed by everything the render depends on: values, release, namespace, chart version and flags', () => {
     withCacheDir((_dir, render) => {
       const keys = new Set([
-        render(request())!.key,
-        render(request({ longhornUI: { replicas: 1 } }))!.key,
-        render({ ...request(), releaseName: 'storage' })!.key,
-        render({ ...request(), namespace: 'storage' })!.key,
-        render({ ...request(), version: '1.6.2' })!.key,
-        render({ ...request(), apiVersions: ['gateway.networking.k8s.io/v1'] })!.key,
+        renderKey(request()),
+        renderKey(request({ longhornUI: { replicas: 1 } })),
+        renderKey({ ...request(), releaseName: 'storage' }),
+        renderKey({ ...request(), namespace: 'storage' }),
+        renderKey({ ...request(), version: '1.6.2' }),
+        renderKey({ ...request(), apiVersions: ['gateway.networking.k8s.io/v1'] }),
       ]);
       expect(keys.size).toBe(6);
       // Values are compared by content, not by key order.
-      expect(render(request({ a: 1, b: 2 }))!.key).toBe(render(request({ b: 2, a: 1 }))!.key);
+      expect(renderKey(request({ a: 1, b: 2 }))).toBe(renderKey(request({ b: 2, a: 1 })));
+      // The key a render is stored under is this one.
+      expect(render(request({ longhornUI: { replicas: 1 } }))!.key).toBe(renderKey(request({ longhornUI: { replicas: 1 } })));
     });
   });
 

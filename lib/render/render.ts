@@ -131,8 +131,8 @@ export function renderChart(request: RenderRequest, scope?: IConstruct): Rendere
     warnOnce(scope, `${request.chart.name} ${request.version} is not a version this library tests (tested: ${request.chart.testedVersions.join(', ')}); rendering it anyway: check the output before applying it`);
   }
 
-  const flags = ['--include-crds', '--kube-version', TARGET_KUBE_VERSION, ...(request.apiVersions ?? []).flatMap(v => ['--api-versions', v])];
-  const key = sha256(JSON.stringify([RENDER_FORMAT, helmVersion(), resolved.digest, request.releaseName, request.namespace, flags, canonical(request.values) ?? {}]));
+  const flags = helmFlags(request);
+  const key = renderKey(request, resolved);
   let rendered = inProcess.get(key);
   if (rendered) {
     rendered = { ...rendered, cache: 'shared' };
@@ -150,15 +150,27 @@ export function renderChart(request: RenderRequest, scope?: IConstruct): Rendere
   return rendered;
 }
 
+/** What `helm template` gets besides release, namespace and values. */
+function helmFlags(request: RenderRequest): string[] {
+  return ['--include-crds', '--kube-version', TARGET_KUBE_VERSION, ...(request.apiVersions ?? []).flatMap(v => ['--api-versions', v])];
+}
+
+/**
+ * The cache key of a render: helm version, archive digest, release, namespace, flags and values (by
+ * content, not key order). `resolved` is the chart as {@link resolveChart} finds it.
+ */
+export function renderKey(request: RenderRequest, resolved: ResolvedChart = resolveChart(request.chart, request.version, request.source)): string {
+  return sha256(JSON.stringify([RENDER_FORMAT, helmVersion(), resolved.digest, request.releaseName, request.namespace, helmFlags(request), canonical(request.values) ?? {}]));
+}
+
 /** A render from the disk cache, or undefined when it (or any of its documents) is missing or corrupt. */
 function loadRender(key: string): RenderedDocument[] | undefined {
   const entry = renderCache.get<Array<{ digest: string; template?: string }>>(key);
   if (!entry) return undefined;
   const documents: RenderedDocument[] = [];
   for (const { digest, template } of entry) {
-    const document = storedDocuments.get(digest) ?? documentCache.get<RenderedDocument>(digest);
+    const document = storedDocument(digest);
     if (!document) return undefined;
-    storedDocuments.set(digest, document);
     documents.push({ ...document, template });
   }
   return documents;
@@ -176,6 +188,16 @@ function storeRender(key: string, documents: readonly RenderedDocument[]): void 
 
 /** Documents this process has read from or written to the cache, by the digest of their text. */
 const storedDocuments = new Map<string, RenderedDocument>();
+
+/** The cached document whose text has `digest`, or undefined. */
+function storedDocument(digest: string): RenderedDocument | undefined {
+  let document = storedDocuments.get(digest);
+  if (!document) {
+    document = documentCache.get<RenderedDocument>(digest);
+    if (document) storedDocuments.set(digest, document);
+  }
+  return document;
+}
 
 /** Throws, listing every problem, when raw values name keys the chart does not know, keys typed props own, or revive hooks. */
 function checkRawValues(request: RenderRequest, resolved: ResolvedChart): void {
@@ -211,8 +233,7 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
     return splitDocuments(result.stdout).flatMap(({ text, source }) => {
       let document = documentMemo.get(text);
       if (document === undefined) {
-        const { value, duplicates } = parseDocument(text);
-        document = value === null || typeof value !== 'object' ? null : { manifest: canonical(value) as KubeManifest, text, template: source, duplicates };
+        document = storedDocument(sha256(text)) ?? parseRendered(text);
         documentMemo.set(text, document);
       }
       return document ? [{ ...document, template: source }] : [];
@@ -225,8 +246,14 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
 }
 
 // Documents repeat across renders (every CRD, most objects of clusters whose values differ a little):
-// each distinct document text is parsed once per process, and only its canonical form is kept.
+// a document already in the cache (from any earlier render) is read from it, not parsed again, and
+// each distinct text is looked at once per process; only its canonical form is kept.
 const documentMemo = new Map<string, RenderedDocument | null>();
+
+function parseRendered(text: string): RenderedDocument | null {
+  const { value, duplicates } = parseDocument(text);
+  return value === null || typeof value !== 'object' ? null : { manifest: canonical(value) as KubeManifest, text, duplicates };
+}
 
 function describeDocument(manifest: KubeManifest): string {
   return `${manifest.kind} ${manifest.metadata?.namespace ? `${manifest.metadata.namespace}/` : ''}${manifest.metadata?.name}`;
