@@ -7,13 +7,15 @@ module.exports = {
   testPathIgnorePatterns: ['\\.integration\\.test\\.ts$'],
   // Type-checking is `tsc --noEmit` in `npm test`; jest only transpiles (imports/ is 6 MB of types).
   transform: { '^.+\\.ts$': '<rootDir>/test/support/sucrase-transform.js' },
-  // One cache folder and one charts.lock for the run, shared by its workers.
+  // One charts.lock for the run, shared by its workers (renders share the cache: see run-env.ts).
   globalSetup: '<rootDir>/test/support/run-env.ts',
   globalTeardown: '<rootDir>/test/support/run-env-teardown.ts',
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   // Two workers on two cores: much of a test's time is helm running in a process of its own.
   maxWorkers: 2,
-  // A worker that has grown past this is replaced between test files, so no one holds every render.
-  workerIdleMemoryLimit: '400MB',
+  // A worker that has grown past this is replaced between test files, so no one holds every render;
+  // `npm test` also caps the workers' heap at 384 MB (they collect garbage sooner): each process of
+  // the run stays under 600 MB.
+  workerIdleMemoryLimit: '200MB',
   testTimeout: 120000,
 };

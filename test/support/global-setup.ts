@@ -1,4 +1,4 @@
-// jest globalSetup: the run's environment (run-env.ts: cache, charts.lock), then the run's control plane, started in
+// jest globalSetup: the run's environment (run-env.ts: charts.lock, chart folder), then the run's control plane, started in
 // the background so that it comes up while the unit tests run; integration tests wait for it. Where the harness is
 // missing it skips them with one line, and in CI (CI=true) it fails the run instead.
 import { ControlPlane } from './control-plane';

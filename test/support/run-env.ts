@@ -1,18 +1,21 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { cacheRoot } from '../../lib/render/cache';
 
-// jest globalSetup/globalTeardown: one cache folder and one charts.lock for the whole run, shared by
-// every worker (they inherit this environment), so identical renders are made once per run and no
-// test writes the project's own lock file. Charts come from ../shared/charts unless a test says otherwise.
+// jest globalSetup/globalTeardown: one charts.lock for the whole run, shared by every worker (they
+// inherit this environment), so no test writes the project's own lock file. Renders go to the same
+// cache as `npm run synth` (CDK8S_CACHE_DIR, else ~/.cache/cdk8s-monitoring-stack): it is keyed by
+// everything a render depends on, so a test never reads a render of other inputs, and a second run
+// (or one after a synth) skips helm for every configuration it has seen. Tests of the cache itself
+// use folders of their own. Charts come from ../shared/charts unless a test says otherwise.
 const RUN_DIR = 'CDK8S_TEST_RUN_DIR';
 
 export default function setup(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-test-run-'));
   process.env[RUN_DIR] = dir;
-  process.env.CDK8S_CACHE_DIR ??= path.join(dir, 'cache');
-  // One unpacked helm for the run, also for tests that use a cache folder of their own.
-  process.env.CDK8S_TOOLS_DIR ??= path.join(dir, 'tools');
+  // One unpacked helm for every run, also for tests that use a cache folder of their own.
+  process.env.CDK8S_TOOLS_DIR ??= path.join(cacheRoot(), 'tools');
   process.env.CDK8S_CHARTS_LOCK = path.join(dir, 'charts.lock');
   process.env.CDK8S_CHARTS_DIR ??= path.resolve(__dirname, '..', '..', '..', 'shared', 'charts');
 }
