@@ -32,10 +32,12 @@ describe('APIs the cluster already serves', () => {
   });
 
   test('renders tell helm what the cluster serves (.Capabilities.APIVersions)', () => {
-    const stack = new MonitoringStack(new App(), 'lab', { clusterApis: [ClusterApi.CERT_MANAGER_V1] });
+    // (The declaration and values of the schema-package test above: its renders are shared.)
+    const stack = new MonitoringStack(new App(), 'lab', { clusterApis: [ClusterApi.GATEWAY_API_V1], kubePrometheusStackValues: routes });
     const { reportOf } = require('../lib/render/report');
     const flags = reportOf(stack).renders.map((r: any) => r.helmTemplate.flags);
-    for (const f of flags) expect(f).toEqual(expect.arrayContaining(['--api-versions', 'cert-manager.io/v1']));
+    expect(flags.length).toBe(2);
+    for (const f of flags) expect(f).toEqual(expect.arrayContaining(['--api-versions', 'gateway.networking.k8s.io/v1']));
   });
 
   test.each([

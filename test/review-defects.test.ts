@@ -49,12 +49,23 @@ describe('defects found in review', () => {
     }
   });
 
+  // Tests 3 and 7 use one stack (their props do not touch each other): one render, not two.
+  const mine = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } };
+  let prometheusOf3And7: any;
+  const prometheusWithAffinityAndSize = () => {
+    if (!prometheusOf3And7) {
+      const chart = Testing.chart();
+      new KubePrometheusStack(chart, 'Stack', {
+        placement: Placement.WORKERS_ONLY, prometheusSpec: { affinity: { nodeAffinity: mine as any } },
+        prometheusStorageClass: { storageClassName: 'x' }, prometheusStorageSize: '1e10',
+      });
+      prometheusOf3And7 = findObject(Testing.synth(chart), 'Prometheus', 'kube-prometheus-stack-prometheus');
+    }
+    return prometheusOf3And7;
+  };
+
   test('3: a node affinity given in prometheusSpec is kept, since prometheusSpec is applied last', () => {
-    const chart = Testing.chart();
-    const mine = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } };
-    new KubePrometheusStack(chart, 'Stack', { placement: Placement.WORKERS_ONLY, prometheusSpec: { affinity: { nodeAffinity: mine as any } } });
-    const prometheus = findObject(Testing.synth(chart), 'Prometheus', 'kube-prometheus-stack-prometheus');
-    expect(prometheus.spec.affinity.nodeAffinity).toEqual(mine);
+    expect(prometheusWithAffinityAndSize().spec.affinity.nodeAffinity).toEqual(mine);
   });
 
   describe('4: renders do not depend on which helm is on PATH', () => {
@@ -124,9 +135,7 @@ describe('defects found in review', () => {
 
   describe('7: one quantity parser', () => {
     test("prometheusStorageSize '1e10' is read the same everywhere", () => {
-      const chart = Testing.chart();
-      new KubePrometheusStack(chart, 'Stack', { prometheusStorageClass: { storageClassName: 'x' }, prometheusStorageSize: '1e10' });
-      const prometheus = findObject(Testing.synth(chart), 'Prometheus', 'kube-prometheus-stack-prometheus');
+      const prometheus = prometheusWithAffinityAndSize();
       expect(prometheus.spec.storage.volumeClaimTemplate.spec.resources.requests.storage).toBe('1e10');
       expect(prometheus.spec.retentionSize).toBe(`${Math.floor(1e10 * 0.85 / 2 ** 20)}MB`);
     });
