@@ -5,7 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // The tests against a real control plane run with jest.integration.config.js (npm run test:cluster).
   testPathIgnorePatterns: ['\\.integration\\.test\\.ts$'],
-  // Type-checking is `tsc --noEmit` in `npm test`; jest only transpiles (imports/ is 6 MB of types).
+  // Type-checking is `tsc --noEmit`, run beside jest by `npm test`; jest only transpiles.
   transform: { '^.+\\.ts$': '<rootDir>/test/support/sucrase-transform.js' },
   // One charts.lock for the run, shared by its workers (renders share the cache: see run-env.ts).
   globalSetup: '<rootDir>/test/support/run-env.ts',
@@ -14,8 +14,8 @@ module.exports = {
   // Two workers on two cores: much of a test's time is helm running in a process of its own.
   maxWorkers: 2,
   // A worker that has grown past this is replaced between test files, so no one holds every render;
-  // `npm test` also caps the workers' heap at 384 MB (they collect garbage sooner): each process of
-  // the run stays under 600 MB.
+  // `npm test` (scripts/test.js) also caps the workers' heap at 384 MB (they collect garbage sooner):
+  // each process of the run stays under 600 MB.
   workerIdleMemoryLimit: '200MB',
   testTimeout: 120000,
 };
