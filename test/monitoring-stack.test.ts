@@ -187,9 +187,16 @@ describe('MonitoringStack', () => {
     expect(stack.prometheusStorageClass.numberOfReplicas).toBe(replicas);
   });
 
+  // One single-node stack on another distribution with Grafana's resources set: the three tests that
+  // use it look at parts that do not touch each other (one render, not three).
+  let singleNodeElsewhere: any[] | undefined;
+  const singleNodeElsewhereObjects = () => singleNodeElsewhere ??= Testing.synth(new MonitoringStack(Testing.app(), 'stack', {
+    cluster: { workerNodes: 0, controlPlaneTaint: false, distribution: KubernetesDistribution.OTHER },
+    resources: { grafana: { requests: { cpu: '500m', memory: '512Mi' } } },
+  }).charts.monitoring);
+
   test('resources for one component replace its default only', () => {
-    const stack = new MonitoringStack(Testing.app(), 'stack', { resources: { grafana: { requests: { cpu: '500m', memory: '512Mi' } } } });
-    const objects = Testing.synth(stack.charts.monitoring);
+    const objects = singleNodeElsewhereObjects();
     const grafana = findObject(objects, 'Deployment', 'kube-prometheus-stack-grafana').spec.template.spec.containers.find((c: { name: string }) => c.name === 'grafana');
     expect(grafana.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' } });
     expect(findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus').spec.resources).toEqual(SMALL_CLUSTER_RESOURCES.prometheus);
@@ -211,15 +218,14 @@ describe('MonitoringStack', () => {
   });
 
   test('a single-node cluster puts no placement constraint on the servers', () => {
-    const stack = new MonitoringStack(Testing.app(), 'stack', { cluster: { workerNodes: 0, controlPlaneTaint: false } });
-    const prometheus = findObject(Testing.synth(stack.charts.monitoring), 'Prometheus', 'kube-prometheus-stack-prometheus');
+    const prometheus = findObject(singleNodeElsewhereObjects(), 'Prometheus', 'kube-prometheus-stack-prometheus');
     expect(prometheus.spec.affinity?.nodeAffinity).toBeUndefined();
   });
 
   test('scrapes the control plane on other distributions, and where asked to on kubeadm', () => {
     const chart = (props: MonitoringStackProps) => Testing.synth(new MonitoringStack(Testing.app(), 'stack', props).charts.monitoring);
     const monitors = (props: MonitoringStackProps) => objectsOfKind(chart(props), 'ServiceMonitor').map(o => o.metadata.name);
-    expect(monitors({ cluster: { distribution: KubernetesDistribution.OTHER } })).toEqual(expect.arrayContaining([
+    expect(objectsOfKind(singleNodeElsewhereObjects(), 'ServiceMonitor').map(o => o.metadata.name)).toEqual(expect.arrayContaining([
       'kube-prometheus-stack-kube-controller-manager', 'kube-prometheus-stack-kube-scheduler', 'kube-prometheus-stack-kube-etcd', 'kube-prometheus-stack-kube-proxy']));
     const kubeadmWithEtcd = monitors({ controlPlane: { ...KUBEADM_CONTROL_PLANE, etcd: ControlPlaneMonitoring.SCRAPE } });
     expect(kubeadmWithEtcd.filter(n => /controller-manager|scheduler|etcd|proxy/.test(n))).toEqual(['kube-prometheus-stack-kube-etcd']);
