@@ -246,7 +246,8 @@ describe('alert delivery', () => {
 
     beforeAll(() => {
       manifests = renderStack(alertDeliveryChartValues({ ...allKinds, config: allKindsConfig, secretNames: allKindsSecrets }));
-      noneManifests = renderStack(alertDeliveryChartValues(renderAlertDelivery()));
+      // Without a receiver: the MonitoringStack's own render (the default), which the last tests use too.
+      noneManifests = defaultStackObjects();
     });
 
     test('the Alertmanager runs the version the configuration is checked against by default', () => {
@@ -425,6 +426,18 @@ describe('alert delivery', () => {
   });
 });
 
+let defaultStack: KubeManifest[] | undefined;
+
+/** The objects of a MonitoringStack with every default (no alert receiver), synthesized once. */
+function defaultStackObjects(): KubeManifest[] {
+  if (!defaultStack) {
+    const { MonitoringStack } = require('../lib') as typeof import('../lib');
+    const { synthApp } = require('./support/synth') as typeof import('./support/synth');
+    defaultStack = synthApp(app => new MonitoringStack(app, 'lab')).flatMap(f => f.objects);
+  }
+  return defaultStack;
+}
+
 /** The one place this test calls the chart renderer (its signature may change). */
 function renderStack(values: ChartValues): KubeManifest[] {
   return renderManifests({ chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kube-prometheus-stack', namespace: 'monitoring', values });
@@ -495,7 +508,7 @@ describe('alert delivery through the MonitoringStack', () => {
   const withSlack = synthApp(app => new MonitoringStack(app, 'lab', {
     alerting: AlertDelivery.route({ routes: [{ severity: Severity.CRITICAL, receiver: Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack-webhook', 'url'), channel: '#alerts' }) }] }),
   })).flatMap(f => f.objects);
-  const without = synthApp(app => new MonitoringStack(app, 'lab')).flatMap(f => f.objects);
+  const without = defaultStackObjects();
 
   (amtoolVersion ? test : test.skip)('a typed Slack receiver with its URL from a Secret renders a configuration amtool accepts', () => {
     const yaml = alertmanagerYaml(withSlack);
