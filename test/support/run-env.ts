@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { cacheRoot } from '../../lib/render/cache';
 
-// jest globalSetup/globalTeardown: one charts.lock for the whole run, shared by every worker (they
+// jest globalSetup/globalTeardown: one folder for the run's temporary files and charts.lock, shared by every worker (they
 // inherit this environment), so no test writes the project's own lock file. Renders go to the same
 // cache as `npm run synth` (CDK8S_CACHE_DIR, else ~/.cache/cdk8s-monitoring-stack): it is keyed by
 // everything a render depends on, so a test never reads a render of other inputs, and a second run
@@ -14,6 +14,10 @@ const RUN_DIR = 'CDK8S_TEST_RUN_DIR';
 export default function setup(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-test-run-'));
   process.env[RUN_DIR] = dir;
+  // Every temporary file of the run (cdk8s' Testing.app() makes an output folder per app and never
+  // removes it; helm and the tests make their own) goes under the run's folder, removed at the end.
+  process.env.TMPDIR = path.join(dir, 'tmp');
+  fs.mkdirSync(process.env.TMPDIR);
   // One unpacked helm for every run, also for tests that use a cache folder of their own.
   process.env.CDK8S_TOOLS_DIR ??= path.join(cacheRoot(), 'tools');
   process.env.CDK8S_CHARTS_LOCK = path.join(dir, 'charts.lock');
