@@ -6,7 +6,6 @@ import { ChartValues, mergeValues } from '../render/chart-values';
 import { checkChartVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/charts';
 import { HookPolicy, ObjectSelector } from '../render/pipeline';
 import { HookRevivingValue, OwnedValue } from '../render/values-check';
-import { useOutputWriter } from '../output/layout';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { ContainerResources, resourcesValues } from './container-resources';
 import { ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
@@ -287,9 +286,6 @@ export class KubePrometheusStack extends Construct {
       },
     };
 
-    // Written by this library's writer also outside a MonitoringStack: validated before anything is
-    // written, and rendered documents written as helm wrote them.
-    useOutputWriter(this);
     this.rendered = addRenderedObjects({ scope: this, crdScope: props.crdScope ?? new Chart(this, 'crds') }, {
       chart: KUBE_PROMETHEUS_STACK_CHART,
       version,

@@ -6,7 +6,6 @@ import { ChartValues, mergeValues } from '../render/chart-values';
 import { checkChartVersion, LONGHORN_CHART } from '../render/charts';
 import { HookPolicy } from '../render/pipeline';
 import { HookRevivingValue, OwnedValue } from '../render/values-check';
-import { useOutputWriter } from '../output/layout';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
@@ -141,9 +140,6 @@ export class Longhorn extends Construct {
       preUpgradeChecker: { jobEnabled: false },
     };
 
-    // Written by this library's writer also outside a MonitoringStack: validated before anything is
-    // written, and rendered documents written as helm wrote them.
-    useOutputWriter(this);
     this.rendered = addRenderedObjects({ scope: this, crdScope: props.crdScope ?? new Chart(this, 'crds') }, {
       chart: LONGHORN_CHART,
       version: this.version,
