@@ -5,8 +5,8 @@ import type { ErrorObject } from 'ajv';
 import { ClusterApi, groupOf, isBuiltInGroup, isClusterScoped, servesBuiltIn, TARGET_KUBERNETES } from '../render/kube-api';
 
 export { ClusterApi };
-import { DiskCache, sha256 } from '../render/cache';
-import { KubeManifest, parseDocument, splitDocuments } from '../render/manifest-parse';
+import { codeIdentity, DiskCache, packageVersion, sha256 } from '../render/cache';
+import { KubeManifest, parseDocument, parserIdentity, splitDocuments } from '../render/manifest-parse';
 
 /** The objects of one synthesized file. */
 export interface OutputFile {
@@ -65,7 +65,7 @@ export function readOutputDir(dir: string): OutputFile[] {
 }
 
 function readDocument(text: string): unknown {
-  const key = sha256(text);
+  const key = sha256(`${parserIdentity()}\0${text}`);
   const known = readCache.get<unknown>(key);
   if (known !== undefined) return known;
   const { value } = parseDocument(text);
@@ -83,23 +83,15 @@ let validatorIdentity: string | undefined;
  * not checked again.
  */
 export function validateOutputOnce(files: ReadonlyArray<OutputFile & { readonly keys: readonly string[] }>, options: ValidateOptions = {}): OutputValidationSummary {
-  validatorIdentity ??= sha256([__filename, require.resolve('../render/kube-api')].map(f => fs.readFileSync(f, 'utf8')).join('\0')
-    + ['kubernetes-models', '@cfworker/json-schema', '@kubernetes-models/argo-cd', '@kubernetes-models/flux-cd', ...(options.clusterApis ?? []).flatMap(a => a.schemaPackage ?? [])]
-      .map(p => `${p}@${packageVersion(p)}`).join(','));
-  const key = sha256(JSON.stringify([validatorIdentity, (options.clusterApis ?? []).map(a => a.apiVersion), files.map(f => [f.file, f.keys])]));
+  // (Objects are known by their text's digest where they are written as helm wrote them: the parser is part of what they are.)
+  validatorIdentity ??= sha256(`${codeIdentity([__filename, require.resolve('../render/kube-api')], ['kubernetes-models', '@cfworker/json-schema', '@kubernetes-models/argo-cd', '@kubernetes-models/flux-cd'])}\0${parserIdentity()}`);
+  const schemaPackages = (options.clusterApis ?? []).flatMap(a => a.schemaPackage ?? []).map(p => `${p}@${packageVersion(p)}`);
+  const key = sha256(JSON.stringify([validatorIdentity, schemaPackages, (options.clusterApis ?? []).map(a => a.apiVersion), files.map(f => [f.file, f.keys])]));
   const known = validationCache.get<OutputValidationSummary>(key);
   if (known) return known;
   const summary = validateOutput(files, options);
   validationCache.put(key, summary);
   return summary;
-}
-
-function packageVersion(name: string): string {
-  try {
-    return JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
-  } catch {
-    return 'none';
-  }
 }
 
 /**

@@ -20,6 +20,24 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** The version of an installed package, or 'none'. */
+export function packageVersion(name: string): string {
+  try {
+    return JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+  } catch {
+    return 'none';
+  }
+}
+
+/**
+ * A digest of the code a cached result depends on: source files of this library (paths, as
+ * `require.resolve` gives them) and the versions of packages. Part of cache keys, so that changed
+ * code never reads what older code stored.
+ */
+export function codeIdentity(modules: readonly string[], packages: readonly string[]): string {
+  return sha256([...modules.map(file => fs.readFileSync(file, 'utf8')), ...packages.map(p => `${p}@${packageVersion(p)}`)].join('\0'));
+}
+
 const HEADER_BYTES = 32;
 
 /**

@@ -1,5 +1,6 @@
 import * as jsYaml from 'js-yaml';
 import * as YAML from 'yaml';
+import { codeIdentity } from './cache';
 
 /** A Kubernetes object as plain data, the way a render or `kubectl` sees it. */
 export interface KubeManifest {
@@ -121,6 +122,17 @@ function mayHaveNullKey(text: string): boolean {
     start = next + 1;
   }
   return FLOW_NULL_KEYS.some(f => text.includes(f)) && NULL_KEY.test(text);
+}
+
+let identity: string | undefined;
+
+/**
+ * What a parse depends on besides its text: this module and its two YAML libraries. In the key of
+ * every parse kept on disk, so a changed parser never reads what an older one stored.
+ */
+export function parserIdentity(): string {
+  identity ??= codeIdentity([__filename], ['js-yaml', 'yaml']);
+  return identity;
 }
 
 /**

@@ -3,12 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
-import { DiskCache, sha256 } from './cache';
+import { codeIdentity, DiskCache, sha256 } from './cache';
 import { canonical } from './canonical';
 import { ChartSource, describeMissing, MissingChartError, ResolvedChart, resolveChart } from './chart-source';
 import { ChartValues } from './chart-values';
 import { ChartDefinition, isTestedVersion } from './charts';
-import { DuplicateKey, KubeManifest, parseDocument, splitDocuments } from './manifest-parse';
+import { DuplicateKey, KubeManifest, parseDocument, parserIdentity, splitDocuments } from './manifest-parse';
 import type { HookRevivingValue, OwnedValue } from './values-check';
 import { reportOf, warnOnce } from './report';
 import { helm, helmVersion } from './tools';
@@ -157,10 +157,10 @@ function helmFlags(request: RenderRequest): string[] {
 
 /**
  * The cache key of a render: helm version, archive digest, release, namespace, flags and values (by
- * content, not key order). `resolved` is the chart as {@link resolveChart} finds it.
+ * content, not key order), and the parser that reads helm's output. `resolved` is the chart as {@link resolveChart} finds it.
  */
 export function renderKey(request: RenderRequest, resolved: ResolvedChart = resolveChart(request.chart, request.version, request.source)): string {
-  return sha256(JSON.stringify([RENDER_FORMAT, helmVersion(), resolved.digest, request.releaseName, request.namespace, helmFlags(request), canonical(request.values) ?? {}]));
+  return sha256(JSON.stringify([RENDER_FORMAT, parsing(), helmVersion(), resolved.digest, request.releaseName, request.namespace, helmFlags(request), canonical(request.values) ?? {}]));
 }
 
 /** A render from the disk cache, or undefined when it (or any of its documents) is missing or corrupt. */
@@ -178,7 +178,7 @@ function loadRender(key: string): RenderedDocument[] | undefined {
 
 function storeRender(key: string, documents: readonly RenderedDocument[]): void {
   const entry = documents.map(({ template, ...document }) => {
-    const digest = sha256(document.text);
+    const digest = documentKey(document.text);
     if (!storedDocuments.has(digest) && !documentCache.has(digest)) documentCache.put(digest, document);
     storedDocuments.set(digest, document);
     return { digest, template };
@@ -186,7 +186,23 @@ function storeRender(key: string, documents: readonly RenderedDocument[]): void 
   renderCache.put(key, entry);
 }
 
-/** Documents this process has read from or written to the cache, by the digest of their text. */
+let documentIdentity: string | undefined;
+
+/**
+ * A document's key in the cache: its text's digest, with the parser and the canonical form that
+ * made its manifest (a changed parser never reads what an older one stored).
+ */
+function documentKey(text: string): string {
+  return sha256(`${parsing()}\0${text}`);
+}
+
+/** The parser and the canonical form, as one digest: part of every render and document key. */
+function parsing(): string {
+  documentIdentity ??= sha256(`${parserIdentity()}\0${codeIdentity([require.resolve('./canonical')], [])}`);
+  return documentIdentity;
+}
+
+/** Documents this process has read from or written to the cache, by {@link documentKey}. */
 const storedDocuments = new Map<string, RenderedDocument>();
 
 /** The cached document whose text has `digest`, or undefined. */
@@ -233,7 +249,7 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
     return splitDocuments(result.stdout).flatMap(({ text, source }) => {
       let document = documentMemo.get(text);
       if (document === undefined) {
-        document = storedDocument(sha256(text)) ?? parseRendered(text);
+        document = storedDocument(documentKey(text)) ?? parseRendered(text);
         documentMemo.set(text, document);
       }
       return document ? [{ ...document, template: source }] : [];
