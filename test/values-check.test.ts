@@ -367,6 +367,17 @@ describe('checkChartValues on Longhorn 1.6.2, 1.7.3 and 1.12.1', () => {
 
 describe('a chart as the render resolves it (archive or folder, and digest)', () => {
   const file = archive('longhorn-1.12.1.tgz');
+  // A cache folder of its own: the digests below are made up, and must not reach the machine's cache.
+  const savedCacheDir = process.env.CDK8S_CACHE_DIR;
+  let cacheDir: string;
+  beforeAll(() => {
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'values-models-'));
+    process.env.CDK8S_CACHE_DIR = cacheDir;
+  });
+  afterAll(() => {
+    if (savedCacheDir === undefined) delete process.env.CDK8S_CACHE_DIR; else process.env.CDK8S_CACHE_DIR = savedCacheDir;
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  });
   const check = (digest: string, chartPath = file) => checkChartValues({
     chart: 'longhorn', version: '1.12.1', chartFiles: { path: chartPath, digest }, values: { defaultSettings: { defaultReplicaCout: 2 } }, valuesProp: 'longhornValues',
   });
