@@ -48,6 +48,15 @@ describe('dependencyOrder', () => {
     }
   });
 
+  test('orders top-level ids that look like numbers the way cdk8s does (ascending, before the others)', () => {
+    const app = new App();
+    const charts = ['b', '10', 'a', '2', '007'].map(id => new Chart(app, id));
+    charts[0].node.addDependency(charts[2]);
+    const paths = (list: IConstruct[]) => list.map(c => c.node.path);
+    expect(paths(dependencyOrder(app))).toEqual(paths(new DependencyGraph(app.node).topology()));
+    expect(paths(dependencyOrder(app)).filter(p => p !== '')).toEqual(['2', '10', 'a', 'b', '007']);
+  });
+
   test('lists every dependency before its dependant', () => {
     const app = randomApp(42);
     const order = dependencyOrder(app);

@@ -1,5 +1,7 @@
 import { IConstruct } from 'constructs';
 
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
 /**
  * The constructs under `scope` (itself included) in the order of cdk8s'
  * `new DependencyGraph(scope.node).topology()`: dependencies before their dependants, otherwise in
@@ -9,7 +11,8 @@ import { IConstruct } from 'constructs';
  *
  * The same order, step by step: vertices in `findAll()` order; edges in that order and then in the
  * order each construct's dependencies were added, ignoring dependencies outside `scope`; the roots are
- * the constructs nothing in `scope` depends on, in vertex order; a depth-first walk from each root
+ * the constructs nothing in `scope` depends on, in the order of the keys of an object keyed by path
+ * (array-index-like paths first, ascending, then the rest in vertex order); a depth-first walk from each root
  * lists a construct after everything it depends on, the first time it is reached.
  */
 export function dependencyOrder(scope: IConstruct): IConstruct[] {
@@ -45,7 +48,11 @@ export function dependencyOrder(scope: IConstruct): IConstruct[] {
     done.add(construct);
     order.push(construct);
   };
-  for (const construct of all) if (!dependedOn.has(construct)) visit(construct);
+  // cdk8s keeps its vertices in a plain object keyed by path, which lists array-index-like keys (the
+  // paths of top-level constructs with ids such as '2' or '10') first, in ascending order.
+  const indexLike = (c: IConstruct) => ARRAY_INDEX.test(c.node.path) && Number(c.node.path) < 2 ** 32 - 1;
+  const vertices = [...all.filter(indexLike).sort((a, b) => Number(a.node.path) - Number(b.node.path)), ...all.filter(c => !indexLike(c))];
+  for (const construct of vertices) if (!dependedOn.has(construct)) visit(construct);
   // Constructs that are only on a cycle are reached from no root; cdk8s fails on them too.
   for (const construct of all) visit(construct);
   return order;
