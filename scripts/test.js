@@ -2,9 +2,15 @@
 // jest's workers leave the machine idle while they start and finish. A type error still fails fast: when
 // tsc fails, its errors are printed and jest is stopped. Arguments go to jest (`npm test -- test/x.test.ts`).
 const { spawn } = require('child_process');
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
+// Everything the run writes to a temporary folder goes under this one, removed at the end even when
+// jest is stopped before its own teardown.
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-npm-test-'));
+
 const tscArgs = ['--noEmit', '--incremental', '--tsBuildInfoFile', path.join(root, 'node_modules', '.cache', 'cdk8s-monitoring-stack', 'tsbuildinfo')];
 const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), ...tscArgs], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
 let tscOutput = '';
@@ -13,18 +19,31 @@ tsc.stderr.on('data', chunk => { tscOutput += chunk; });
 
 // Workers collect garbage before their heap passes 384 MB (jest.config.js replaces a worker past 200 MB
 // between files): each process of the run stays under 600 MB.
-const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=384`.trim() };
+const env = { ...process.env, TMPDIR: tmp, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=384`.trim() };
 // In a process group of its own, so that stopping it stops its workers too.
 const jest = spawn(process.execPath, [require.resolve('jest/bin/jest'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env, detached: true });
-const stopJest = signal => { try { process.kill(-jest.pid, signal); } catch { /* already gone */ } };
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { stopJest(signal); tsc.kill(signal); });
+let jestExited = false;
+const stopJest = signal => {
+  if (jestExited) return;
+  try { process.kill(-jest.pid, signal); } catch { /* already gone */ }
+};
 
-const exited = child => new Promise(resolve => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
-const tscDone = exited(tsc);
-const jestDone = exited(jest);
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => { interrupted = true; stopJest(signal); tsc.kill(signal); });
+}
+process.on('exit', () => {
+  stopJest('SIGKILL');
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// 'close': after the exit and after all of the output has been read.
+const closed = child => new Promise(resolve => child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+const tscDone = closed(tsc);
+const jestDone = closed(jest).then(code => { jestExited = true; return code; });
 
 tscDone.then(code => {
-  if (code === 0) return;
+  if (code === 0 || interrupted) return;
   process.stderr.write(`\ntsc --noEmit found type errors; the tests were stopped:\n${tscOutput}`);
   stopJest('SIGKILL');
 });

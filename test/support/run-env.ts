@@ -10,9 +10,12 @@ import { cacheRoot } from '../../lib/render/cache';
 // (or one after a synth) skips helm for every configuration it has seen. Tests of the cache itself
 // use folders of their own. Charts come from ../shared/charts unless a test says otherwise.
 const RUN_DIR = 'CDK8S_TEST_RUN_DIR';
+/** TMPDIR as it was before the run ('' for unset), put back at the end (jest --watch runs setup again). */
+const OUTER_TMPDIR = 'CDK8S_TEST_OUTER_TMPDIR';
 
 export default function setup(): void {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-test-run-'));
+  process.env[OUTER_TMPDIR] ??= process.env.TMPDIR ?? '';
+  const dir = fs.mkdtempSync(path.join(process.env[OUTER_TMPDIR] || os.tmpdir(), 'cdk8s-test-run-'));
   process.env[RUN_DIR] = dir;
   // Every temporary file of the run (cdk8s' Testing.app() makes an output folder per app and never
   // removes it; helm and the tests make their own) goes under the run's folder, removed at the end.
@@ -27,4 +30,9 @@ export default function setup(): void {
 export function teardown(): void {
   const dir = process.env[RUN_DIR];
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  const outer = process.env[OUTER_TMPDIR];
+  if (outer !== undefined) {
+    if (outer) process.env.TMPDIR = outer; else delete process.env.TMPDIR;
+    delete process.env[OUTER_TMPDIR];
+  }
 }
