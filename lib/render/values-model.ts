@@ -1,5 +1,4 @@
-import * as fs from 'fs';
-import { DiskCache, sha256 } from './cache';
+import { codeIdentity, DiskCache, sha256 } from './cache';
 import { ChartValuesSource, readChartValuesSource } from './chart-values-source';
 import { ValuesNode, valuesTree } from './values-tree';
 import { parseValuesYaml } from './values-yaml';
@@ -77,9 +76,9 @@ let fingerprint: string | undefined;
  * model cached on disk by an older version of this library is never read by a newer one.
  */
 function builderFingerprint(): string {
-  fingerprint ??= sha256([
+  fingerprint ??= codeIdentity([
     './values-model', './values-tree', './commented-values', './template-values', './kubernetes-fields', './values-schema', './values-yaml', './chart-values-source',
-  ].map(m => fs.readFileSync(require.resolve(m), 'utf8')).join('\0') + (require('js-yaml/package.json') as { version: string }).version);
+  ].map(m => require.resolve(m)), ['js-yaml']);
   return fingerprint;
 }
 
