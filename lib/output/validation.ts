@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as v8 from 'v8';
 import { OutputUnit, Validator } from '@cfworker/json-schema';
 import type { ErrorObject } from 'ajv';
 import { ClusterApi, groupOf, isBuiltInGroup, isClusterScoped, servesBuiltIn, TARGET_KUBERNETES } from '../render/kube-api';
@@ -58,10 +59,29 @@ const readCache = new DiskCache('read');
  * document read before (the same text) is not parsed again; each call returns objects of its own.
  */
 export function readOutputDir(dir: string): OutputFile[] {
-  return fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort().map(file => {
-    const objects = splitDocuments(fs.readFileSync(path.join(dir, file), 'utf8')).map(({ text }) => readDocument(text));
-    return { file, objects: objects.filter((v): v is KubeManifest => v !== null && typeof v === 'object') };
-  });
+  return fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort().map(file => ({ file, objects: readFileObjects(fs.readFileSync(path.join(dir, file), 'utf8')) }));
+}
+
+// Files this process has read, by their whole text, with their objects serialized: deploy, diff and
+// tests read the same output several times, and copying the objects costs less than digesting each
+// document again to find it in the disk cache. The oldest texts are dropped past MEMO_BYTES.
+const readMemo = new Map<string, Buffer>();
+let readMemoBytes = 0;
+const MEMO_BYTES = 64 * 1024 * 1024;
+
+function readFileObjects(text: string): KubeManifest[] {
+  const known = readMemo.get(text);
+  if (known) return v8.deserialize(known);
+  const objects = splitDocuments(text).map(d => readDocument(d.text)).filter((v): v is KubeManifest => v !== null && typeof v === 'object');
+  const serialized = v8.serialize(objects);
+  readMemo.set(text, serialized);
+  readMemoBytes += text.length + serialized.length;
+  for (const [oldest, value] of readMemo) {
+    if (readMemoBytes <= MEMO_BYTES) break;
+    readMemo.delete(oldest);
+    readMemoBytes -= oldest.length + value.length;
+  }
+  return objects;
 }
 
 function readDocument(text: string): unknown {

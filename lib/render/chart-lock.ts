@@ -35,6 +35,8 @@ export function readChartLock(file = chartLockPath()): ChartLockEntry[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
+  const known = parsedLocks.get(text);
+  if (known) return [...known];
   const data = YAML.parse(text) as { charts?: unknown } | null;
   const charts = data?.charts ?? [];
   const valid = Array.isArray(charts) && charts.every(c => c && typeof c === 'object'
@@ -42,8 +44,12 @@ export function readChartLock(file = chartLockPath()): ChartLockEntry[] {
   if (!valid) {
     throw new Error(`${file} is not a chart lock: expected 'charts:' with entries of name, version, source and sha256; fix or delete the file (the next synth writes it again)`);
   }
-  return charts as ChartLockEntry[];
+  parsedLocks.set(text, Object.freeze((charts as ChartLockEntry[]).map(c => Object.freeze({ ...c }))));
+  return [...charts as ChartLockEntry[]];
 }
+
+// Every render checks its archive against the lock: each lock text is parsed once per process.
+const parsedLocks = new Map<string, readonly ChartLockEntry[]>();
 
 /** The entry for a chart version, if the lock has one. */
 export function lockedEntry(name: string, version: string, file = chartLockPath()): ChartLockEntry | undefined {
