@@ -1,4 +1,4 @@
-import { App, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { ClusterApi, MonitoringStack } from '../lib';
 import { checkClusterServes, requiredClusterApis } from '../lib/commands/cluster-apis';
 import { synthApp } from './support/synth';
@@ -6,9 +6,19 @@ import { synthApp } from './support/synth';
 const route = (host: string) => ({ main: { enabled: true, hostnames: [host], parentRefs: [{ name: 'homelab', namespace: 'gateway' }] } });
 const routes = { grafana: { route: route('grafana.lab.example.com') }, prometheus: { route: route('prometheus.lab.example.com') } };
 
+/** An HTTPRoute of the app's own, in a Chart inside the stack (beside the chart's routes, if any). */
+function ownRoute(stack: MonitoringStack, hostname: string): void {
+  const chart = new Chart(stack, 'routes', { namespace: 'apps' });
+  new ApiObject(chart, 'shop', {
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'shop' },
+    spec: { hostnames: [hostname], parentRefs: [{ name: 'homelab', namespace: 'gateway' }] },
+  } as any);
+}
+
 describe('APIs the cluster already serves', () => {
   test('fails when a custom resource needs an API nobody declared, saying how to declare it', () => {
-    expect(() => synthApp(app => new MonitoringStack(app, 'lab', { kubePrometheusStackValues: routes })))
+    // (The stack with every default: a render other tests share.)
+    expect(() => synthApp(app => ownRoute(new MonitoringStack(app, 'lab'), 'shop.lab.example.com')))
       .toThrow("no CustomResourceDefinition in this output defines HTTPRoute in gateway.networking.k8s.io; a fresh cluster would answer 'no matches for kind HTTPRoute': add the construct that ships the CRD, or, if the cluster already serves gateway.networking.k8s.io/v1 (installed by another tool), declare it: clusterApis: [ClusterApi.GATEWAY_API_V1] on the MonitoringStack");
   });
 
@@ -16,9 +26,9 @@ describe('APIs the cluster already serves', () => {
     const files = synthApp(app => new MonitoringStack(app, 'lab', { clusterApis: [ClusterApi.GATEWAY_API_V1], kubePrometheusStackValues: routes }));
     expect(files.flatMap(f => f.objects).filter(o => o.kind === 'HTTPRoute').map(o => o.metadata.name).sort())
       .toEqual(['kube-prometheus-stack-grafana', 'kube-prometheus-stack-prometheus']);
-    const bad = { ...routes, grafana: { route: { main: { ...route('grafana.lab.example.com').main, hostnames: ['Not A Host!'] } } } };
-    expect(() => synthApp(app => new MonitoringStack(app, 'lab', { clusterApis: [ClusterApi.GATEWAY_API_V1], kubePrometheusStackValues: bad })))
-      .toThrow(/HTTPRoute monitoring\/kube-prometheus-stack-grafana at \/spec\/hostnames\/0: must match pattern/);
+    // The same stack (one render) with an HTTPRoute of the app's own whose host name is not one.
+    expect(() => synthApp(app => ownRoute(new MonitoringStack(app, 'lab', { clusterApis: [ClusterApi.GATEWAY_API_V1], kubePrometheusStackValues: routes }), 'Not A Host!')))
+      .toThrow(/HTTPRoute apps\/shop at \/spec\/hostnames\/0: must match pattern/);
   });
 
   test('a declared API without a schema package is accepted unchecked, and the synth summary says so', () => {

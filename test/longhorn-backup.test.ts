@@ -1,5 +1,5 @@
 import { Chart, Cron, Duration, Testing } from 'cdk8s';
-import { BackupStore, Longhorn, LonghornBackupTarget, LonghornRecurringJob, LonghornVersion, MonitoringStack, RecurringJobTask } from '../lib';
+import { BackupStore, LonghornBackupTarget, LonghornRecurringJob, LonghornVersion, MonitoringStack, RecurringJobTask } from '../lib';
 import { synthApp } from './support/synth';
 
 /** A stack with a nightly backup to S3 and hourly snapshots, on the given Longhorn version. */
@@ -52,9 +52,9 @@ describe('Longhorn 1.12.1: backup target as the BackupTarget resource', () => {
 });
 
 describe('LonghornRecurringJob and LonghornBackupTarget', () => {
-  const chart = Testing.chart();
-  const v16 = new Longhorn(chart, 'L16', { version: LonghornVersion.V1_6_2 });
-  const v17 = new Longhorn(chart, 'L17', { version: LonghornVersion.V1_7_3 });
+  // The Longhorn of stacks whose renders the backup tests above (and monitoring-stack.test.ts) make already.
+  const v16 = new MonitoringStack(Testing.app(), 'homelab', { longhornVersion: LonghornVersion.V1_6_2 }).longhorn;
+  const v17 = new MonitoringStack(Testing.app(), 'homelab', { longhornVersion: LonghornVersion.V1_7_3 }).longhorn;
   const job = (props: Partial<ConstructorParameters<typeof LonghornRecurringJob>[2]>, id = 'job') =>
     new LonghornRecurringJob(new Chart(Testing.app(), 'c'), id, { longhorn: v17, task: RecurringJobTask.SNAPSHOT, schedule: '0 3 * * *', retain: 3, ...props });
 

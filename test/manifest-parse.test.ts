@@ -3,6 +3,7 @@ import * as YAML from 'yaml';
 import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
 import { parseDocuments, parseManifests } from '../lib/render/manifest-parse';
 import { renderChart } from '../lib/render/render';
+import { UNUSUAL_VALUES_RENDER } from './support/render';
 
 /** The reference: the `yaml` library reading YAML 1.1 as Kubernetes does (timestamps and 12:30 stay strings). */
 function reference(text: string): unknown[] {
@@ -65,10 +66,7 @@ describe('parseDocuments', () => {
   });
 
   test('a render with duplicate keys synthesizes and warns once per key, naming the object and both values', () => {
-    const rendered = renderChart({
-      chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kps', namespace: 'obs',
-      values: { prometheus: { prometheusSpec: { additionalConfig: { logFormat: 'json' } } } },
-    })!;
+    const rendered = renderChart(UNUSUAL_VALUES_RENDER)!; // prometheus.prometheusSpec.additionalConfig.logFormat: json
     const prometheus = rendered.documents.find(d => d.manifest.kind === 'Prometheus')!;
     expect((prometheus.manifest.spec as any).logFormat).toBe('json');
     expect(prometheus.duplicates).toEqual([{ path: '/spec/logFormat', dropped: 'logfmt', kept: 'json' }]);

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as plus28 from 'cdk8s-plus-28';
 import * as plus33 from 'cdk8s-plus-33';
-import { KubePrometheusStack, MonitoringStack, PodMonitor } from '../lib';
+import { KubePrometheusStack, MonitoringStack, Placement, PodMonitor } from '../lib';
 import { synthApp } from './support/synth';
 
 describe('PodMonitor for a cdk8s-plus-33 Deployment of a MonitoringStack', () => {
@@ -31,7 +31,8 @@ describe('PodMonitor', () => {
   test('works with a cdk8s-plus-28 StatefulSet and a KubePrometheusStack of its own', () => {
     const files = synthApp(app => {
       const chart = new Chart(app, 'platform', { namespace: 'db' });
-      const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: 'mon' });
+      // A release name of its own (the props of review defect 2, whose render this shares).
+      const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: 'monitoring', placement: Placement.WORKERS_ONLY });
       const db = new plus28.StatefulSet(chart, 'db', {
         service: new plus28.Service(chart, 'db-svc', { clusterIP: 'None', ports: [{ port: 5432 }] }),
         containers: [{ image: 'postgres:16', ports: [{ number: 9187, name: 'exporter' }] }],
@@ -39,7 +40,7 @@ describe('PodMonitor', () => {
       new PodMonitor(chart, 'Db', { monitoring: stack, workload: db, port: 'exporter' });
     });
     const monitor = files.flatMap(f => f.objects).find(o => o.kind === 'PodMonitor')! as any;
-    expect(monitor.metadata.labels).toEqual({ release: 'mon' });
+    expect(monitor.metadata.labels).toEqual({ release: 'monitoring' });
     expect(Object.keys(monitor.spec.selector.matchLabels)).toEqual(['cdk8s.io/metadata.addr']);
   });
 

@@ -7,17 +7,21 @@ import { renderChart } from '../lib/render/render';
 import { addRenderedObjects } from '../lib/render/rendered-objects';
 import { reportOf } from '../lib/render/report';
 import { findObject } from './inventory';
+import { GRAFANA_AFFINITY, UNUSUAL_VALUES_RENDER } from './support/render';
 
 const CLUSTER_SCOPED = ['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 
-const manifestsOf = (chart: typeof LONGHORN_CHART, version: string, namespace: string) =>
-  renderChart({ chart, version, releaseName: chart === LONGHORN_CHART ? 'longhorn' : 'kps', namespace, values: {} })!.documents.map(d => d.manifest);
+// Each chart with its default values, released under its own name into its usual namespace: the
+// renders longhorn-monitoring.test.ts checks too (one render each for both files).
+const manifestsOf = (chart: typeof LONGHORN_CHART, version: string) =>
+  renderChart({ chart, version, releaseName: chart.name, namespace: namespaceOf(chart), values: {} })!.documents.map(d => d.manifest);
+const namespaceOf = (chart: typeof LONGHORN_CHART) => (chart === LONGHORN_CHART ? 'longhorn-system' : 'monitoring');
 
 describe('renderChart and the render transforms', () => {
-  const longhornRender = manifestsOf(LONGHORN_CHART, '1.6.2', 'storage-ns');
-  const kpsRender = manifestsOf(KUBE_PROMETHEUS_STACK_CHART, '88.5.3', 'obs');
-  const longhorn = transformRender(longhornRender, { namespace: 'storage-ns', hooks: HookPolicy.DROP_ALL });
-  const kps = transformRender(kpsRender, { namespace: 'obs', hooks: HookPolicy.KEEP_INSTALL_HOOKS });
+  const longhornRender = manifestsOf(LONGHORN_CHART, '1.6.2');
+  const kpsRender = manifestsOf(KUBE_PROMETHEUS_STACK_CHART, '88.5.3');
+  const longhorn = transformRender(longhornRender, { namespace: 'longhorn-system', hooks: HookPolicy.DROP_ALL });
+  const kps = transformRender(kpsRender, { namespace: 'monitoring', hooks: HookPolicy.KEEP_INSTALL_HOOKS });
 
   test('DROP_ALL leaves out every hook, the uninstaller above all, and reports each', () => {
     expect(longhorn.manifests.filter(m => m.metadata.annotations?.['helm.sh/hook'])).toEqual([]);
@@ -26,7 +30,7 @@ describe('renderChart and the render transforms', () => {
   });
 
   test('KEEP_INSTALL_HOOKS keeps install hooks as plain objects and drops test hooks', () => {
-    const admissionCreate = findObject(kps.manifests, 'Job', 'kps-kube-prometheus-stack-admission-create');
+    const admissionCreate = findObject(kps.manifests, 'Job', 'kube-prometheus-stack-admission-create');
     expect(Object.keys(admissionCreate.metadata.annotations ?? {}).filter(k => k.startsWith('helm.sh/hook'))).toEqual([]);
     expect(kps.manifests.filter(m => m.kind === 'Pod')).toEqual([]);
     expect(kps.notes.droppedHooks.map(d => d.hook)).toEqual(expect.arrayContaining(['test']));
@@ -34,7 +38,7 @@ describe('renderChart and the render transforms', () => {
   });
 
   test('cluster-scoped objects carry no namespace and namespaced ones carry the release namespace', () => {
-    for (const { manifests, namespace } of [{ ...longhorn, namespace: 'storage-ns' }, { ...kps, namespace: 'obs' }]) {
+    for (const { manifests, namespace } of [{ ...longhorn, namespace: 'longhorn-system' }, { ...kps, namespace: 'monitoring' }]) {
       for (const m of manifests.filter(o => !isControlPlaneScrapeService(o))) {
         expect([m.kind, m.metadata.name, m.metadata.namespace]).toEqual(
           [m.kind, m.metadata.name, CLUSTER_SCOPED.includes(m.kind) ? undefined : namespace]);
@@ -44,7 +48,7 @@ describe('renderChart and the render transforms', () => {
 
   test('keeps a namespace the chart sets on purpose (control-plane scrape Services live in kube-system)', () => {
     const inKubeSystem = kps.manifests.filter(m => m.metadata.namespace === 'kube-system');
-    expect(inKubeSystem.map(m => m.metadata.name)).toEqual(expect.arrayContaining(['kps-kube-prometheus-stack-kube-controller-manager', 'kps-kube-prometheus-stack-coredns']));
+    expect(inKubeSystem.map(m => m.metadata.name)).toEqual(expect.arrayContaining(['kube-prometheus-stack-kube-controller-manager', 'kube-prometheus-stack-coredns']));
     expect(inKubeSystem.every(isControlPlaneScrapeService)).toBe(true);
   });
 
@@ -56,13 +60,13 @@ describe('renderChart and the render transforms', () => {
   test('a transform returns what it did not change as the same object, so it can be written as helm wrote it', () => {
     const crds = kpsRender.filter(m => m.kind === 'CustomResourceDefinition');
     expect(crds.every(crd => kps.manifests.includes(crd))).toBe(true);
-    const job = findObject(kps.manifests, 'Job', 'kps-kube-prometheus-stack-admission-create');
+    const job = findObject(kps.manifests, 'Job', 'kube-prometheus-stack-admission-create');
     expect(kpsRender.includes(job)).toBe(false); // its hook annotations went
   });
 
   test('keeps selected servers off the control plane by kind and labels, leaving a node affinity the values set', () => {
-    const own = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'Exists' }] }] } };
-    const withAffinity = renderChart({ chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kps', namespace: 'obs', values: { grafana: { affinity: { nodeAffinity: own } } } })!;
+    const own = GRAFANA_AFFINITY;
+    const withAffinity = renderChart(UNUSUAL_VALUES_RENDER)!;
     const { manifests } = transformRender(withAffinity.documents.map(d => d.manifest), {
       namespace: 'obs', hooks: HookPolicy.KEEP_INSTALL_HOOKS,
       keepOffControlPlane: [{ kind: 'Deployment', labels: { 'app.kubernetes.io/name': 'grafana' } }, { kind: 'Prometheus' }],
@@ -83,10 +87,11 @@ describe('renderChart and the render transforms', () => {
 
   test('renders any exact version it finds, with a warning when the tests do not cover it', () => {
     const chart = Testing.chart();
-    expect(renderChart({ chart: LONGHORN_CHART, version: '1.7.3', releaseName: 'longhorn', namespace: 'n', values: {} }, chart)).toBeDefined();
+    const request = { version: '1.7.3', releaseName: 'longhorn', namespace: 'longhorn-system', values: {} };
+    expect(renderChart({ chart: LONGHORN_CHART, ...request }, chart)).toBeDefined();
     expect(reportOf(chart).warnings).toEqual([]);
     const untested = { ...LONGHORN_CHART, testedVersions: ['1.6.2'] };
-    renderChart({ chart: untested, version: '1.7.3', releaseName: 'longhorn', namespace: 'n', values: {} }, chart);
+    renderChart({ chart: untested, ...request }, chart);
     expect(reportOf(chart).warnings).toEqual(['longhorn 1.7.3 is not a version this library tests (tested: 1.6.2); rendering it anyway: check the output before applying it']);
   });
 
@@ -100,7 +105,7 @@ describe('RenderedObject', () => {
   const chart = new Chart(Testing.app(), 'platform', { namespace: 'elsewhere', labels: { team: 'ops' } });
   const crds = new Chart(Testing.app(), 'crds');
   const rendered = addRenderedObjects({ scope: chart, crdScope: crds }, {
-    chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kps', namespace: 'obs', values: {}, // the render of the tests above
+    chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kube-prometheus-stack', namespace: 'monitoring', values: {}, // the render of the tests above
   }, { hooks: HookPolicy.KEEP_INSTALL_HOOKS })!;
 
   test('toJson gives exactly what cdk8s\' own ApiObject.toJson gives, key order included', () => {
@@ -116,7 +121,7 @@ describe('RenderedObject', () => {
     expect(role.toJson().metadata.labels.team).toBe('ops');
     expect(role.toJson().metadata.namespace).toBeUndefined();
     const deployment = rendered.apiObjects.find(o => o.kind === 'Deployment')!;
-    expect(deployment.toJson().metadata.namespace).toBe('obs');
+    expect(deployment.toJson().metadata.namespace).toBe('monitoring');
     const { JsonPatch } = require('cdk8s');
     deployment.addJsonPatch(JsonPatch.replace('/spec/replicas', 3));
     expect(deployment.toJson().spec.replicas).toBe(3);

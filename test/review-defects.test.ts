@@ -38,6 +38,7 @@ describe('defects found in review', () => {
 
   test('2: worker-only placement holds for a release name other than the chart name', () => {
     const chart = Testing.chart();
+    // (service-monitor.test.ts and pod-monitor.test.ts use these props too: one render for the three.)
     new KubePrometheusStack(chart, 'Stack', { releaseName: 'monitoring', placement: Placement.WORKERS_ONLY });
     const objects = Testing.synth(chart);
     const servers = objects.filter(o => ['Prometheus', 'Alertmanager'].includes(o.kind)

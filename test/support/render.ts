@@ -13,3 +13,15 @@ export function renderManifests(request: { chart: ChartDefinition; version: stri
   const hooks = request.chart === KUBE_PROMETHEUS_STACK_CHART ? HookPolicy.KEEP_INSTALL_HOOKS : HookPolicy.DROP_ALL;
   return transformRender(rendered.documents.map(d => d.manifest), { namespace: request.namespace, hooks }).manifests;
 }
+
+/**
+ * One kube-prometheus-stack render with two unusual values, each checked by its own test: a node
+ * affinity for Grafana (render.test.ts: the transforms keep it) and a Prometheus spec field given
+ * twice (manifest-parse.test.ts: `logFormat` is rendered from the chart's default and from
+ * `additionalConfig`). The two do not touch each other, so both tests share one render.
+ */
+export const GRAFANA_AFFINITY = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'Exists' }] }] } };
+export const UNUSUAL_VALUES_RENDER = {
+  chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kps', namespace: 'obs',
+  values: { grafana: { affinity: { nodeAffinity: GRAFANA_AFFINITY } }, prometheus: { prometheusSpec: { additionalConfig: { logFormat: 'json' } } } },
+};
