@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { GrafanaDashboard, GrafanaDashboardJson, KubePrometheusStack, MonitoringStack } from '../lib';
+import { OFFICE } from './support/stacks';
 import { synthApp } from './support/synth';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'web-dashboard.json');
@@ -41,9 +42,10 @@ describe('GrafanaDashboard from a file, in a folder, in a MonitoringStack', () =
 
 describe('GrafanaDashboard', () => {
   test('fails when a folder is asked of a Grafana that puts every dashboard in one folder', () => {
+    // The stack turns folders on; OFFICE's values turn them off again.
+    expect(OFFICE.kubePrometheusStackValues).toEqual({ grafana: { sidecar: { dashboards: { provider: { foldersFromFilesStructure: false } } } } });
     expect(() => synthApp(app => {
-      // The stack turns folders on; these values turn them off again.
-      const stack = new MonitoringStack(app, 'homelab', { kubePrometheusStackValues: { grafana: { sidecar: { dashboards: { provider: { foldersFromFilesStructure: false } } } } } });
+      const stack = new MonitoringStack(app, 'homelab', OFFICE);
       new GrafanaDashboard(new Chart(stack, 'apps'), 'Web', { monitoring: stack, dashboard: GrafanaDashboardJson.fromFile(FIXTURE), folder: 'Apps' });
     })).toThrow("folder is 'Apps' but the Grafana of homelab/monitoring/KubePrometheusStack puts every dashboard in one folder; set grafana.sidecar.dashboards.provider.foldersFromFilesStructure: true in its chart values");
   });

@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, SMALL_CLUSTER_RESOURCES, KubernetesDistribution, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, validateOutput } from '../lib';
 import { findObject, objectsOfKind, SynthesizedObject } from './inventory';
+import { OFFICE } from './support/stacks';
 import { synthApp as synthTree } from './support/synth';
 
 /** Synthesizes a whole app the way `cdk8s synth` does and reads back each file. */
@@ -227,7 +228,8 @@ describe('MonitoringStack', () => {
     const monitors = (props: MonitoringStackProps) => objectsOfKind(chart(props), 'ServiceMonitor').map(o => o.metadata.name);
     expect(objectsOfKind(singleNodeElsewhereObjects(), 'ServiceMonitor').map(o => o.metadata.name)).toEqual(expect.arrayContaining([
       'kube-prometheus-stack-kube-controller-manager', 'kube-prometheus-stack-kube-scheduler', 'kube-prometheus-stack-kube-etcd', 'kube-prometheus-stack-kube-proxy']));
-    const kubeadmWithEtcd = monitors({ controlPlane: { ...KUBEADM_CONTROL_PLANE, etcd: ControlPlaneMonitoring.SCRAPE } });
+    const kubeadmWithEtcd = monitors(OFFICE); // kubeadm with etcd scraped (and more that does not touch scraping)
+    expect(OFFICE.controlPlane).toEqual({ ...KUBEADM_CONTROL_PLANE, etcd: ControlPlaneMonitoring.SCRAPE });
     expect(kubeadmWithEtcd.filter(n => /controller-manager|scheduler|etcd|proxy/.test(n))).toEqual(['kube-prometheus-stack-kube-etcd']);
   });
 

@@ -2,12 +2,13 @@ import { App, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MonitoringStack, RecurringJobTask, validateOutput } from '../lib';
 import { applyPlan } from '../lib/output/apply-plan';
+import { OFFICE } from './support/stacks';
 import { synthApp } from './support/synth';
 
 describe('several clusters from one app', () => {
   const files = synthApp(app => {
     new MonitoringStack(app, 'homelab');
-    new MonitoringStack(app, 'office', { cluster: { workerNodes: 3 }, retentionDays: 30 });
+    new MonitoringStack(app, 'office', OFFICE);
   });
   const folder = (name: string) => files.filter(f => f.file.startsWith(`${name}/`));
 
