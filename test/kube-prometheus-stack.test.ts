@@ -17,6 +17,8 @@ describe('KubePrometheusStack on NodePorts with a Longhorn volume', () => {
     retentionDays: 15,
     prometheusResources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '2Gi' } },
     prometheusSpec: { scrapeInterval: '60s' },
+    // Raw values where no typed prop owns them (see the test 'raw values are merged last').
+    values: { prometheus: { prometheusSpec: { evaluationInterval: '45s' } }, alertmanager: { alertmanagerSpec: { logLevel: 'debug' } } },
   });
   const objects = Testing.synth(chart);
   const prometheus = findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus');
@@ -42,6 +44,11 @@ describe('KubePrometheusStack on NodePorts with a Longhorn volume', () => {
       scrapeInterval: '60s',
       resources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '2Gi' } },
     });
+  });
+
+  test('raw values are merged last, where no typed prop owns them, beside what typed props set', () => {
+    expect(prometheus.spec).toMatchObject({ evaluationInterval: '45s', retention: '15d', scrapeInterval: '60s' });
+    expect(findObject(objects, 'Alertmanager', 'kube-prometheus-stack-alertmanager').spec.logLevel).toBe('debug');
   });
 
   test('Grafana and Prometheus Services are NodePorts on the configured ports', () => {
@@ -173,13 +180,6 @@ describe('KubePrometheusStack', () => {
     expect(validateOutput([{ file: 'f', objects }]).problems).toEqual([]);
   });
 
-  test('raw values are merged last, where no typed prop owns them', () => {
-    const chart = Testing.chart();
-    new KubePrometheusStack(chart, 'Stack', { retentionDays: 3, values: { prometheus: { prometheusSpec: { scrapeInterval: '45s' } }, alertmanager: { enabled: false } } });
-    const objects = Testing.synth(chart);
-    expect(findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus').spec).toMatchObject({ retention: '3d', scrapeInterval: '45s' });
-    expect(objectsOfKind(objects, 'Alertmanager')).toEqual([]);
-  });
 
   test('fails when a raw value is one a typed prop owns, naming the prop and why', () => {
     expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { values: { grafana: { adminPassword: 'hunter2-hunter2' } } }))
