@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { KUBE_PROMETHEUS_STACK_CHART, KubeManifest, LONGHORN_CHART, LonghornVersion, validateOutput } from '../lib';
 import { formatProblems } from '../lib/output/validation';
-import { renderManifests } from './support/render';
+import { LONGHORN_VALUES, renderManifests } from './support/render';
 import {
   hasMetric, isLonghornManagerIngressRestricted, LONGHORN_MANAGER_METRICS, longhornAlertRules, longhornDashboard,
   longhornDashboardConfigMap, longhornMetricsNetworkPolicy, LonghornMonitoringOptions, longhornServiceMonitor,
@@ -22,8 +22,9 @@ function renderChart(chart: 'longhorn' | 'kube-prometheus-stack', version: strin
 }
 
 const longhornRenders = new Map<string, KubeManifest[]>();
+/** The chart with its defaults and its own ServiceMonitor (see LONGHORN_VALUES). */
 function longhorn(version: LonghornVersion): KubeManifest[] {
-  if (!longhornRenders.has(version)) longhornRenders.set(version, renderChart('longhorn', version));
+  if (!longhornRenders.has(version)) longhornRenders.set(version, renderChart('longhorn', version, LONGHORN_VALUES));
   return longhornRenders.get(version)!;
 }
 let kubePrometheusStackRender: KubeManifest[] | undefined;
@@ -113,7 +114,8 @@ describe.each(Object.values(LonghornVersion))('Longhorn %s: ServiceMonitor', ver
   });
 
   test("agrees with the ServiceMonitor Longhorn's own chart renders (metrics.serviceMonitor.enabled)", () => {
-    const own = renderChart('longhorn', version, { metrics: { serviceMonitor: { enabled: true } } }).find(o => o.kind === 'ServiceMonitor') as any;
+    expect(LONGHORN_VALUES).toEqual({ metrics: { serviceMonitor: { enabled: true } } });
+    const own = longhorn(version).find(o => o.kind === 'ServiceMonitor') as any;
     expect(own.spec.selector).toEqual(serviceMonitor.spec.selector);
     expect(own.spec.endpoints.map((e: any) => e.port)).toEqual(['manager']);
   });

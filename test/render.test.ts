@@ -7,14 +7,15 @@ import { renderChart } from '../lib/render/render';
 import { addRenderedObjects } from '../lib/render/rendered-objects';
 import { reportOf } from '../lib/render/report';
 import { findObject } from './inventory';
-import { GRAFANA_AFFINITY, UNUSUAL_VALUES_RENDER } from './support/render';
+import { GRAFANA_AFFINITY, LONGHORN_VALUES, UNUSUAL_VALUES_RENDER } from './support/render';
 
 const CLUSTER_SCOPED = ['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 
-// Each chart with its default values, released under its own name into its usual namespace: the
-// renders longhorn-monitoring.test.ts checks too (one render each for both files).
+// Each chart released under its own name into its usual namespace, kube-prometheus-stack with its
+// default values and Longhorn with LONGHORN_VALUES: the renders longhorn-monitoring.test.ts checks too
+// (one render each for both files).
 const manifestsOf = (chart: typeof LONGHORN_CHART, version: string) =>
-  renderChart({ chart, version, releaseName: chart.name, namespace: namespaceOf(chart), values: {} })!.documents.map(d => d.manifest);
+  renderChart({ chart, version, releaseName: chart.name, namespace: namespaceOf(chart), values: chart === LONGHORN_CHART ? LONGHORN_VALUES : {} })!.documents.map(d => d.manifest);
 const namespaceOf = (chart: typeof LONGHORN_CHART) => (chart === LONGHORN_CHART ? 'longhorn-system' : 'monitoring');
 
 describe('renderChart and the render transforms', () => {
@@ -87,7 +88,7 @@ describe('renderChart and the render transforms', () => {
 
   test('renders any exact version it finds, with a warning when the tests do not cover it', () => {
     const chart = Testing.chart();
-    const request = { version: '1.7.3', releaseName: 'longhorn', namespace: 'longhorn-system', values: {} };
+    const request = { version: '1.7.3', releaseName: 'longhorn', namespace: 'longhorn-system', values: LONGHORN_VALUES };
     expect(renderChart({ chart: LONGHORN_CHART, ...request }, chart)).toBeDefined();
     expect(reportOf(chart).warnings).toEqual([]);
     const untested = { ...LONGHORN_CHART, testedVersions: ['1.6.2'] };

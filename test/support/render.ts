@@ -25,3 +25,10 @@ export const UNUSUAL_VALUES_RENDER = {
   chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kps', namespace: 'obs',
   values: { grafana: { affinity: { nodeAffinity: GRAFANA_AFFINITY } }, prometheus: { prometheusSpec: { additionalConfig: { logFormat: 'json' } } } },
 };
+
+/**
+ * The values render.test.ts and longhorn-monitoring.test.ts render Longhorn with: the chart's defaults
+ * plus the ServiceMonitor of its own (which longhorn-monitoring compares the library's with). It adds
+ * one object and touches nothing else, so both files share one render per version.
+ */
+export const LONGHORN_VALUES = { metrics: { serviceMonitor: { enabled: true } } };
