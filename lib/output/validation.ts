@@ -59,7 +59,7 @@ const readCache = new DiskCache('read');
  * document read before (the same text) is not parsed again; each call returns objects of its own.
  */
 export function readOutputDir(dir: string): OutputFile[] {
-  return fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort().map(file => ({ file, objects: readFileObjects(fs.readFileSync(path.join(dir, file), 'utf8')) }));
+  return fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort().map(file => ({ file, objects: readOutputObjects(fs.readFileSync(path.join(dir, file), 'utf8')) }));
 }
 
 // Files this process has read, by their whole text, with their objects serialized: deploy, diff and
@@ -69,7 +69,8 @@ const readMemo = new Map<string, Buffer>();
 let readMemoBytes = 0;
 const MEMO_BYTES = 64 * 1024 * 1024;
 
-function readFileObjects(text: string): KubeManifest[] {
+/** The objects of one output file's text, as {@link readOutputDir} reads them (objects of their own). */
+export function readOutputObjects(text: string): KubeManifest[] {
   const known = readMemo.get(text);
   if (known) return v8.deserialize(known);
   const objects = splitDocuments(text).map(d => readDocument(d.text)).filter((v): v is KubeManifest => v !== null && typeof v === 'object');

@@ -178,7 +178,7 @@ function loadRender(key: string): RenderedDocument[] | undefined {
 
 function storeRender(key: string, documents: readonly RenderedDocument[]): void {
   const entry = documents.map(({ template, ...document }) => {
-    const digest = documentKey(document.text);
+    const digest = documentMemo.get(document.text)?.digest ?? documentKey(document.text);
     if (!storedDocuments.has(digest) && !documentCache.has(digest)) documentCache.put(digest, document);
     storedDocuments.set(digest, document);
     return { digest, template };
@@ -247,12 +247,13 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
       throw new Error(`helm template of ${request.chart.name} ${request.version} failed: ${reason}`);
     }
     return splitDocuments(result.stdout).flatMap(({ text, source }) => {
-      let document = documentMemo.get(text);
-      if (document === undefined) {
-        document = storedDocument(documentKey(text)) ?? parseRendered(text);
-        documentMemo.set(text, document);
+      let known = documentMemo.get(text);
+      if (known === undefined) {
+        const digest = documentKey(text);
+        known = { document: storedDocument(digest) ?? parseRendered(text), digest };
+        documentMemo.set(text, known);
       }
-      return document ? [{ ...document, template: source }] : [];
+      return known.document ? [{ ...known.document, template: source }] : [];
     });
   } catch (e) {
     throw new Error(`${(e as Error).message.startsWith('helm template') ? '' : `helm output of ${request.chart.name} ${request.version} is `}${(e as Error).message}`);
@@ -263,8 +264,9 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
 
 // Documents repeat across renders (every CRD, most objects of clusters whose values differ a little):
 // a document already in the cache (from any earlier render) is read from it, not parsed again, and
-// each distinct text is looked at once per process; only its canonical form is kept.
-const documentMemo = new Map<string, RenderedDocument | null>();
+// each distinct text is looked at once per process; only its canonical form is kept, with its key
+// (storing the render then needs no second digest).
+const documentMemo = new Map<string, { readonly document: RenderedDocument | null; readonly digest: string }>();
 
 function parseRendered(text: string): RenderedDocument | null {
   const { value, duplicates } = parseDocument(text);

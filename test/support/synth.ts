@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { readOutputDir } from '../../lib/output/validation';
+import { readOutputObjects } from '../../lib/output/validation';
 import { KubeManifest } from '../../lib/render/manifest-parse';
 
 /** One written file: its path relative to the output folder, its text and its objects. */
@@ -31,8 +31,8 @@ export function synthApp(build: (app: App) => void): SynthesizedFile[] {
 /** Every YAML file under `dir`, in name order, as relative paths with their objects. */
 export function readTree(dir: string): SynthesizedFile[] {
   const folders = [dir, ...fs.readdirSync(dir, { withFileTypes: true }).filter(e => e.isDirectory()).map(e => path.join(dir, e.name))];
-  return folders.flatMap(folder => readOutputDir(folder).map(f => {
-    const file = path.relative(dir, path.join(folder, f.file));
-    return { file, text: fs.readFileSync(path.join(dir, file), 'utf8'), objects: f.objects };
+  return folders.flatMap(folder => fs.readdirSync(folder).filter(name => name.endsWith('.yaml')).map(name => {
+    const text = fs.readFileSync(path.join(folder, name), 'utf8');
+    return { file: path.relative(dir, path.join(folder, name)), text, objects: readOutputObjects(text) };
   })).sort((a, b) => a.file.localeCompare(b.file));
 }
