@@ -32,7 +32,7 @@ export function synthApp(build: (app: App) => void): SynthesizedFile[] {
 export function readTree(dir: string): SynthesizedFile[] {
   const folders = [dir, ...fs.readdirSync(dir, { withFileTypes: true }).filter(e => e.isDirectory()).map(e => path.join(dir, e.name))];
   return folders.flatMap(folder => fs.readdirSync(folder).filter(name => name.endsWith('.yaml')).map(name => {
-    const text = fs.readFileSync(path.join(folder, name), 'utf8');
-    return { file: path.relative(dir, path.join(folder, name)), text, objects: readOutputObjects(text) };
+    const bytes = fs.readFileSync(path.join(folder, name));
+    return { file: path.relative(dir, path.join(folder, name)), text: bytes.toString('utf8'), objects: readOutputObjects(bytes) };
   })).sort((a, b) => a.file.localeCompare(b.file));
 }
