@@ -31,8 +31,9 @@ describe('PodMonitor', () => {
   test('works with a cdk8s-plus-28 StatefulSet and a KubePrometheusStack of its own', () => {
     const files = synthApp(app => {
       const chart = new Chart(app, 'platform', { namespace: 'db' });
-      // A release name of its own (the props of review defect 2, whose render this shares).
-      const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: 'monitoring', placement: Placement.WORKERS_ONLY });
+      // A release name of its own (the props of review defect 2, whose render this shares); the CRDs in
+      // an app of their own, as a separate CRD app would hold them (this app then writes 1 MB, not 5).
+      const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: 'monitoring', placement: Placement.WORKERS_ONLY, crdScope: new Chart(Testing.app(), 'crds') });
       const db = new plus28.StatefulSet(chart, 'db', {
         service: new plus28.Service(chart, 'db-svc', { clusterIP: 'None', ports: [{ port: 5432 }] }),
         containers: [{ image: 'postgres:16', ports: [{ number: 9187, name: 'exporter' }] }],

@@ -94,7 +94,12 @@ describe('ServiceMonitor', () => {
   describe('with a Prometheus that selects ServiceMonitors only in labelled namespaces', () => {
     const build = (namespaceLabels: Record<string, string>) => synthApp(app => {
       const chart = new Chart(app, 'platform');
-      const stack = new KubePrometheusStack(chart, 'Stack', { values: { prometheus: { prometheusSpec: { serviceMonitorNamespaceSelector: { matchLabels: { monitoring: 'on' } } } } } });
+      // (The CRDs go to an app of their own, as a separate CRD app would hold them: this app then writes
+      // 1 MB, not 5, which is what the test reads.)
+      const stack = new KubePrometheusStack(chart, 'Stack', {
+        crdScope: new Chart(Testing.app(), 'crds'),
+        values: { prometheus: { prometheusSpec: { serviceMonitorNamespaceSelector: { matchLabels: { monitoring: 'on' } } } } },
+      });
       new Namespace(chart, 'shop', { name: 'shop', labels: namespaceLabels });
       const service = new plus33.Service(chart, 'svc', { metadata: { namespace: 'shop' }, ports: [{ name: 'metrics', port: 9100 }] });
       new ServiceMonitor(chart, 'Shop', { monitoring: stack, service, port: 'metrics' });
