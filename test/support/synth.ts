@@ -33,6 +33,8 @@ export function readTree(dir: string): SynthesizedFile[] {
   const folders = [dir, ...fs.readdirSync(dir, { withFileTypes: true }).filter(e => e.isDirectory()).map(e => path.join(dir, e.name))];
   return folders.flatMap(folder => fs.readdirSync(folder).filter(name => name.endsWith('.yaml')).map(name => {
     const bytes = fs.readFileSync(path.join(folder, name));
-    return { file: path.relative(dir, path.join(folder, name)), text: bytes.toString('utf8'), objects: readOutputObjects(bytes) };
+    let text: string | undefined;
+    // Decoded when asked for: most tests look at the objects only, and decoding the CRD file (not ASCII) is slow.
+    return { file: path.relative(dir, path.join(folder, name)), get text() { return text ??= bytes.toString('utf8'); }, objects: readOutputObjects(bytes) };
   })).sort((a, b) => a.file.localeCompare(b.file));
 }
