@@ -51,12 +51,13 @@ export class DiskCache {
   /**
    * @param name subfolder of the cache root, e.g. 'renders'
    * @param enabled false turns every read into a miss and every write into nothing
+   * @param root the folder it is a subfolder of (default {@link cacheRoot})
    */
-  constructor(private readonly name: string, private readonly enabled = process.env.CDK8S_CACHE !== 'off') {}
+  constructor(private readonly name: string, private readonly enabled = process.env.CDK8S_CACHE !== 'off', private readonly root: () => string = cacheRoot) {}
 
   /** The folder of this cache. */
   public get dir(): string {
-    return path.join(cacheRoot(), this.name);
+    return path.join(this.root(), this.name);
   }
 
   /** The value stored under `key`, or undefined on a miss or a corrupt entry. */

@@ -109,7 +109,9 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-const versions = new DiskCache('tools');
+// Beside the unpacked binaries: a run with a cache folder of its own (CDK8S_CACHE_DIR) that shares the
+// tools folder does not ask helm again.
+const versions = new DiskCache('versions', undefined, toolsDir);
 
 /** What `helm version` says, kept by the binary's path, size and modification time (a spawn costs more than a render from the cache). */
 function reportedHelmVersion(helmPath: string): string {
