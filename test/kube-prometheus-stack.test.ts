@@ -152,7 +152,7 @@ describe('KubePrometheusStack', () => {
 
   test('fails when prometheusSpec is set but Prometheus is disabled', () => {
     expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { prometheusSpec: { scrapeInterval: '60s' }, values: { prometheus: { enabled: false } } }))
-      .toThrow('prometheusSpec is set but the render has 0 Prometheus object(s), so there is nothing to set it on; enable Prometheus in the values or drop prometheusSpec');
+      .toThrow('prometheusSpec is set but values.prometheus.enabled is false, so there is no Prometheus to set it on; enable Prometheus in the values or drop prometheusSpec');
   });
 
   test('retentionSize: given sizes are kept; no default without a volume', () => {

@@ -78,6 +78,16 @@ describe('renderChart and the render transforms', () => {
     expect(findObject(manifests, 'Deployment', 'kps-kube-state-metrics').spec.template.spec.affinity).toBeUndefined();
   });
 
+  test('a typed override needs exactly one object to set its fields on, and says which prop when there is none', () => {
+    const override = { prop: 'prometheusSpec', select: { kind: 'Prometheus' }, fields: { scrapeInterval: '60s' } };
+    const prometheus = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'p' }, spec: { replicas: 1 } } as KubeManifest;
+    expect(transformRender([prometheus], { namespace: 'n', hooks: HookPolicy.DROP_ALL, overrides: [override] }).manifests[0].spec).toEqual({ replicas: 1, scrapeInterval: '60s' });
+    expect(() => transformRender([], { namespace: 'n', hooks: HookPolicy.DROP_ALL, overrides: [override] }))
+      .toThrow('prometheusSpec is set but the render has 0 Prometheus object(s), so there is nothing to set it on; enable Prometheus in the values or drop prometheusSpec');
+    expect(() => transformRender([prometheus, { ...prometheus, metadata: { name: 'q' } }], { namespace: 'n', hooks: HookPolicy.DROP_ALL, overrides: [override] }))
+      .toThrow('prometheusSpec is set but the render has 2 Prometheus object(s), so there is no single object to set it on; report this as a bug');
+  });
+
   test('expands a List into its items, as kubectl does', () => {
     const list = { apiVersion: 'v1', kind: 'List', metadata: { name: '' }, items: [
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' } }, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'b' } }] } as unknown as KubeManifest;

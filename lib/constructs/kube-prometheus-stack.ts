@@ -286,6 +286,9 @@ export class KubePrometheusStack extends Construct {
       },
     };
 
+    if (props.prometheusSpec && (props.values?.prometheus as ChartValues | undefined)?.enabled === false) {
+      throw new Error(`prometheusSpec is set but ${props.valuesPropName ?? 'values'}.prometheus.enabled is false, so there is no Prometheus to set it on; enable Prometheus in the values or drop prometheusSpec`);
+    }
     this.rendered = addRenderedObjects({ scope: this, crdScope: props.crdScope ?? new Chart(this, 'crds') }, {
       chart: KUBE_PROMETHEUS_STACK_CHART,
       version,
