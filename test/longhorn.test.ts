@@ -8,12 +8,19 @@ describe.each(Object.values(LonghornVersion))('Longhorn %s', version => {
   const chart = Testing.chart();
   const crds = new Chart(Testing.app(), 'crds');
   const namespace = new Namespace(chart, 'ns', { name: 'longhorn-system' });
-  const longhorn = new Longhorn(chart, 'Longhorn', { version, namespace, defaultReplicaCount: 2, uiReplicas: 1, crdScope: crds, defaultDataPath: '/data/longhorn/' });
+  const longhorn = new Longhorn(chart, 'Longhorn', {
+    version, namespace, defaultReplicaCount: 2, uiReplicas: 1, crdScope: crds, defaultDataPath: '/data/longhorn/',
+    values: { longhornUI: { nodeSelector: { disk: 'ssd' } } }, // no prop owns it (see 'raw values are merged last')
+  });
   const objects = Testing.synth(chart);
   const crdObjects = Testing.synth(crds);
 
   test('inventory matches the snapshot', () => {
     expect(inventory(objects)).toMatchSnapshot();
+  });
+
+  test('raw values are merged last, beside what props set', () => {
+    expect(findObject(objects, 'Deployment', 'longhorn-ui').spec).toMatchObject({ replicas: 1, template: { spec: { nodeSelector: { disk: 'ssd' } } } });
   });
 
   test('renders the manager DaemonSet, the driver deployer and the UI', () => {
@@ -73,12 +80,6 @@ describe('Longhorn', () => {
     expect(findObject(objects, 'ConfigMap', 'longhorn-storageclass').data['storageclass.yaml']).toMatch(/numberOfReplicas: "3"/);
     expect(objectsOfKind(objects, 'CustomResourceDefinition')).toEqual([]);
     expect(findObject(Testing.synth(longhorn.node.findChild('crds') as Chart), 'CustomResourceDefinition', 'volumes.longhorn.io')).toBeDefined();
-  });
-
-  test('raw values are merged last', () => {
-    const chart = Testing.chart();
-    new Longhorn(chart, 'Longhorn', { values: { longhornUI: { nodeSelector: { disk: 'ssd' } } } });
-    expect(findObject(Testing.synth(chart), 'Deployment', 'longhorn-ui').spec.template.spec.nodeSelector).toEqual({ disk: 'ssd' });
   });
 
   test.each([
