@@ -6,6 +6,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { KubePrometheusStack, Longhorn, MonitoringStack, Placement, readOutputDir, validateOutput } from '../lib';
 import { applyPlan } from '../lib/output/apply-plan';
 import { findObject } from './inventory';
+import { OWN_PROMETHEUS_AFFINITY, SELECTIVE_PROMETHEUS } from './support/stacks';
 
 const NOT_ON_CONTROL_PLANE = {
   requiredDuringSchedulingIgnoredDuringExecution: {
@@ -50,16 +51,13 @@ describe('defects found in review', () => {
     }
   });
 
-  // Tests 3 and 7 use one stack (their props do not touch each other): one render, not two.
-  const mine = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } };
+  // Tests 3 and 7 use one stack (their props do not touch each other; service-monitor.test uses it too): one render.
+  const mine = OWN_PROMETHEUS_AFFINITY;
   let prometheusOf3And7: any;
   const prometheusWithAffinityAndSize = () => {
     if (!prometheusOf3And7) {
       const chart = Testing.chart();
-      new KubePrometheusStack(chart, 'Stack', {
-        placement: Placement.WORKERS_ONLY, prometheusSpec: { affinity: { nodeAffinity: mine as any } },
-        prometheusStorageClass: { storageClassName: 'x' }, prometheusStorageSize: '1e10',
-      });
+      new KubePrometheusStack(chart, 'Stack', SELECTIVE_PROMETHEUS);
       prometheusOf3And7 = findObject(Testing.synth(chart), 'Prometheus', 'kube-prometheus-stack-prometheus');
     }
     return prometheusOf3And7;

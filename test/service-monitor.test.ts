@@ -2,6 +2,7 @@ import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as plus28 from 'cdk8s-plus-28';
 import * as plus33 from 'cdk8s-plus-33';
 import { KubePrometheusStack, MonitoringStack, Namespace, Placement, ServiceMonitor } from '../lib';
+import { SELECTIVE_PROMETHEUS } from './support/stacks';
 import { synthApp } from './support/synth';
 
 /** An app's chart inside the stack, with a Deployment whose Service has a named metrics port. */
@@ -92,14 +93,12 @@ describe('ServiceMonitor', () => {
   });
 
   describe('with a Prometheus that selects ServiceMonitors only in labelled namespaces', () => {
+
     const build = (namespaceLabels: Record<string, string>) => synthApp(app => {
       const chart = new Chart(app, 'platform');
-      // (The CRDs go to an app of their own, as a separate CRD app would hold them: this app then writes
-      // 1 MB, not 5, which is what the test reads.)
-      const stack = new KubePrometheusStack(chart, 'Stack', {
-        crdScope: new Chart(Testing.app(), 'crds'),
-        values: { prometheus: { prometheusSpec: { serviceMonitorNamespaceSelector: { matchLabels: { monitoring: 'on' } } } } },
-      });
+      // SELECTIVE_PROMETHEUS selects namespaces labelled monitoring=on. (The CRDs go to an app of their
+      // own, as a separate CRD app would hold them: this app then writes 1 MB, not 5, which the test reads.)
+      const stack = new KubePrometheusStack(chart, 'Stack', { ...SELECTIVE_PROMETHEUS, crdScope: new Chart(Testing.app(), 'crds') });
       new Namespace(chart, 'shop', { name: 'shop', labels: namespaceLabels });
       const service = new plus33.Service(chart, 'svc', { metadata: { namespace: 'shop' }, ports: [{ name: 'metrics', port: 9100 }] });
       new ServiceMonitor(chart, 'Shop', { monitoring: stack, service, port: 'metrics' });

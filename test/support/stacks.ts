@@ -1,4 +1,4 @@
-import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, MonitoringStackProps } from '../../lib';
+import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, KubePrometheusStackProps, MonitoringStackProps, Placement } from '../../lib';
 
 /**
  * A second cluster beside the reference one, set apart from the defaults in several ways that do not
@@ -11,4 +11,19 @@ export const OFFICE: MonitoringStackProps = {
   retentionDays: 30,
   controlPlane: { ...KUBEADM_CONTROL_PLANE, etcd: ControlPlaneMonitoring.SCRAPE },
   kubePrometheusStackValues: { grafana: { sidecar: { dashboards: { provider: { foldersFromFilesStructure: false } } } } },
+};
+
+/**
+ * A standalone KubePrometheusStack set apart in ways that do not touch each other: a volume of an
+ * odd size ('1e10'), worker-only placement, a node affinity of its own for Prometheus, and a
+ * Prometheus that selects ServiceMonitors only in namespaces labelled monitoring=on. Review defects 3
+ * and 7 and the ServiceMonitor namespace-selector tests each check one of these, on one render.
+ */
+export const OWN_PROMETHEUS_AFFINITY = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } };
+export const SELECTIVE_PROMETHEUS: KubePrometheusStackProps = {
+  placement: Placement.WORKERS_ONLY,
+  prometheusSpec: { affinity: { nodeAffinity: OWN_PROMETHEUS_AFFINITY as any } },
+  prometheusStorageClass: { storageClassName: 'x' },
+  prometheusStorageSize: '1e10',
+  values: { prometheus: { prometheusSpec: { serviceMonitorNamespaceSelector: { matchLabels: { monitoring: 'on' } } } } },
 };
