@@ -43,7 +43,7 @@ describe('GrafanaDashboard from a file, in a folder, in a MonitoringStack', () =
 describe('GrafanaDashboard', () => {
   test('fails when a folder is asked of a Grafana that puts every dashboard in one folder', () => {
     // The stack turns folders on; OFFICE's values turn them off again.
-    expect(OFFICE.kubePrometheusStackValues).toEqual({ grafana: { sidecar: { dashboards: { provider: { foldersFromFilesStructure: false } } } } });
+    expect(OFFICE.kubePrometheusStackValues).toMatchObject({ grafana: { sidecar: { dashboards: { provider: { foldersFromFilesStructure: false } } } } });
     expect(() => synthApp(app => {
       const stack = new MonitoringStack(app, 'homelab', OFFICE);
       new GrafanaDashboard(new Chart(stack, 'apps'), 'Web', { monitoring: stack, dashboard: GrafanaDashboardJson.fromFile(FIXTURE), folder: 'Apps' });

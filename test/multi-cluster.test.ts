@@ -32,6 +32,9 @@ describe('several clusters from one app', () => {
     expect([retention('homelab').retention, retention('office').retention]).toEqual(['10d', '30d']);
     const replicas = (name: string) => (folder(name).flatMap(f => f.objects).find(o => o.kind === 'StorageClass')!.parameters as any).numberOfReplicas;
     expect([replicas('homelab'), replicas('office')]).toEqual(['2', '3']);
+    // A raw chart value, merged last, turns the office's Alertmanager off.
+    const alertmanagers = (name: string) => folder(name).flatMap(f => f.objects).filter(o => o.kind === 'Alertmanager').length;
+    expect([alertmanagers('homelab'), alertmanagers('office')]).toEqual([1, 0]);
   });
 
   test('fails when two stacks would write one folder', () => {
