@@ -159,11 +159,16 @@ function extractBundled(tool: Tool): string | undefined {
  */
 export function entryData(entry: AdmZipType.IZipEntry): Buffer {
   const crc32 = (zlib as { crc32?: (data: Buffer) => number }).crc32;
-  if (entry.header.method !== 8 || !crc32) return entry.getData();
-  const data = zlib.inflateRawSync(entry.getCompressedData());
-  if (data.length !== entry.header.size || (crc32(data) >>> 0) !== entry.header.crc) {
-    throw new Error(`'${entry.entryName}' in the layer zip is damaged (size or CRC-32 differs); reinstall ${TOOLS_PACKAGE}`);
+  if (entry.header.method !== 8 || entry.header.encrypted || !crc32) return entry.getData();
+  const damaged = () => new Error(`'${entry.entryName}' in the layer zip is damaged (size or CRC-32 differs); reinstall ${TOOLS_PACKAGE}`);
+  let data: Buffer;
+  try {
+    // Never more than the size the zip declares (as adm-zip caps it).
+    data = zlib.inflateRawSync(entry.getCompressedData(), { maxOutputLength: Math.max(1, entry.header.size) });
+  } catch {
+    throw damaged();
   }
+  if (data.length !== entry.header.size || (crc32(data) >>> 0) !== entry.header.crc) throw damaged();
   return data;
 }
 
