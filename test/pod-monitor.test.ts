@@ -1,7 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
 import * as plus28 from 'cdk8s-plus-28';
 import * as plus33 from 'cdk8s-plus-33';
-import { KubePrometheusStack, MonitoringStack, Placement, PodMonitor } from '../lib';
+import { KubePrometheusStack, MonitoringStack, PodMonitor } from '../lib';
+import { RELEASE_OF_ITS_OWN } from './support/stacks';
 import { synthApp } from './support/synth';
 
 describe('PodMonitor for a cdk8s-plus-33 Deployment of a MonitoringStack', () => {
@@ -31,9 +32,8 @@ describe('PodMonitor', () => {
   test('works with a cdk8s-plus-28 StatefulSet and a KubePrometheusStack of its own', () => {
     const files = synthApp(app => {
       const chart = new Chart(app, 'platform', { namespace: 'db' });
-      // A release name of its own (the props of review defect 2, whose render this shares); the CRDs in
-      // an app of their own, as a separate CRD app would hold them (this app then writes 1 MB, not 5).
-      const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: 'monitoring', placement: Placement.WORKERS_ONLY, crdScope: new Chart(Testing.app(), 'crds') });
+      // The CRDs in an app of their own, as a separate CRD app would hold them (this app then writes 1 MB, not 5).
+      const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: RELEASE_OF_ITS_OWN, crdScope: new Chart(Testing.app(), 'crds') });
       const db = new plus28.StatefulSet(chart, 'db', {
         service: new plus28.Service(chart, 'db-svc', { clusterIP: 'None', ports: [{ port: 5432 }] }),
         containers: [{ image: 'postgres:16', ports: [{ number: 9187, name: 'exporter' }] }],
@@ -41,7 +41,7 @@ describe('PodMonitor', () => {
       new PodMonitor(chart, 'Db', { monitoring: stack, workload: db, port: 'exporter' });
     });
     const monitor = files.flatMap(f => f.objects).find(o => o.kind === 'PodMonitor')! as any;
-    expect(monitor.metadata.labels).toEqual({ release: 'monitoring' });
+    expect(monitor.metadata.labels).toEqual({ release: 'mon' });
     expect(Object.keys(monitor.spec.selector.matchLabels)).toEqual(['cdk8s.io/metadata.addr']);
   });
 

@@ -6,7 +6,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { KubePrometheusStack, Longhorn, MonitoringStack, Placement, readOutputDir, validateOutput } from '../lib';
 import { applyPlan } from '../lib/output/apply-plan';
 import { findObject } from './inventory';
-import { OWN_PROMETHEUS_AFFINITY, SELECTIVE_PROMETHEUS } from './support/stacks';
+import { OWN_PROMETHEUS_AFFINITY, RELEASE_OF_ITS_OWN, SELECTIVE_PROMETHEUS } from './support/stacks';
 
 const NOT_ON_CONTROL_PLANE = {
   requiredDuringSchedulingIgnoredDuringExecution: {
@@ -39,8 +39,7 @@ describe('defects found in review', () => {
 
   test('2: worker-only placement holds for a release name other than the chart name', () => {
     const chart = Testing.chart();
-    // (service-monitor.test.ts and pod-monitor.test.ts use these props too: one render for the three.)
-    new KubePrometheusStack(chart, 'Stack', { releaseName: 'monitoring', placement: Placement.WORKERS_ONLY });
+    new KubePrometheusStack(chart, 'Stack', { releaseName: RELEASE_OF_ITS_OWN, placement: Placement.WORKERS_ONLY });
     const objects = Testing.synth(chart);
     const servers = objects.filter(o => ['Prometheus', 'Alertmanager'].includes(o.kind)
       || (o.kind === 'Deployment' && /operator|grafana|kube-state-metrics/.test(o.metadata.name)));

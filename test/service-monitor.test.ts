@@ -1,8 +1,8 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as plus28 from 'cdk8s-plus-28';
 import * as plus33 from 'cdk8s-plus-33';
-import { KubePrometheusStack, MonitoringStack, Namespace, Placement, ServiceMonitor } from '../lib';
-import { SELECTIVE_PROMETHEUS } from './support/stacks';
+import { KubePrometheusStack, MonitoringStack, Namespace, ServiceMonitor } from '../lib';
+import { RELEASE_OF_ITS_OWN, SELECTIVE_PROMETHEUS } from './support/stacks';
 import { synthApp } from './support/synth';
 
 /** An app's chart inside the stack, with a Deployment whose Service has a named metrics port. */
@@ -50,12 +50,11 @@ describe('ServiceMonitor for a cdk8s-plus-33 Service of a MonitoringStack', () =
 describe('ServiceMonitor', () => {
   test('works with a cdk8s-plus-28 Service and a KubePrometheusStack of its own', () => {
     const chart = Testing.chart();
-    // A release name of its own (the props of review defect 2, whose render this shares).
-    const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: 'monitoring', placement: Placement.WORKERS_ONLY });
+    const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: RELEASE_OF_ITS_OWN });
     const service = new plus28.Service(chart, 'svc', { metadata: { namespace: 'shop', labels: { app: 'shop' } }, ports: [{ name: 'metrics', port: 9100 }] });
     new ServiceMonitor(chart, 'Shop', { monitoring: stack, service, port: 'metrics', selector: { app: 'shop' }, name: 'shop' });
     const monitor = Testing.synth(chart).find(o => o.kind === 'ServiceMonitor' && o.metadata.name === 'shop');
-    expect(monitor.metadata).toEqual({ name: 'shop', namespace: 'shop', labels: { release: 'monitoring' } });
+    expect(monitor.metadata).toEqual({ name: 'shop', namespace: 'shop', labels: { release: 'mon' } });
     expect(monitor.spec.selector).toEqual({ matchLabels: { app: 'shop' } });
   });
 

@@ -27,3 +27,11 @@ export const SELECTIVE_PROMETHEUS: KubePrometheusStackProps = {
   prometheusStorageSize: '1e10',
   values: { prometheus: { prometheusSpec: { serviceMonitorNamespaceSelector: { matchLabels: { monitoring: 'on' } } } } },
 };
+
+/**
+ * A release name that is neither the chart's name nor the namespace the stack creates, so that tests of
+ * what follows the release (labels the Prometheus selects, names of placed objects) cannot pass on the
+ * wrong one. Review defect 2 and the ServiceMonitor/PodMonitor tests with a KubePrometheusStack of
+ * their own use it, with otherwise default values: one render for all three.
+ */
+export const RELEASE_OF_ITS_OWN = 'mon';
