@@ -75,6 +75,10 @@ describe('the render cache', () => {
       expect(fs.existsSync(file)).toBe(false);
       // A damaged document (each distinct document is kept once, shared by renders) is a miss too.
       fs.writeFileSync(file, whole); // the render entry, whole again
+      withCacheDir((_other, freshRender) => {
+        process.env.CDK8S_CACHE_DIR = dir;
+        expect(freshRender(request())!.cache).toBe('hit');
+      });
       const documents = path.join(dir, 'documents');
       const oneDocument = fs.readdirSync(documents, { recursive: true }).map(String).find(f => fs.statSync(path.join(documents, f)).isFile())!;
       fs.writeFileSync(path.join(documents, oneDocument), 'not a cache entry');

@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import { RenderedObject } from '../lib';
-import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
+import { LONGHORN_CHART } from '../lib/render/charts';
 import { KubeManifest } from '../lib/render/manifest-parse';
 import { HookPolicy, transformRender } from '../lib/render/pipeline';
 import { renderChart } from '../lib/render/render';
@@ -11,18 +11,17 @@ import { GRAFANA_AFFINITY, LONGHORN_VALUES, UNUSUAL_VALUES_RENDER } from './supp
 
 const CLUSTER_SCOPED = ['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 
-// Each chart released under its own name into its usual namespace, kube-prometheus-stack with its
-// default values and Longhorn with LONGHORN_VALUES: the renders longhorn-monitoring.test.ts checks too
-// (one render each for both files).
-const manifestsOf = (chart: typeof LONGHORN_CHART, version: string) =>
-  renderChart({ chart, version, releaseName: chart.name, namespace: namespaceOf(chart), values: chart === LONGHORN_CHART ? LONGHORN_VALUES : {} })!.documents.map(d => d.manifest);
-const namespaceOf = (chart: typeof LONGHORN_CHART) => (chart === LONGHORN_CHART ? 'longhorn-system' : 'monitoring');
+// Longhorn as longhorn-monitoring.test.ts renders it (LONGHORN_VALUES, its usual release and namespace:
+// one render for both files); kube-prometheus-stack under a release and namespace of its own
+// (UNUSUAL_VALUES_RENDER: 'kps' in 'obs'), so that names and namespaces show they follow the request.
+const longhornManifests = (version: string) =>
+  renderChart({ chart: LONGHORN_CHART, version, releaseName: 'longhorn', namespace: 'longhorn-system', values: LONGHORN_VALUES })!.documents.map(d => d.manifest);
 
 describe('renderChart and the render transforms', () => {
-  const longhornRender = manifestsOf(LONGHORN_CHART, '1.6.2');
-  const kpsRender = manifestsOf(KUBE_PROMETHEUS_STACK_CHART, '88.5.3');
+  const longhornRender = longhornManifests('1.6.2');
+  const kpsRender = renderChart(UNUSUAL_VALUES_RENDER)!.documents.map(d => d.manifest);
   const longhorn = transformRender(longhornRender, { namespace: 'longhorn-system', hooks: HookPolicy.DROP_ALL });
-  const kps = transformRender(kpsRender, { namespace: 'monitoring', hooks: HookPolicy.KEEP_INSTALL_HOOKS });
+  const kps = transformRender(kpsRender, { namespace: 'obs', hooks: HookPolicy.KEEP_INSTALL_HOOKS });
 
   test('DROP_ALL leaves out every hook, the uninstaller above all, and reports each', () => {
     expect(longhorn.manifests.filter(m => m.metadata.annotations?.['helm.sh/hook'])).toEqual([]);
@@ -31,7 +30,7 @@ describe('renderChart and the render transforms', () => {
   });
 
   test('KEEP_INSTALL_HOOKS keeps install hooks as plain objects and drops test hooks', () => {
-    const admissionCreate = findObject(kps.manifests, 'Job', 'kube-prometheus-stack-admission-create');
+    const admissionCreate = findObject(kps.manifests, 'Job', 'kps-kube-prometheus-stack-admission-create');
     expect(Object.keys(admissionCreate.metadata.annotations ?? {}).filter(k => k.startsWith('helm.sh/hook'))).toEqual([]);
     expect(kps.manifests.filter(m => m.kind === 'Pod')).toEqual([]);
     expect(kps.notes.droppedHooks.map(d => d.hook)).toEqual(expect.arrayContaining(['test']));
@@ -39,7 +38,7 @@ describe('renderChart and the render transforms', () => {
   });
 
   test('cluster-scoped objects carry no namespace and namespaced ones carry the release namespace', () => {
-    for (const { manifests, namespace } of [{ ...longhorn, namespace: 'longhorn-system' }, { ...kps, namespace: 'monitoring' }]) {
+    for (const { manifests, namespace } of [{ ...longhorn, namespace: 'longhorn-system' }, { ...kps, namespace: 'obs' }]) {
       for (const m of manifests.filter(o => !isControlPlaneScrapeService(o))) {
         expect([m.kind, m.metadata.name, m.metadata.namespace]).toEqual(
           [m.kind, m.metadata.name, CLUSTER_SCOPED.includes(m.kind) ? undefined : namespace]);
@@ -49,7 +48,7 @@ describe('renderChart and the render transforms', () => {
 
   test('keeps a namespace the chart sets on purpose (control-plane scrape Services live in kube-system)', () => {
     const inKubeSystem = kps.manifests.filter(m => m.metadata.namespace === 'kube-system');
-    expect(inKubeSystem.map(m => m.metadata.name)).toEqual(expect.arrayContaining(['kube-prometheus-stack-kube-controller-manager', 'kube-prometheus-stack-coredns']));
+    expect(inKubeSystem.map(m => m.metadata.name)).toEqual(expect.arrayContaining(['kps-kube-prometheus-stack-kube-controller-manager', 'kps-kube-prometheus-stack-coredns']));
     expect(inKubeSystem.every(isControlPlaneScrapeService)).toBe(true);
   });
 
@@ -61,7 +60,7 @@ describe('renderChart and the render transforms', () => {
   test('a transform returns what it did not change as the same object, so it can be written as helm wrote it', () => {
     const crds = kpsRender.filter(m => m.kind === 'CustomResourceDefinition');
     expect(crds.every(crd => kps.manifests.includes(crd))).toBe(true);
-    const job = findObject(kps.manifests, 'Job', 'kube-prometheus-stack-admission-create');
+    const job = findObject(kps.manifests, 'Job', 'kps-kube-prometheus-stack-admission-create');
     expect(kpsRender.includes(job)).toBe(false); // its hook annotations went
   });
 
@@ -115,9 +114,8 @@ describe('renderChart and the render transforms', () => {
 describe('RenderedObject', () => {
   const chart = new Chart(Testing.app(), 'platform', { namespace: 'elsewhere', labels: { team: 'ops' } });
   const crds = new Chart(Testing.app(), 'crds');
-  const rendered = addRenderedObjects({ scope: chart, crdScope: crds }, {
-    chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kube-prometheus-stack', namespace: 'monitoring', values: {}, // the render of the tests above
-  }, { hooks: HookPolicy.KEEP_INSTALL_HOOKS })!;
+  // The kube-prometheus-stack render of the tests above.
+  const rendered = addRenderedObjects({ scope: chart, crdScope: crds }, UNUSUAL_VALUES_RENDER, { hooks: HookPolicy.KEEP_INSTALL_HOOKS })!;
 
   test('toJson gives exactly what cdk8s\' own ApiObject.toJson gives, key order included', () => {
     for (const object of rendered.apiObjects) {
@@ -132,7 +130,7 @@ describe('RenderedObject', () => {
     expect(role.toJson().metadata.labels.team).toBe('ops');
     expect(role.toJson().metadata.namespace).toBeUndefined();
     const deployment = rendered.apiObjects.find(o => o.kind === 'Deployment')!;
-    expect(deployment.toJson().metadata.namespace).toBe('monitoring');
+    expect(deployment.toJson().metadata.namespace).toBe('obs');
     const { JsonPatch } = require('cdk8s');
     deployment.addJsonPatch(JsonPatch.replace('/spec/replicas', 3));
     expect(deployment.toJson().spec.replicas).toBe(3);
