@@ -62,8 +62,8 @@ export function readOutputDir(dir: string): OutputFile[] {
   return fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort().map(file => ({ file, objects: readOutputObjects(fs.readFileSync(path.join(dir, file))) }));
 }
 
-// Files this process has read, by their bytes, with their objects serialized: deploy, diff and tests
-// read the same output several times, and copying the objects costs less than decoding the file
+// Files this process has read, by their bytes, with their objects serialized: a process that reads the
+// same output again (the tests do, many times) copies the objects, which costs less than decoding the file
 // (CRD descriptions are not ASCII, which makes UTF-8 decoding slow) and digesting each document again
 // to find it in the disk cache. Keyed by the bytes as a latin1 string (one character per byte: a
 // cheap, exact key). The oldest files are dropped past MEMO_BYTES.
