@@ -82,8 +82,10 @@ describeWithControlPlane('the configuration matrix on a real Kubernetes 1.32 API
     const ns = `m${i}`;
     const outdir = path.join(work, `c${i}`);
     const app = new App({ outdir });
-    // Node ports are the cluster's: each configuration gets its own.
-    const exposure = { grafanaService: ServiceExposure.nodePort(31000 + i), prometheusService: ServiceExposure.nodePort(31100 + i) };
+    // Node ports are the cluster's: each configuration gets its own, from the low band of the range that
+    // Kubernetes keeps for ports asked for by number (30000-30085 of the default range: dynamic allocation
+    // takes the rest first), so that a port another Service of the run was given at random cannot collide.
+    const exposure = { grafanaService: ServiceExposure.nodePort(30010 + i), prometheusService: ServiceExposure.nodePort(30040 + i) };
     new MonitoringStack(app, 'lab', { monitoringNamespace: ns, longhornNamespace: `l${i}`, ...exposure, ...props(ns) });
     app.synth(); // validates every object first; throws on any problem
     const folder = path.join(outdir, 'lab');
