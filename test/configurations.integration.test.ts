@@ -71,11 +71,19 @@ describeWithControlPlane('the configuration matrix on a real Kubernetes 1.32 API
     }))).toBe('');
     expect(controlPlane.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/httproutes.gateway.networking.k8s.io']).status).toBe(0);
   }, SHARED_CONTROL_PLANE_TIMEOUT_MS);
+  // Cluster-scoped objects the matrix applied (other than CRDs and Namespaces), by apiVersion, kind and name.
+  const clusterScoped = new Map<string, { apiVersion: string; kind: string; metadata: { name: string } }>();
   afterAll(() => {
     fs.rmSync(work, { recursive: true, force: true });
     // The control plane is the run's: leave no Longhorn running for other files (deploy's upgrade guard reads
-    // the longhorn-manager DaemonSets of the whole cluster).
+    // the longhorn-manager DaemonSets of the whole cluster), and none of the cluster-scoped objects whose
+    // names every stack shares (PriorityClass, ClusterRoleBindings, ...): their fields, owned by this file's
+    // field manager, would conflict with a later file's server-side apply.
     CONFIGURATIONS.forEach((_, i) => controlPlane?.kubectl(['delete', 'daemonset', 'longhorn-manager', '-n', `l${i}`, '--ignore-not-found', '--wait=false']));
+    if (clusterScoped.size > 0) {
+      const result = controlPlane?.kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], { input: [...clusterScoped.values()].map(o => YAML.stringify(o)).join('---\n') });
+      if (result && result.status !== 0) throw new Error(`deleting the matrix's cluster-scoped objects failed: ${result.stderr}`);
+    }
   });
 
   test.each(CONFIGURATIONS.map(([name, props], i) => [name, props, i] as const))('%s: synthesizes, validates and applies with 0 errors', (_name, props, i) => {
@@ -98,6 +106,9 @@ describeWithControlPlane('the configuration matrix on a real Kubernetes 1.32 API
       appliedCrds.add(crds);
     }
     for (const file of rest) expect([path.basename(file), apply(controlPlane, fs.readFileSync(file, 'utf8'))]).toEqual([path.basename(file), '']);
+    for (const o of files.slice(1).flatMap(f => f.objects)) {
+      if (!o.metadata.namespace && o.kind !== 'Namespace') clusterScoped.set(`${o.apiVersion} ${o.kind} ${o.metadata.name}`, { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name } });
+    }
     // What the API server stored is what dist/ holds (for the objects the configuration is about).
     const stored = JSON.parse(controlPlane.kubectl(['get', 'prometheus', '-n', ns, '-o', 'json']).stdout).items[0];
     const written = files.flatMap(f => f.objects).find(o => o.kind === 'Prometheus')!;
