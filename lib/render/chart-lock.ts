@@ -35,8 +35,16 @@ export function readChartLock(file = chartLockPath()): ChartLockEntry[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const known = parsedLocks.get(text);
-  if (known) return [...known];
+  let entries = parsedLocks.get(text);
+  if (!entries) {
+    entries = parseLock(file, text);
+    parsedLocks.set(text, entries);
+  }
+  return [...entries];
+}
+
+/** The entries of a lock file's text, frozen (they are shared by every read of the same text). */
+function parseLock(file: string, text: string): readonly ChartLockEntry[] {
   const data = YAML.parse(text) as { charts?: unknown } | null;
   const charts = data?.charts ?? [];
   const valid = Array.isArray(charts) && charts.every(c => c && typeof c === 'object'
@@ -44,8 +52,7 @@ export function readChartLock(file = chartLockPath()): ChartLockEntry[] {
   if (!valid) {
     throw new Error(`${file} is not a chart lock: expected 'charts:' with entries of name, version, source and sha256; fix or delete the file (the next synth writes it again)`);
   }
-  parsedLocks.set(text, Object.freeze((charts as ChartLockEntry[]).map(c => Object.freeze({ ...c }))));
-  return [...charts as ChartLockEntry[]];
+  return Object.freeze((charts as ChartLockEntry[]).map(c => Object.freeze({ ...c })));
 }
 
 // Every render checks its archive against the lock: each lock text is parsed once per process.
