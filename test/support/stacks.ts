@@ -3,8 +3,9 @@ import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, KubePrometheusStackProps
 /**
  * A second cluster beside the reference one, set apart from the defaults in several ways that do not
  * touch each other: 3 workers, 30 days of retention, etcd scraped, Grafana putting every dashboard in
- * one folder, and no Alertmanager (turned off by a raw chart value). Tests of each of these (multi-cluster, monitoring-stack and
- * grafana-dashboard) use this one configuration, so its charts are rendered once for all of them.
+ * one folder, and no Alertmanager (turned off by a raw chart value). Tests of each of these
+ * (multi-cluster, monitoring-stack and grafana-dashboard) use this one configuration, so its charts
+ * are rendered once for all of them.
  */
 export const OFFICE: MonitoringStackProps = {
   cluster: { workerNodes: 3 },
