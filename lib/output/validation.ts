@@ -62,28 +62,27 @@ export function readOutputDir(dir: string): OutputFile[] {
   return fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort().map(file => ({ file, objects: readOutputObjects(fs.readFileSync(path.join(dir, file))) }));
 }
 
-// Files this process has read, by their bytes, with their objects serialized: a process that reads the
-// same output again (the tests do, many times) copies the objects, which costs less than decoding the file
-// (CRD descriptions are not ASCII, which makes UTF-8 decoding slow) and digesting each document again
-// to find it in the disk cache. Keyed by the bytes as a latin1 string (one character per byte: a
-// cheap, exact key). The oldest files are dropped past MEMO_BYTES.
+// Files this process has read, by the digest of their bytes, with their objects serialized: a process
+// that reads the same output again (the tests do, many times) copies the objects, which costs less than
+// decoding the file (CRD descriptions are not ASCII, which makes UTF-8 decoding slow) and digesting each
+// document again to find it in the disk cache. The oldest files are dropped past MEMO_BYTES.
 const readMemo = new Map<string, Buffer>();
 let readMemoBytes = 0;
 const MEMO_BYTES = 64 * 1024 * 1024;
 
 /** The objects of one output file, from its bytes, as {@link readOutputDir} reads them (objects of their own). */
 export function readOutputObjects(bytes: Buffer): KubeManifest[] {
-  const key = bytes.toString('latin1');
+  const key = sha256(bytes);
   const known = readMemo.get(key);
   if (known) return v8.deserialize(known);
   const objects = splitDocuments(bytes.toString('utf8')).map(d => readDocument(d.text)).filter((v): v is KubeManifest => v !== null && typeof v === 'object');
   const serialized = v8.serialize(objects);
   readMemo.set(key, serialized);
-  readMemoBytes += key.length + serialized.length;
+  readMemoBytes += serialized.length;
   for (const [oldest, value] of readMemo) {
     if (readMemoBytes <= MEMO_BYTES) break;
     readMemo.delete(oldest);
-    readMemoBytes -= oldest.length + value.length;
+    readMemoBytes -= value.length;
   }
   return objects;
 }
