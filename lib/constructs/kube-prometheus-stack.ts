@@ -1,6 +1,6 @@
 import { Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { PrometheusSpec } from '../../imports/monitoring.coreos.com';
+import type { PrometheusSpec } from '../../imports/prometheus-monitoring.coreos.com';
 import { ChartSource } from '../render/chart-source';
 import { ChartValues, mergeValues } from '../render/chart-values';
 import { checkChartVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/charts';
@@ -360,7 +360,7 @@ const SERVERS: ObjectSelector[] = [
  * app sets them.
  */
 function prometheusSpecJson(spec: PrometheusSpec): Record<string, unknown> {
-  const { toJson_PrometheusSpec } = require('../../imports/monitoring.coreos.com') as typeof import('../../imports/monitoring.coreos.com');
+  const { toJson_PrometheusSpec } = require('../../imports/prometheus-monitoring.coreos.com') as typeof import('../../imports/prometheus-monitoring.coreos.com');
   return toJson_PrometheusSpec(spec) ?? {};
 }
 

@@ -1,6 +1,6 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import type { PodMonitorSpecPodMetricsEndpoints } from '../../imports/monitoring.coreos.com';
+import type { PodMonitorSpecPodMetricsEndpoints } from '../../imports/podmonitor-monitoring.coreos.com';
 import { DNS_SUBDOMAIN } from './kube-names';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { prometheusDuration } from './prometheus-duration';
@@ -74,7 +74,7 @@ export class PodMonitor extends Construct {
     const interval = props.interval === undefined ? undefined : prometheusDuration('interval', props.interval);
     const selection = prometheusSelection(stack, SelectedKind.POD_MONITOR, 'monitoring');
 
-    const generated = require('../../imports/monitoring.coreos.com') as typeof import('../../imports/monitoring.coreos.com');
+    const generated = require('../../imports/podmonitor-monitoring.coreos.com') as typeof import('../../imports/podmonitor-monitoring.coreos.com');
     this.apiObject = new generated.PodMonitor(this, 'Resource', {
       metadata: { name, namespace, labels: selection.labels },
       spec: {

@@ -1,6 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRules } from '../../imports/monitoring.coreos.com';
+import type { PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRules } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { Severity } from './alerting/routing';
 import { DNS_SUBDOMAIN } from './kube-names';
 import { KubePrometheusStack } from './kube-prometheus-stack';
@@ -136,7 +136,7 @@ export class PrometheusRules extends Construct {
       throw new Error(`name is '${props.name}' but must be a DNS subdomain (lowercase letters, digits, '-' and '.')`);
     }
     const selection = prometheusSelection(stack, SelectedKind.RULE, 'monitoring');
-    const generated = require('../../imports/monitoring.coreos.com') as typeof import('../../imports/monitoring.coreos.com');
+    const generated = require('../../imports/prometheusrule-monitoring.coreos.com') as typeof import('../../imports/prometheusrule-monitoring.coreos.com');
     // The generated class writes keepFiringFor as the CRD's keep_firing_for; the groups array fills as groups are added.
     this.apiObject = new generated.PrometheusRule(this, 'Resource', {
       metadata: { ...(props.name && { name: props.name }), namespace, labels: selection.labels },
@@ -166,7 +166,7 @@ export class PrometheusRules extends Construct {
     if (group.limit !== undefined && (!Number.isInteger(group.limit) || group.limit < 0)) {
       throw new Error(`${where} has limit ${group.limit} but it must be a whole number >= 0 (0: no limit)`);
     }
-    const { PrometheusRuleSpecGroupsRulesExpr } = require('../../imports/monitoring.coreos.com') as typeof import('../../imports/monitoring.coreos.com');
+    const { PrometheusRuleSpecGroupsRulesExpr } = require('../../imports/prometheusrule-monitoring.coreos.com') as typeof import('../../imports/prometheusrule-monitoring.coreos.com');
     const rules: PrometheusRuleSpecGroupsRules[] = group.rules.map(rule => {
       const rendered = 'alert' in rule ? this.alertingRule(where, rule) : recordingRule(where, rule);
       checkExpression(`${where}, rule ${'alert' in rule ? rule.alert : rule.record}`, rule.expr);

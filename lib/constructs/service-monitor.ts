@@ -1,6 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import type { ServiceMonitorSpecEndpoints } from '../../imports/monitoring.coreos.com';
+import type { ServiceMonitorSpecEndpoints } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { DNS_SUBDOMAIN } from './kube-names';
 import { prometheusDuration } from './prometheus-duration';
 import { KubePrometheusStack } from './kube-prometheus-stack';
@@ -93,7 +93,7 @@ export class ServiceMonitor extends Construct {
       selector = { [SERVICE_NAME_LABEL]: own ?? service.name };
     }
 
-    const generated = require('../../imports/monitoring.coreos.com') as typeof import('../../imports/monitoring.coreos.com');
+    const generated = require('../../imports/servicemonitor-monitoring.coreos.com') as typeof import('../../imports/servicemonitor-monitoring.coreos.com');
     this.apiObject = new generated.ServiceMonitor(this, 'Resource', {
       metadata: { name, namespace, labels: selection.labels },
       spec: {
