@@ -7,6 +7,9 @@ module.exports = {
   testPathIgnorePatterns: ['\\.integration\\.test\\.ts$'],
   // Type-checking is `tsc --noEmit`, run beside jest by `npm test`; jest only transpiles.
   transform: { '^.+\\.ts$': '<rootDir>/test/support/sucrase-transform.js' },
+  // Not under the OS temporary folder: `npm test` points TMPDIR at a folder of its own that it removes at the
+  // end, which would make every run transform every file again.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
   // One charts.lock for the run, shared by its workers (renders share the cache: see run-env.ts).
   globalSetup: '<rootDir>/test/support/run-env.ts',
   globalTeardown: '<rootDir>/test/support/run-env-teardown.ts',
