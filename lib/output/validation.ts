@@ -221,15 +221,6 @@ function modelSchemaErrors(modelPackage: string, object: KubeManifest): Array<{ 
     }
     return [{ path: '/apiVersion', message: `${modelPackage} has no schema for ${object.apiVersion} ${object.kind}` }];
   }
-  // The model's own validate function, run on the object itself: constructing a model deep-copies the
-  // object first, which took as long as checking it. An object that fails is checked again through a
-  // model, whose copy drops undefined values, so the problems reported are exactly the model's.
-  try {
-    (model!.prototype.validate as () => void).call(object);
-    return [];
-  } catch {
-    // checked again below
-  }
   try {
     new model!(object).validate();
     return [];
