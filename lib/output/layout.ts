@@ -128,7 +128,7 @@ export function writeApp(app: App): WrittenApp {
   for (const file of planned) {
     const target = path.join(outdir, file.file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, joinDocuments(file.texts));
+    fs.writeFileSync(target, joinDocuments(file.texts, file.keys));
   }
   const written: WrittenApp = { outdir, files: planned.map(({ file, folder, bootstrap, objects }) => ({ file, folder, bootstrap, objects })), report, validation };
   const session = (globalThis as unknown as Record<symbol, WrittenApp[] | undefined>)[SESSION];

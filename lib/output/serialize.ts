@@ -35,19 +35,19 @@ export function objectYaml(object: unknown, key = contentKey(object)): string {
 }
 
 const SEPARATOR = Buffer.from('---\n');
-// The UTF-8 bytes of long documents (CRDs: 4.7 MB, not ASCII), kept by their text while this process
-// runs: an app synthesized again writes them again. Past ENCODED_BYTES the oldest are dropped.
+// The UTF-8 bytes of long documents (CRDs: 4.7 MB, not ASCII), kept by the document's key while this
+// process runs: an app synthesized again writes them again. Past ENCODED_BYTES the oldest are dropped.
 const encoded = new Map<string, Buffer>();
 let encodedBytes = 0;
 const LONG_DOCUMENT = 16 * 1024;
 const ENCODED_BYTES = 64 * 1024 * 1024;
 
-function utf8(text: string): Buffer {
+function utf8(text: string, key: string): Buffer {
   if (text.length < LONG_DOCUMENT) return Buffer.from(text);
-  let bytes = encoded.get(text);
+  let bytes = encoded.get(key);
   if (!bytes) {
     bytes = Buffer.from(text);
-    encoded.set(text, bytes);
+    encoded.set(key, bytes);
     encodedBytes += bytes.length;
     for (const [oldest, value] of encoded) {
       if (encodedBytes <= ENCODED_BYTES) break;
@@ -61,8 +61,9 @@ function utf8(text: string): Buffer {
 /**
  * A file of documents, joined the way cdk8s joins them, as UTF-8 bytes: the bytes of the joined text,
  * built without that text (a file with one non-ASCII character would be a string of two bytes per
- * character, twice its size, encoded again on every write).
+ * character, twice its size, encoded again on every write). `keys[i]` identifies `documents[i]`'s text
+ * (its content key, or its digest).
  */
-export function joinDocuments(documents: readonly string[]): Buffer {
-  return Buffer.concat(documents.flatMap((text, i) => (i === 0 ? [utf8(text)] : [SEPARATOR, utf8(text)])));
+export function joinDocuments(documents: readonly string[], keys: readonly string[]): Buffer {
+  return Buffer.concat(documents.flatMap((text, i) => (i === 0 ? [utf8(text, keys[i])] : [SEPARATOR, utf8(text, keys[i])])));
 }
