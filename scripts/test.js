@@ -21,12 +21,13 @@ tsc.stderr.on('data', chunk => { tscOutput += chunk; });
 // between files): each process of the run stays under 600 MB. glibc's malloc backs the workers' large
 // buffers (files, helm's output) with transparent huge pages where the kernel allows it on request: the
 // tests allocate and free hundreds of MB of them, and a fault per 4 KB page was ~20 % of the workers'
-// page faults (other C libraries and systems ignore the setting).
+// page faults (other C libraries and systems ignore the setting; a hugetlb setting of your own is kept).
+const tunables = process.env.GLIBC_TUNABLES ?? '';
 const env = {
   ...process.env,
   TMPDIR: tmp,
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=384`.trim(),
-  GLIBC_TUNABLES: [process.env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':'),
+  GLIBC_TUNABLES: /(^|:)glibc\.malloc\.hugetlb=/.test(tunables) ? tunables : [tunables, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':'),
 };
 // In a process group of its own, so that stopping it stops its workers too.
 const jest = spawn(process.execPath, [require.resolve('jest/bin/jest'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env, detached: true });

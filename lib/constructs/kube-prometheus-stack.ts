@@ -356,8 +356,8 @@ const SERVERS: ObjectSelector[] = [
 ];
 
 /**
- * The JSON form of typed Prometheus spec fields. The 6 MB generated module is loaded only when an
- * app sets them.
+ * The JSON form of typed Prometheus spec fields. The Prometheus kind's generated module (1.2 MB) is
+ * loaded only when an app sets them.
  */
 function prometheusSpecJson(spec: PrometheusSpec): Record<string, unknown> {
   const { toJson_PrometheusSpec } = require('../../imports/prometheus-monitoring.coreos.com') as typeof import('../../imports/prometheus-monitoring.coreos.com');
