@@ -215,7 +215,7 @@ function render(file: string, folder: string | undefined, bootstrap: boolean, en
   const texts = entries.map(([object, json]) => {
     if (isUnchangedRender(object)) {
       // The manifest is a function of helm's text, so the text identifies it.
-      keys.push(`text:${textDigest(object.sourceText!)}`);
+      keys.push(object.sourceDigest ? `document:${object.sourceDigest}` : `text:${sha256(object.sourceText!)}`);
       return object.sourceText!;
     }
     const key = contentKey(json);
@@ -223,19 +223,6 @@ function render(file: string, folder: string | undefined, bootstrap: boolean, en
     return objectYaml(json, key);
   });
   return { file, folder, bootstrap, objects: entries.map(([, json]) => json), keys, texts };
-}
-
-// Digests of rendered documents' texts: every synth of a process writes the same renders again. (The
-// texts are the render's own strings, which the render memo keeps anyway.)
-const textDigests = new Map<string, string>();
-
-function textDigest(text: string): string {
-  let digest = textDigests.get(text);
-  if (digest === undefined) {
-    digest = sha256(text);
-    textDigests.set(text, digest);
-  }
-  return digest;
 }
 
 function isUnchangedRender(object: ApiObject | undefined): object is RenderedObject {

@@ -78,11 +78,16 @@ export interface RenderedDocument {
   readonly manifest: KubeManifest;
   /** The document as helm wrote it, for writing it unchanged when nothing changed it. */
   readonly text: string;
+  /** The digest of the text (with the parser that read it): the document's key in the cache, and its identity when written unchanged. */
+  readonly digest: string;
   /** The template it came from. */
   readonly template?: string;
   /** Keys given twice (the last one wins). */
   readonly duplicates: readonly DuplicateKey[];
 }
+
+/** A document as the cache keeps it: the same for every render and template that has it, and known by its digest. */
+type StoredDocument = Omit<RenderedDocument, 'digest' | 'template'>;
 
 /** What a render produced. */
 export interface RenderedChart {
@@ -171,14 +176,13 @@ function loadRender(key: string): RenderedDocument[] | undefined {
   for (const { digest, template } of entry) {
     const document = storedDocument(digest);
     if (!document) return undefined;
-    documents.push({ ...document, template });
+    documents.push({ ...document, digest, template });
   }
   return documents;
 }
 
 function storeRender(key: string, documents: readonly RenderedDocument[]): void {
-  const entry = documents.map(({ template, ...document }) => {
-    const digest = documentMemo.get(document.text)?.digest ?? documentKey(document.text);
+  const entry = documents.map(({ template, digest, ...document }) => {
     if (!storedDocuments.has(digest) && !documentCache.has(digest)) documentCache.put(digest, document);
     storedDocuments.set(digest, document);
     return { digest, template };
@@ -203,13 +207,13 @@ function parsing(): string {
 }
 
 /** Documents this process has read from or written to the cache, by {@link documentKey}. */
-const storedDocuments = new Map<string, RenderedDocument>();
+const storedDocuments = new Map<string, StoredDocument>();
 
 /** The cached document whose text has `digest`, or undefined. */
-function storedDocument(digest: string): RenderedDocument | undefined {
+function storedDocument(digest: string): StoredDocument | undefined {
   let document = storedDocuments.get(digest);
   if (!document) {
-    document = documentCache.get<RenderedDocument>(digest);
+    document = documentCache.get<StoredDocument>(digest);
     if (document) storedDocuments.set(digest, document);
   }
   return document;
@@ -255,7 +259,7 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
         known = { document: storedDocument(digest) ?? parseRendered(text), digest };
         documentMemo.set(text, known);
       }
-      return known.document ? [{ ...known.document, template: source }] : [];
+      return known.document ? [{ ...known.document, digest: known.digest, template: source }] : [];
     });
   } catch (e) {
     throw new Error(`${(e as Error).message.startsWith('helm template') ? '' : `helm output of ${request.chart.name} ${request.version} is `}${(e as Error).message}`);
@@ -267,10 +271,11 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
 // Documents repeat across renders (every CRD, most objects of clusters whose values differ a little):
 // a document already in the cache (from any earlier render) is read from it, not parsed again, and
 // each distinct text is looked at once per process; only its canonical form is kept, with its key
-// (storing the render then needs no second digest).
-const documentMemo = new Map<string, { readonly document: RenderedDocument | null; readonly digest: string }>();
+// (each document of the render carries that key: storing the render, and writing the document as helm
+// wrote it, need no second digest).
+const documentMemo = new Map<string, { readonly document: StoredDocument | null; readonly digest: string }>();
 
-function parseRendered(text: string): RenderedDocument | null {
+function parseRendered(text: string): StoredDocument | null {
   const { value, duplicates } = parseDocument(text);
   return value === null || typeof value !== 'object' ? null : { manifest: canonical(value) as KubeManifest, text, duplicates };
 }

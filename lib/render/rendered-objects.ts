@@ -36,12 +36,13 @@ export function addRenderedObjects(placement: RenderPlacement, request: RenderRe
   const rendered = renderChart({ ...request, apiVersions }, placement.scope);
   if (!rendered) return undefined;
   const { manifests, notes } = transformRender(rendered.documents.map(d => d.manifest), { ...options, namespace: request.namespace });
-  const textOf = new Map(rendered.documents.map(d => [d.manifest, d.text]));
+  const sourceOf = new Map(rendered.documents.map(d => [d.manifest, d]));
   const crds = manifests.filter(m => m.kind === 'CustomResourceDefinition');
   const apiObjects = manifests.map(manifest => {
     const scope = manifest.kind === 'CustomResourceDefinition' ? placement.crdScope : placement.scope;
     const id = [manifest.kind, manifest.metadata.namespace, manifest.metadata.name].filter(Boolean).join('-');
-    return new RenderedObject(scope, id, manifest, isClusterScoped(manifest, crds), textOf.get(manifest));
+    const source = sourceOf.get(manifest);
+    return new RenderedObject(scope, id, manifest, isClusterScoped(manifest, crds), source?.text, source?.digest);
   });
   reportRender(placement.scope, request, rendered, manifests.length, notes.droppedHooks);
   return { apiObjects, manifests, droppedHooks: notes.droppedHooks };
@@ -75,6 +76,8 @@ export class RenderedObject extends ApiObject {
     public readonly clusterScoped: boolean,
     /** The document as helm wrote it: written as it is when nothing changed the object. */
     public readonly sourceText?: string,
+    /** The render's digest of {@link sourceText}, which identifies it (computed from the text when not given). */
+    public readonly sourceDigest?: string,
   ) {
     super(scope, id, manifest);
   }
