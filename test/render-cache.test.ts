@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DiskCache } from '../lib/render/cache';
+import { DiskCache, MemoryCache } from '../lib/render/cache';
 import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
 import { renderChart, renderKey } from '../lib/render/render';
 
@@ -140,5 +140,24 @@ test('kube-prometheus-stack renders the same from the cache as from helm', () =>
       // (Compared as data: jest's sandbox gives objects from v8.deserialize another realm's prototypes.)
       expect(fromCache.documents).toStrictEqual(fromHelm.documents);
     });
+  });
+});
+
+describe('the in-process memory cache', () => {
+  test('drops the oldest entries once the buffers pass the bound, and counts a replaced entry once', () => {
+    const memo = new MemoryCache(10);
+    memo.set('a', Buffer.alloc(4));
+    memo.set('b', Buffer.alloc(4));
+    memo.set('a', Buffer.alloc(2)); // replaces a: 6 bytes kept, not 10
+    memo.set('c', Buffer.alloc(4)); // 10 bytes: still within the bound
+    expect(['a', 'b', 'c'].map(k => memo.get(k)?.length)).toEqual([2, 4, 4]);
+    memo.set('d', Buffer.alloc(3)); // 13 bytes: a (the oldest) goes, then 11 still passes, so b goes
+    expect(['a', 'b', 'c', 'd'].map(k => memo.get(k)?.length)).toEqual([undefined, undefined, 4, 3]);
+  });
+
+  test('keeps nothing larger than the bound', () => {
+    const memo = new MemoryCache(10);
+    memo.set('big', Buffer.alloc(11));
+    expect(memo.get('big')).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { Yaml } from 'cdk8s';
-import { DiskCache, sha256 } from '../render/cache';
+import { DiskCache, MemoryCache, sha256 } from '../render/cache';
 
 const yamlCache = new DiskCache('yaml');
 const inProcess = new Map<string, string>();
@@ -36,11 +36,9 @@ export function objectYaml(object: unknown, key = contentKey(object)): string {
 
 const SEPARATOR = Buffer.from('---\n');
 // The UTF-8 bytes of long documents (CRDs: 4.7 MB, not ASCII), kept by the document's key while this
-// process runs: an app synthesized again writes them again. Past ENCODED_BYTES the oldest are dropped.
-const encoded = new Map<string, Buffer>();
-let encodedBytes = 0;
+// process runs (64 MB at most): an app synthesized again writes them again.
+const encoded = new MemoryCache(64 * 1024 * 1024);
 const LONG_DOCUMENT = 16 * 1024;
-const ENCODED_BYTES = 64 * 1024 * 1024;
 
 function utf8(text: string, key: string): Buffer {
   if (text.length < LONG_DOCUMENT) return Buffer.from(text);
@@ -48,12 +46,6 @@ function utf8(text: string, key: string): Buffer {
   if (!bytes) {
     bytes = Buffer.from(text);
     encoded.set(key, bytes);
-    encodedBytes += bytes.length;
-    for (const [oldest, value] of encoded) {
-      if (encodedBytes <= ENCODED_BYTES) break;
-      encoded.delete(oldest);
-      encodedBytes -= value.length;
-    }
   }
   return bytes;
 }

@@ -6,7 +6,7 @@ import type { ErrorObject } from 'ajv';
 import { ClusterApi, groupOf, isBuiltInGroup, isClusterScoped, servesBuiltIn, TARGET_KUBERNETES } from '../render/kube-api';
 
 export { ClusterApi };
-import { codeIdentity, DiskCache, packageVersion, sha256 } from '../render/cache';
+import { codeIdentity, DiskCache, MemoryCache, packageVersion, sha256 } from '../render/cache';
 import { KubeManifest, parseDocument, parserIdentity, splitDocuments } from '../render/manifest-parse';
 
 /** The objects of one synthesized file. */
@@ -65,10 +65,8 @@ export function readOutputDir(dir: string): OutputFile[] {
 // Files this process has read, by the digest of their bytes, with their objects serialized: a process
 // that reads the same output again (the tests do, many times) copies the objects, which costs less than
 // decoding the file (CRD descriptions are not ASCII, which makes UTF-8 decoding slow) and digesting each
-// document again to find it in the disk cache. The oldest files are dropped past MEMO_BYTES.
-const readMemo = new Map<string, Buffer>();
-let readMemoBytes = 0;
-const MEMO_BYTES = 64 * 1024 * 1024;
+// document again to find it in the disk cache (64 MB of them at most).
+const readMemo = new MemoryCache(64 * 1024 * 1024);
 
 /** The objects of one output file, from its bytes, as {@link readOutputDir} reads them (objects of their own). */
 export function readOutputObjects(bytes: Buffer): KubeManifest[] {
@@ -76,14 +74,7 @@ export function readOutputObjects(bytes: Buffer): KubeManifest[] {
   const known = readMemo.get(key);
   if (known) return v8.deserialize(known);
   const objects = splitDocuments(bytes.toString('utf8')).map(d => readDocument(d.text)).filter((v): v is KubeManifest => v !== null && typeof v === 'object');
-  const serialized = v8.serialize(objects);
-  readMemo.set(key, serialized);
-  readMemoBytes += serialized.length;
-  for (const [oldest, value] of readMemo) {
-    if (readMemoBytes <= MEMO_BYTES) break;
-    readMemo.delete(oldest);
-    readMemoBytes -= value.length;
-  }
+  readMemo.set(key, v8.serialize(objects));
   return objects;
 }
 

@@ -38,6 +38,30 @@ export function codeIdentity(modules: readonly string[], packages: readonly stri
   return sha256([...modules.map(file => fs.readFileSync(file, 'utf8')), ...packages.map(p => `${p}@${packageVersion(p)}`)].join('\0'));
 }
 
+/** Buffers kept in this process by key; once they pass `maxBytes` in all, the oldest are dropped. */
+export class MemoryCache {
+  private readonly entries = new Map<string, Buffer>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** The buffer kept under `key`, or undefined. */
+  public get(key: string): Buffer | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Keeps `value` under `key` (in place of what was there), then drops the oldest entries past the bound. */
+  public set(key: string, value: Buffer): void {
+    this.bytes += value.length - (this.entries.get(key)?.length ?? 0);
+    this.entries.set(key, value);
+    for (const [oldest, kept] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= kept.length;
+    }
+  }
+}
+
 const HEADER_BYTES = 32;
 
 /**
