@@ -347,6 +347,110 @@ describe('deploy (npm run deploy)', () => {
     });
   });
 
+  describe('--wait', () => {
+    const CLAIM = 'prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-0';
+    const ALERTMANAGER_POD = 'alertmanager-kube-prometheus-stack-alertmanager-0';
+    /** The output's workloads, Prometheus and Alertmanager. */
+    const waited = () => readStack(outdir).files.flatMap(f => f.objects).filter(o => ['Deployment', 'DaemonSet', 'Prometheus', 'Alertmanager'].includes(o.kind));
+    /** An output object as the cluster shows it once its controller has made it ready, or while it is not yet. */
+    const live = (o: KubeManifest, ready: boolean): KubeManifest => {
+      const metadata = { ...o.metadata, generation: 1 };
+      const n = (o.spec as { replicas?: number }).replicas ?? 1;
+      if (o.kind === 'Deployment') return { ...o, metadata, status: { observedGeneration: 1, replicas: n, updatedReplicas: n, readyReplicas: ready ? n : 0, availableReplicas: ready ? n : 0 } };
+      if (o.kind === 'DaemonSet') return { ...o, metadata, status: { observedGeneration: 1, desiredNumberScheduled: 3, currentNumberScheduled: 3, updatedNumberScheduled: 3, numberMisscheduled: 0, numberReady: ready ? 3 : 0, numberAvailable: ready ? 3 : 0 } };
+      const why = o.kind === 'Alertmanager' ? `pod ${ALERTMANAGER_POD}: containers with unready status: [alertmanager config-reloader]` : 'pod does not exist';
+      return { ...o, metadata, status: { conditions: [
+        { type: 'Available', status: ready ? 'True' : 'False', observedGeneration: 1, ...(!ready && { reason: 'NoPodReady', message: why }) },
+        { type: 'Reconciled', status: 'True', observedGeneration: 1 },
+      ] } };
+    };
+    const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: CLAIM, namespace: 'monitoring' }, spec: { storageClassName: 'longhorn-prometheus', resources: { requests: { storage: '10Gi' } } }, status: { phase: 'Bound', capacity: { storage: '10Gi' } } };
+    /** Answers deploy's steps on a cluster with the Grafana Secret, and each poll (one get per namespace) with `inNamespace`. */
+    const cluster = (inNamespace: (namespace: string) => object[], other: (args: string[]) => Partial<KubectlResult> | undefined = () => undefined) => new ScriptedKubectl(args => {
+      if (args[1] === 'secret') return { stdout: 'secret/grafana-admin' };
+      if (args[0] === 'get' && args[1].startsWith('deployments.apps,')) return { stdout: JSON.stringify({ kind: 'List', items: inNamespace(args[args.indexOf('--namespace') + 1]) }) };
+      return other(args);
+    });
+    const clock = () => {
+      let now = 0;
+      return { now: () => now, sleep: (ms: number) => { now += ms; } };
+    };
+
+    test('after the last step, waits until every workload, Prometheus, Alertmanager and claim is ready, printing each as it becomes so', () => {
+      let rounds = 0; // namespaces are polled in order, longhorn-system first
+      const kubectl = cluster(namespace => {
+        if (namespace === 'longhorn-system') rounds++;
+        const ready = rounds > 1;
+        return [...waited().filter(o => o.metadata.namespace === namespace).map(o => live(o, ready)), ...(ready && namespace === 'monitoring' ? [claim] : [])];
+      });
+      const log: string[] = [];
+      deploy({ outdir, kubectl, env: {}, wait: true, clock: clock(), log: l => log.push(l) });
+      expect(log).toContain('ready: Deployment monitoring/kube-prometheus-stack-grafana (1/1 available)');
+      expect(log).toContain('ready: DaemonSet longhorn-system/longhorn-manager (3/3 available)');
+      expect(log).toContain('ready: Prometheus monitoring/kube-prometheus-stack-prometheus (Available, Reconciled)');
+      expect(log).toContain(`ready: PersistentVolumeClaim monitoring/${CLAIM} (Bound, 10Gi, longhorn-prometheus)`);
+      expect(log.at(-1)).toBe('--wait: all 10 ready after 2s');
+      expect(log.some(l => l.startsWith('status:'))).toBe(false);
+      // only the namespaces of the stack, and only after the last step
+      const polls = kubectl.lines.map((l, i) => ({ l, i })).filter(({ l }) => l.startsWith('get deployments.apps,'));
+      expect(polls.map(({ l }) => l.split(' ')[3])).toEqual(['longhorn-system', 'monitoring', 'longhorn-system', 'monitoring']);
+      expect(polls[0].i).toBeGreaterThan(kubectl.lines.findIndex(l => l.startsWith('annotate')));
+    });
+
+    test('fails on timeout naming what is not ready, with its pods and their Warning events', () => {
+      const alertmanagerLabels = { 'app.kubernetes.io/instance': 'kube-prometheus-stack-alertmanager', 'app.kubernetes.io/managed-by': 'prometheus-operator', 'app.kubernetes.io/name': 'alertmanager', alertmanager: 'kube-prometheus-stack-alertmanager' };
+      const statefulSet = {
+        apiVersion: 'apps/v1', kind: 'StatefulSet',
+        metadata: { name: 'alertmanager-kube-prometheus-stack-alertmanager', namespace: 'monitoring', generation: 1, ownerReferences: [{ apiVersion: 'monitoring.coreos.com/v1', kind: 'Alertmanager', name: 'kube-prometheus-stack-alertmanager', controller: true }] },
+        spec: { replicas: 1, selector: { matchLabels: alertmanagerLabels } },
+        status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, currentRevision: 'r1', updateRevision: 'r1' },
+      };
+      const kubectl = cluster(namespace => [
+        ...waited().filter(o => o.metadata.namespace === namespace).map(o => live(o, o.kind !== 'Alertmanager')),
+        ...(namespace === 'monitoring' ? [claim, statefulSet] : []),
+      ], args => {
+        if (args[1] === 'pods') return { stdout: JSON.stringify({ items: [{ metadata: { name: ALERTMANAGER_POD, labels: alertmanagerLabels }, status: { phase: 'Pending' } }] }) };
+        if (args[1] === 'events') {
+          return { stdout: JSON.stringify({ items: [{ type: 'Warning', reason: 'FailedMount', message: 'MountVolume.SetUp failed for volume "secret-slack" : secret "slack" not found', involvedObject: { kind: 'Pod', name: ALERTMANAGER_POD }, lastTimestamp: '2025-01-10T09:20:00Z' }] }) };
+        }
+        return undefined;
+      });
+      const log: string[] = [];
+      expect(() => deploy({ outdir, kubectl, env: {}, wait: true, timeoutMs: 10_000, clock: clock(), log: l => log.push(l) })).toThrow(
+        '--wait: 1 of 10 not ready after 10s (--timeout 10s):\n'
+        + `  Alertmanager monitoring/kube-prometheus-stack-alertmanager not ready: Available=False (NoPodReady: pod ${ALERTMANAGER_POD}: containers with unready status: [alertmanager config-reloader]), Reconciled; `
+        + 'StatefulSet monitoring/alertmanager-kube-prometheus-stack-alertmanager: 0/1 ready, 1 updated; '
+        + `pod monitoring/${ALERTMANAGER_POD}: Pending; Warning FailedMount: MountVolume.SetUp failed for volume "secret-slack" : secret "slack" not found`);
+      expect(log).toContain('ready: Prometheus monitoring/kube-prometheus-stack-prometheus (Available, Reconciled)');
+    });
+
+    test('without --wait, ends with one line on what is ready so far; a cluster that cannot be read does not fail the deploy', () => {
+      const log: string[] = [];
+      deploy({ outdir, kubectl: cluster(namespace => waited().filter(o => o.metadata.namespace === namespace).map(o => live(o, false))), env: {}, log: l => log.push(l) });
+      expect(log.at(-1)).toMatch(/^status: 0 of 9 ready now; not yet: DaemonSet longhorn-system\/longhorn-manager \(0\/3 available, 3 updated, 0 ready\), .* and 1 more; deploy --wait waits until they are$/);
+
+      const unreadable = new ScriptedKubectl(args => (args[1] === 'secret' ? { stdout: 'secret/grafana-admin' } : args[1]?.startsWith('deployments.apps,') ? { status: 1, stderr: 'error: the server has asked for the client to provide credentials' } : undefined));
+      const unreadableLog: string[] = [];
+      deploy({ outdir, kubectl: unreadable, env: {}, log: l => unreadableLog.push(l) });
+      expect(unreadableLog.at(-1)).toMatch(/^status: not read: kubectl get deployments\.apps,.* failed: error: the server has asked for the client to provide credentials/);
+    });
+
+    test('--dry-run --wait says in a comment what it would wait for', () => {
+      const kubectl = new ScriptedKubectl();
+      const log: string[] = [];
+      deploy({ outdir, dryRun: true, wait: true, timeoutMs: 90_000, kubectl, log: l => log.push(l) });
+      expect(kubectl.calls).toEqual([]);
+      expect(log.at(-1)).toBe('# --wait: then waits up to 1m30s until 5 Deployment, 2 DaemonSet, 1 Prometheus, 1 Alertmanager are ready (rolled out as kubectl rollout status says; '
+        + 'Prometheus and Alertmanager Available and Reconciled) and every PersistentVolumeClaim in longhorn-system, monitoring is Bound');
+    });
+
+    test('fails when timeoutMs is negative, before anything is read or applied', () => {
+      const kubectl = new ScriptedKubectl();
+      expect(() => deploy({ outdir, kubectl, wait: true, timeoutMs: -1, log: () => undefined })).toThrow('timeoutMs is -1; give 0 or more milliseconds');
+      expect(kubectl.calls).toEqual([]);
+    });
+  });
+
   test('stackFolder picks the only stack, or asks for --stack', () => {
     expect(stackFolder(outdir)).toBe(path.join(outdir, 'reference'));
     fs.mkdirSync(path.join(outdir, 'other'));

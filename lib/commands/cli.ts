@@ -40,11 +40,16 @@ program.command('deploy')
   .option('--grafana-admin-user <name>', 'the admin user of a Secret deploy creates', 'admin')
   .option('--force', 'skip the upgrade guard (a Longhorn minor version skipped, a downgrade, older operator CRDs) and apply anyway')
   .option('--dry-run', 'print the kubectl commands instead of running them')
-  .action((opts: { outdir: string; stack?: string; context?: string; grafanaAdminPasswordFile?: string; generateGrafanaAdminPassword?: boolean; grafanaAdminUser: string; force?: boolean; dryRun?: boolean }) => run('deploy', () => {
+  .option('--wait', 'then wait until the Deployments, StatefulSets and DaemonSets are rolled out, Prometheus and Alertmanager are Available and Reconciled, and the volume claims are Bound; on timeout, say what is not ready and why, and fail')
+  .option('--timeout <duration>', 'how long --wait waits, e.g. 90s, 10m, 1h', '10m')
+  .action((opts: { outdir: string; stack?: string; context?: string; grafanaAdminPasswordFile?: string; generateGrafanaAdminPassword?: boolean; grafanaAdminUser: string; force?: boolean; dryRun?: boolean; wait?: boolean; timeout: string }, command: Command) => run('deploy', () => {
     const { deploy } = require('./deploy') as typeof import('./deploy');
+    const { parseDuration } = require('./wait') as typeof import('./wait');
+    if (!opts.wait && command.getOptionValueSource('timeout') === 'cli') throw new Error(`--timeout ${opts.timeout} is for --wait, which is not given; add --wait`);
     deploy({
       outdir: opts.outdir, stack: opts.stack, context: opts.context, dryRun: opts.dryRun, force: opts.force,
       passwordFile: opts.grafanaAdminPasswordFile, generate: opts.generateGrafanaAdminPassword, user: opts.grafanaAdminUser,
+      wait: opts.wait, timeoutMs: parseDuration(opts.timeout, '--timeout'),
       log: line => console.log(line),
     });
   }));

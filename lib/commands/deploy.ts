@@ -8,6 +8,10 @@ import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, requi
 import { checkClusterServes, requiredClusterApis } from './cluster-apis';
 import { checkSecretCanBeMet, ensureSecret, grafanaPassword, GrafanaPassword, GrafanaPasswordSource } from './required-secrets';
 import { checkUpgrade, refusalMessage, runningVersions, targetVersions, UpgradeCheck } from './upgrade-guard';
+import { Clock, describeWait, statusLine, waitTargets, waitUntilReady } from './wait';
+
+/** How long --wait waits by default: 10 minutes. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Options of {@link deploy}. */
 export interface DeployOptions extends GrafanaPasswordSource {
@@ -40,6 +44,28 @@ export interface DeployOptions extends GrafanaPasswordSource {
    * @default - the kubectl of tools.ts against `context`
    */
   readonly kubectl?: KubectlRunner;
+  /**
+   * After the last step, wait until the output's Deployments, StatefulSets and DaemonSets are rolled out, its
+   * Prometheus and Alertmanager are Available and Reconciled, and every PersistentVolumeClaim in its namespaces is
+   * Bound; fail with what is not ready and why after `timeoutMs`. Without it, one line says what is ready so far.
+   * @default false
+   */
+  readonly wait?: boolean;
+  /**
+   * How long `wait` waits.
+   * @default - 10 minutes (DEFAULT_WAIT_TIMEOUT_MS)
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Time between the polls of `wait`.
+   * @default 2000
+   */
+  readonly pollIntervalMs?: number;
+  /**
+   * How `wait` tells time and sleeps (tests give one that only pretends).
+   * @default - the system clock
+   */
+  readonly clock?: Clock;
 }
 
 /**
@@ -93,16 +119,21 @@ export function stepCommand(step: ApplyStep, context?: string): string {
 
 /**
  * Applies one stack's folder to a cluster by {@link applyPlan}, stopping at the first step that fails:
- * checks the upgrade first, says what the new output no longer has, then runs each step.
+ * checks the upgrade first, says what the new output no longer has, then runs each step. Then, with `wait`, waits
+ * until what the stack runs is ready (see {@link waitUntilReady}), else says in one line what is ready so far.
  */
 export function deploy(options: DeployOptions): void {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new Error(`timeoutMs is ${timeoutMs}; give 0 or more milliseconds`);
   const output = readStack(options.outdir, options.stack);
   const { steps } = output;
+  const targets = waitTargets(output.files.flatMap(f => f.objects));
   if (options.dryRun) {
     for (const step of steps) {
       options.log(`# ${step.why}${dryRunNote(step)}`);
       options.log(stepCommand(step, options.context));
     }
+    if (options.wait) options.log(`# ${describeWait(targets, timeoutMs)}`);
     return;
   }
   const kubectl = options.kubectl ?? new Kubectl(options.context);
@@ -138,6 +169,11 @@ export function deploy(options: DeployOptions): void {
     }
   });
   options.log(`deployed ${output.folder} (${output.files.reduce((n, f) => n + f.objects.length, 0)} objects) to ${kubectl.context ? `context ${kubectl.context}` : 'the current context'}`);
+  if (options.wait) {
+    waitUntilReady({ kubectl, targets, timeoutMs, log: options.log, pollIntervalMs: options.pollIntervalMs, clock: options.clock });
+  } else {
+    options.log(statusLine(kubectl, targets));
+  }
 }
 
 /** What `--dry-run` adds to a step's comment: what happens beyond the command. */
