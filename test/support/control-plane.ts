@@ -1,5 +1,6 @@
-// A real Kubernetes 1.32 control plane (etcd + kube-apiserver; with simulateCluster() also the controller-manager,
-// the scheduler and fake Nodes) from the harness in ../shared/kubernetes, for integration tests and generators.
+// A real Kubernetes control plane (etcd + kube-apiserver; with simulateCluster() also the controller-manager, the
+// scheduler, kwok's simulated kubelets, the stand-in volume provisioner and the real prometheus-operator) from the
+// project's harness in test/cluster, for integration tests, generators and `npm run cluster:up`.
 //
 // Everything about a running control plane lives in its state folder, so any process can wait for it, use it or
 // stop it: the process that starts it (jest's globalSetup, a generator) and the test workers that use it.
@@ -10,7 +11,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { describeMissing, HARNESS_DIR, missingPrerequisites } from './harness';
+import { describeMissing, HARNESS_DIR, harnessKubectl, harnessProgram, missingPrerequisites } from './harness';
 
 /** How long up.sh (and so a wait for it) may take; up.sh's own readiness wait is 180 s. */
 const START_TIMEOUT_MS = 240_000;
@@ -45,6 +46,16 @@ export interface ControlPlaneOptions {
    * @default - none: the API server runs as up.sh starts it
    */
   readonly extraApiServerFlags?: readonly string[];
+  /**
+   * Keep it running when this process ends (`npm run cluster:up`); `npm run cluster:down` or `stop()` ends it.
+   * @default false: it is stopped when the process that started it ends
+   */
+  readonly detached?: boolean;
+  /**
+   * The state folder.
+   * @default - a fresh folder under the system temp folder
+   */
+  readonly stateDir?: string;
 }
 
 /** What `kubectl` did. */
@@ -89,6 +100,19 @@ export const KUBEADM_ONE_CONTROL_PLANE_TWO_WORKERS: readonly SimulatedNode[] = [
   { name: 'worker-2', role: NodeRole.WORKER, cpu: 2, memory: '4Gi' },
 ];
 
+/** The cluster shapes of `npm run cluster:up -- --shape NAME` and of the tests, by name. */
+export const CLUSTER_SHAPES: Readonly<Record<string, readonly SimulatedNode[]>> = {
+  /** kubeadm's usual small cluster, the README's reference: 1 tainted control plane, 2 workers. */
+  '1+2': KUBEADM_ONE_CONTROL_PLANE_TWO_WORKERS,
+  /** One node whose control-plane taint was removed, running everything. */
+  '1': [{ name: 'node-1', role: NodeRole.CONTROL_PLANE_UNTAINTED, cpu: 4, memory: '8Gi' }],
+  /** A highly available control plane: 3 tainted control-plane nodes, 3 workers. */
+  '3+3': [
+    ...[1, 2, 3].map(i => ({ name: `cp-${i}`, role: NodeRole.CONTROL_PLANE, cpu: 2, memory: '4Gi' })),
+    ...[1, 2, 3].map(i => ({ name: `worker-${i}`, role: NodeRole.WORKER, cpu: 2, memory: '4Gi' })),
+  ],
+};
+
 /** What stopping a control plane measured. */
 export interface StopReport {
   readonly stateDir: string;
@@ -131,7 +155,17 @@ export class ControlPlane {
   public static async start(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
     const missing = missingPrerequisites();
     if (missing.length > 0) throw new Error(describeMissing(missing));
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-monitoring-control-plane-'));
+    // Built (or found in the cache) before anything starts: a first build takes minutes, longer than a start-up.
+    const kubernetes = harnessProgram('kubernetes');
+    harnessProgram('kwok');
+    harnessProgram('prometheus-operator');
+    let stateDir: string;
+    if (options.stateDir) {
+      fs.mkdirSync(options.stateDir, { recursive: true });
+      stateDir = options.stateDir;
+    } else {
+      stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-monitoring-control-plane-'));
+    }
     const [apiServer, etcdClient, etcdPeer, controllerManager, scheduler] = await freeLoopbackPorts(5);
     const settings: Settings = {
       ports: { apiServer, etcdClient, etcdPeer, controllerManager, scheduler },
@@ -146,17 +180,18 @@ export class ControlPlane {
       fs.mkdirSync(path.dirname(wrapper));
       fs.writeFileSync(wrapper, [
         '#!/bin/sh',
-        `exec "$(bash ${shellQuote(path.join(HARNESS_DIR, 'unpack.sh'))})/kube-apiserver" "$@" ${settings.extraApiServerFlags.map(shellQuote).join(' ')}`,
+        `exec ${shellQuote(path.join(kubernetes, 'kube-apiserver'))} "$@" ${settings.extraApiServerFlags.map(shellQuote).join(' ')}`,
         '',
       ].join('\n'), { mode: 0o755 });
       extraEnv.KUBE_APISERVER = wrapper;
     }
-    const supervisor = spawn('bash', ['-c', SUPERVISOR, 'control-plane-supervisor', String(process.pid), stateDir, HARNESS_DIR], {
+    const owner = options.detached ? 'none' : String(process.pid);
+    const supervisor = spawn('bash', ['-c', SUPERVISOR, 'control-plane-supervisor', owner, stateDir, HARNESS_DIR], {
       detached: true, stdio: 'ignore', env: controlPlane.env(extraEnv),
     });
     fs.writeFileSync(path.join(stateDir, FILES.supervisorPid), String(supervisor.pid));
     supervisor.unref();
-    controlPlane.stopWhenThisProcessEnds();
+    if (!options.detached) controlPlane.stopWhenThisProcessEnds();
     return controlPlane;
   }
 
@@ -193,9 +228,9 @@ export class ControlPlane {
     return waitedMs;
   }
 
-  /** Runs the harness's kubectl 1.32 against this control plane: `kubectl --kubeconfig <this> ...args`. */
+  /** Runs the harness's kubectl (the pinned v1.35.2) against this control plane: `kubectl --kubeconfig <this> ...args`. */
   public kubectl(args: readonly string[], options: KubectlOptions = {}): KubectlResult {
-    const result = spawnSync(path.join(binDir(), 'kubectl'), ['--kubeconfig', this.kubeconfig, ...args], {
+    const result = spawnSync(harnessKubectl(), ['--kubeconfig', this.kubeconfig, ...args], {
       input: options.input, encoding: 'utf8', timeout: options.timeoutMs ?? 60_000, env: loopbackEnv(process.env),
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -206,7 +241,8 @@ export class ControlPlane {
   /**
    * Adds the controller-manager and the scheduler and registers fake Nodes (sim.sh), once per control plane:
    * every caller, in any process, gets the same cluster, so all must ask for the same nodes.
-   * No kubelet runs: pods get scheduled onto the nodes but never run.
+   * No kubelet runs: kwok makes each scheduled pod Running and Ready once the stand-in for the kubelet's volume checks
+   * has found what it mounts; no container ever runs.
    */
   public async simulateCluster(nodes: readonly SimulatedNode[] = KUBEADM_ONE_CONTROL_PLANE_TWO_WORKERS): Promise<void> {
     await this.ready();
@@ -262,6 +298,8 @@ export class ControlPlane {
     return loopbackEnv({
       ...process.env,
       K8S_STATE: this.stateDir,
+      KUBECTL: harnessKubectl(),
+      K8S_BIN_DIR: harnessProgram('kubernetes'),
       APISERVER_PORT: String(ports.apiServer),
       ETCD_CLIENT_PORT: String(ports.etcdClient),
       ETCD_PEER_PORT: String(ports.etcdPeer),
@@ -298,6 +336,7 @@ wait $!
 status=$?
 printf '{"status": %d, "startupMs": %d}\\n' "$status" "$(( $(date +%s%3N) - started ))" >"$2/${FILES.upResult}.tmp"
 mv "$2/${FILES.upResult}.tmp" "$2/${FILES.upResult}"
+[ "$1" = none ] && exit 0
 while [ -d "/proc/$1" ]; do sleep 1; done
 exec bash "$3/down.sh" >>"$2/${FILES.upLog}" 2>&1
 `;
@@ -310,17 +349,6 @@ export function formatStopReport(report: StopReport): string {
   return `control plane: start-up ${report.startupMs === undefined ? 'unfinished' : seconds(report.startupMs)} in the background`
     + `, tests waited ${seconds(Math.max(0, ...report.waitsMs))}, teardown ${seconds(report.teardownMs)}`
     + `; peak RSS ${rss.map(([name, mib]) => `${name} ${mib} MiB`).join(', ')} (total ${total} MiB)`;
-}
-
-/** The folder of the unpacked 1.32 binaries (unpack.sh unpacks them once per machine). */
-let unpacked: string | undefined;
-function binDir(): string {
-  if (!unpacked) {
-    const result = spawnSync('bash', [path.join(HARNESS_DIR, 'unpack.sh')], { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`unpack.sh failed with exit code ${result.status}: ${result.stderr}`);
-    unpacked = result.stdout.trim().split('\n').pop()!;
-  }
-  return unpacked;
 }
 
 /** `n` distinct loopback ports that were free a moment ago (held together, so the kernel gives distinct ones). */

