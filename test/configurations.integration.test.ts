@@ -1,5 +1,5 @@
 // The chart features a homelab uses, each synthesized, validated (by the writer, at synth) and applied to a
-// real Kubernetes 1.32 API server with 0 errors; features refused on purpose are asserted with their message.
+// real Kubernetes 1.35 API server with 0 errors; features refused on purpose are asserted with their message.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -51,7 +51,7 @@ const CONFIGURATIONS: Array<[string, (ns: string) => MonitoringStackProps]> = [
   })]),
 ];
 
-describeWithControlPlane('the configuration matrix on a real Kubernetes 1.32 API server', () => {
+describeWithControlPlane('the configuration matrix on a real Kubernetes 1.35 API server', () => {
   let controlPlane: ControlPlane;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'configurations-'));
   const appliedCrds = new Set<string>();

@@ -4,15 +4,15 @@ import { describeWithControlPlane, eventually, SHARED_CONTROL_PLANE_TIMEOUT_MS, 
 const NAMESPACE = 'control-plane-test';
 
 
-describeWithControlPlane('the shared Kubernetes 1.32 control plane', () => {
+describeWithControlPlane('the shared Kubernetes 1.35 control plane', () => {
   let controlPlane: ControlPlane;
   beforeAll(async () => { controlPlane = await sharedControlPlane(); }, SHARED_CONTROL_PLANE_TIMEOUT_MS);
 
-  test('is ready and serves Kubernetes v1.32', () => {
+  test('is ready and serves Kubernetes v1.35', () => {
     expect(controlPlane.kubectl(['get', '--raw', '/readyz'])).toMatchObject({ status: 0, stdout: 'ok' });
     const version = controlPlane.kubectl(['version', '-o', 'json']);
     expect(version.status).toBe(0);
-    expect(JSON.parse(version.stdout).serverVersion).toMatchObject({ major: '1', minor: '32' });
+    expect(JSON.parse(version.stdout).serverVersion).toMatchObject({ major: '1', minor: '35' });
   });
 
   test('listens on its own loopback port', () => {

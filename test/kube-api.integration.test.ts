@@ -27,7 +27,7 @@ describe('kube-api-1.28.json', () => {
   });
 });
 
-describeWithControlPlane('kube-api-1.28.json against the live Kubernetes 1.32 API server', () => {
+describeWithControlPlane('kube-api-1.28.json against the live Kubernetes 1.35 API server', () => {
   let discovered: ServedKind[];
   let preferred: ServedKind[];
   beforeAll(async () => {

@@ -56,7 +56,7 @@ export function apiResources(server: Kubectl): ServedKind[] {
   });
 }
 
-/** The server's version, e.g. `v1.32.13`. */
+/** The server's version, e.g. `v1.35.4`. */
 export function serverVersion(server: Kubectl): string {
   return (JSON.parse(run(server, ['version', '-o', 'json'])) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion;
 }
