@@ -32,6 +32,15 @@ build() {
   local name=$1 module=$2 version=$3 pin=$4 ldflags=$5; shift 5
   local dest="$CLUSTER_TOOLS_DIR/$name-$version"
   if [ -f "$dest/built" ]; then echo "$name=$dest"; return 0; fi
+  # One build per program at a time: a second run (a test run beside `npm run cluster:build`, say) waits for the
+  # first and takes what it built, instead of building into, or deleting, the same .partial folder.
+  local lock
+  exec {lock}>"$dest.lock"
+  if ! flock -n "$lock"; then
+    log "waiting for another build of $name $version to finish"
+    flock "$lock"
+  fi
+  if [ -f "$dest/built" ]; then exec {lock}>&-; echo "$name=$dest"; return 0; fi
   local work started
   started=$(date +%s)
   work=$(mktemp -d "${TMPDIR:-/tmp}/cluster-tools-build.XXXXXX")
@@ -63,6 +72,7 @@ build() {
   rm -rf "$dest"
   mv "$dest.partial" "$dest"
   log "built $name $version in $(( $(date +%s) - started )) s"
+  exec {lock}>&-
   echo "$name=$dest"
 }
 
