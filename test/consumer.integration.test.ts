@@ -218,7 +218,11 @@ describe('the package in a cdk8s init typescript-app app, installed offline', ()
     const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies[LAYER];
     check(inApp('npm', ['config', 'set', 'legacy-peer-deps', 'true', '--location=project']), 'npm config set');
     expect(fs.readFileSync(path.join(app, '.npmrc'), 'utf8')).toContain('legacy-peer-deps=true');
-    check(inApp('npm', ['install', '--save-dev', `${LAYER}@${version}`, ...OFFLINE]), `npm install ${LAYER}`);
+    // A new package's packument is not in the cache `npm ci` filled (it caches tarballs only), so this one command
+    // may ask the npm registry for it; its tarball still comes from the cache by its integrity. Offline it passed
+    // only on a machine where something had once fetched that packument, and failed from a fresh clone (ENOTCACHED).
+    const PREFER_OFFLINE = OFFLINE.map(flag => (flag === '--offline' ? '--prefer-offline' : flag));
+    check(inApp('npm', ['install', '--save-dev', `${LAYER}@${version}`, ...PREFER_OFFLINE]), `npm install ${LAYER}`);
     check(inApp('npm', ['install', ...OFFLINE]), 'a later npm install');
     expect(fs.existsSync(path.join(app, 'node_modules', LAYER))).toBe(true);
     expect(fs.existsSync(path.join(app, 'node_modules', 'aws-cdk-lib'))).toBe(false);
