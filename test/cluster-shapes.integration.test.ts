@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { MonitoringStack, MonitoringStackProps } from '../lib';
+import { MonitoringStack, MonitoringStackProps, readOutputDir } from '../lib';
 import { runCli } from './support/cli';
 import { CLUSTER_SHAPES, ControlPlane, NodeRole } from './support/control-plane';
 import { harnessKubectl } from './support/harness';
@@ -48,7 +48,14 @@ for (const { shape, props, replicas } of SHAPES) {
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       const pods: Live[] = ['longhorn-system', 'monitoring'].flatMap(ns => JSON.parse(controlPlane.kubectl(['get', 'pods', '--namespace', ns, '-o', 'json']).stdout).items);
-      expect(pods.length).toBeGreaterThan(10);
+      // as many pods as the output asks for: its Deployments' replicas, one per node each DaemonSet may run on, and
+      // the pods of the StatefulSets the operator makes for Prometheus and Alertmanager
+      const objects = readOutputDir(path.join(work, 'dist', 'lab')).flatMap(f => f.objects);
+      const replicas = (kinds: string[]) => objects.filter(o => kinds.includes(o.kind)).reduce((n, o) => n + ((o.spec as Live)?.replicas ?? 1), 0);
+      const daemonSets: Live[] = ['longhorn-system', 'monitoring'].flatMap(ns => JSON.parse(controlPlane.kubectl(['get', 'daemonsets', '--namespace', ns, '-o', 'json']).stdout).items);
+      expect(daemonSets.map(d => d.status.desiredNumberScheduled)).not.toContain(0);
+      const expected = replicas(['Deployment']) + replicas(['Prometheus', 'Alertmanager']) + daemonSets.reduce((n, d) => n + d.status.desiredNumberScheduled, 0);
+      expect(pods.length).toBe(expected);
       const notReady = pods.filter(p => p.status.phase !== 'Running' || !p.status.conditions?.some((c: Live) => c.type === 'Ready' && c.status === 'True'));
       expect(notReady.map(p => p.metadata.name)).toEqual([]);
       // node-exporter on every node; the servers only where the stack allows them

@@ -143,7 +143,11 @@ describeWithControlPlane('deploy, diff, prune and the upgrade guard on a real Ku
       const manager = readOutputDir(folder).flatMap(f => f.objects).find(o => o.kind === 'DaemonSet' && o.metadata.name === 'longhorn-manager')!;
       const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'baseline-check', labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } };
       expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(namespace)).status).toBe(0);
-      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'manager', namespace: 'baseline-check' }, spec: (manager.spec as { template: { spec: object } }).template.spec };
+      const podSpec = (manager.spec as { template: { spec: { serviceAccountName: string } } }).template.spec;
+      // ServiceAccount admission (mutating) runs before Pod Security (validating): the pod's account must exist there
+      const account = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: podSpec.serviceAccountName, namespace: 'baseline-check' } };
+      expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(account)).status).toBe(0);
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'manager', namespace: 'baseline-check' }, spec: podSpec };
       const refused = kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
       expect(refused.status).toBe(1);
       expect(refused.stderr).toContain('violates PodSecurity "baseline:latest"');
