@@ -1,4 +1,5 @@
-// The tests against a real Kubernetes 1.32 control plane from ../shared/kubernetes (test/*.integration.test.ts):
+// The tests against a real Kubernetes 1.35 control plane of the project's cluster harness (test/cluster; see the
+// README's "Tests and the cluster harness"), test/*.integration.test.ts:
 // globalSetup prepares the run's environment as jest.config.js does and starts one control plane for the run,
 // globalTeardown stops it. Where the harness is missing they skip with one line; with CI=true that fails the run.
 const base = require('./jest.config.js');

@@ -2,11 +2,12 @@
 // cdk8s-plus-28's generated k8s module) and whether it is namespaced, as a real API server reports it.
 //
 // Scope comes from, in this order:
-//   1. the same apiVersion + kind in the discovery of kube-apiserver 1.32 (../shared/kubernetes), started with
+//   1. the same apiVersion + kind in the discovery of the cluster harness's kube-apiserver (test/cluster, 1.35; the
+//      table in the repository was last generated with 1.32, as its "scope" line says), started with
 //      every API group version and feature gate on, so that it serves its alpha and beta APIs too;
 //   2. the same group + kind in another version that server serves: a resource keeps its scope across versions
 //      (all versions of a resource share one storage and one REST path shape);
-//   3. for kinds 1.32 no longer serves in any version, the Kubernetes 1.28 OpenAPI document: a kind is namespaced
+//   3. for kinds that server no longer serves in any version, the Kubernetes 1.28 OpenAPI document: a kind is namespaced
 //      when its create operation's path is under /namespaces/{namespace}/. That document is read from
 //      @kubernetes/client-node 0.20.0, generated from it (release-1.28), fetched with `npm pack`.
 // Where 1.28's OpenAPI also knows a kind that the server decided, the two must agree, or this fails.
