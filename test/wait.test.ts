@@ -258,7 +258,7 @@ describe('waitUntilReady', () => {
       `ready: PersistentVolumeClaim monitoring/${CLAIM} (Bound, 10Gi, longhorn-prometheus)`,
       '--wait: all 4 ready after 4s',
     ]);
-    expect(kubectl.calls).toEqual(Array(3).fill(['get', waitTargets(OUTPUT).resources.join(','), '--namespace', NS, '--output=json']));
+    expect(kubectl.calls).toEqual(Array(3).fill(['get', waitTargets(OUTPUT).resources.join(','), '--namespace', NS, '--output=json', '--request-timeout=30s']));
     expect(clock.sleeps).toEqual([2000, 2000]);
   });
 
@@ -341,8 +341,8 @@ describe('waitUntilReady', () => {
     // polled every 2 s until the timeout, then read the events and pods of the namespace once
     expect(kubectl.calls.filter(isPoll)).toHaveLength(6);
     expect(kubectl.calls.filter(c => !isPoll(c))).toEqual([
-      ['get', 'events', '--namespace', NS, '--field-selector=type=Warning', '--output=json'],
-      ['get', 'pods', '--namespace', NS, '--output=json'],
+      ['get', 'events', '--namespace', NS, '--field-selector=type=Warning', '--output=json', '--request-timeout=30s'],
+      ['get', 'pods', '--namespace', NS, '--output=json', '--request-timeout=30s'],
     ]);
   });
 
@@ -383,7 +383,7 @@ describe('waitUntilReady', () => {
   test('keeps polling through a failed get, and names kubectl\'s error on timeout', () => {
     const kubectl = scripted(() => ({ status: 1, stderr: 'Unable to connect to the server: dial tcp 10.0.0.1:6443: i/o timeout' }));
     expect(() => waitUntilReady({ kubectl, targets: waitTargets([deployment(undefined)]), timeoutMs: 4000, log: () => undefined, clock: fakeClock() })).toThrow(
-      `--wait: 1 of 1 not ready after 4s (--timeout 4s):\n  Deployment monitoring/kube-prometheus-stack-grafana not ready: not read: kubectl get ${waitTargets([]).resources.join(',')} --namespace monitoring --output=json failed: Unable to connect to the server`);
+      `--wait: 1 of 1 not ready after 4s (--timeout 4s):\n  Deployment monitoring/kube-prometheus-stack-grafana not ready: not read: kubectl get ${waitTargets([]).resources.join(',')} --namespace monitoring --output=json --request-timeout=30s failed: Unable to connect to the server`);
   });
 });
 
@@ -401,6 +401,6 @@ describe('statusLine (deploy without --wait)', () => {
   test('says the cluster could not be read, without throwing', () => {
     const kubectl = scripted(() => ({ status: 1, stderr: 'error: You must be logged in to the server (Unauthorized)' }));
     expect(statusLine(kubectl, waitTargets([deployment(undefined)])))
-      .toMatch(/^status: not read: kubectl get .* --namespace monitoring --output=json failed: error: You must be logged in to the server \(Unauthorized\)$/);
+      .toMatch(/^status: not read: kubectl get .* --namespace monitoring --output=json --request-timeout=30s failed: error: You must be logged in to the server \(Unauthorized\)$/);
   });
 });

@@ -278,11 +278,16 @@ interface Poll {
   readonly errors: string[];
 }
 
+/** How long one `kubectl get` of a poll may take. */
+const REQUEST_TIMEOUT = '--request-timeout=30s';
+
 const keyOf = (o: KubeManifest) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /** Lists `resources` (or pods, events) in `namespace` as JSON; an error message instead when kubectl fails. */
 function list(kubectl: KubectlRunner, namespace: string, resources: string, extra: readonly string[] = []): KubeManifest[] | string {
-  const args = ['get', resources, '--namespace', namespace, ...extra, '--output=json'];
+  // Each get gives up after REQUEST_TIMEOUT: a server that takes the connection and never answers must not hold
+  // --wait past its --timeout (which it may overshoot by at most one such get).
+  const args = ['get', resources, '--namespace', namespace, ...extra, '--output=json', REQUEST_TIMEOUT];
   const result = kubectl.run(args);
   if (result.status !== 0) return `kubectl ${args.join(' ')} failed: ${oneLine(result.stderr) || `exit ${result.status}`}`;
   try {
