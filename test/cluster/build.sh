@@ -67,7 +67,7 @@ build() {
       }' "$gomod" >>go.mod
     mkdir -p "$dest.partial"
     go build -trimpath -ldflags "-s -w $ldflags" -o "$dest.partial/" "$@"
-  ) || { rm -rf "$dest.partial"; die "building $name $version failed (see the go output above)"; }
+  ) || { rm -rf "$dest.partial" "$work"; die "building $name $version failed (see the go output above)"; }
   date -u +%Y-%m-%dT%H:%M:%SZ >"$dest.partial/built"
   rm -rf "$dest"
   mv "$dest.partial" "$dest"

