@@ -18,15 +18,41 @@ ROOT=$(cd "$HERE/../.." && pwd)
 K="$KUBECTL --kubeconfig $KCFG"
 [ -f "$KCFG" ] || { echo "sim.sh: no $KCFG: run up.sh first" >&2; exit 1; }
 DATA=$(cat "$STATE/datadir")
+die() { echo "sim.sh: ERROR: $*" >&2; exit 1; }
 declare -A DIRS
-while IFS='=' read -r name dir; do DIRS[$name]=$dir; done < <("$HERE/build.sh" kubernetes kwok prometheus-operator)
+# (not a process substitution: set -e would not see build.sh fail)
+built=$("$HERE/build.sh" kubernetes kwok prometheus-operator) || die "building the harness's programs failed (build.sh's output above)"
+while IFS='=' read -r name dir; do DIRS[$name]=$dir; done <<<"$built"
 BIN=${DIRS[kubernetes]}
 
+STARTED=()
 start_bg() { # name logfile cmd...
   local name=$1 logf=$2; shift 2
+  rm -f "$STATE/$name.pid"
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$STATE/$name.pid" "$@" >"$logf" 2>&1 </dev/null &
   for _ in $(seq 1 50); do [ -s "$STATE/$name.pid" ] && break; sleep 0.1; done
+  [ -s "$STATE/$name.pid" ] || die "could not start $name (no pid within 5 s); see $logf"
   echo "$(basename -- "$1") $(cat "$STATE/$name.pid")" >>"$STATE/pids"
+  STARTED+=("$name:$(cat "$STATE/$name.pid"):$logf")
+}
+# Each started process still runs (a taken port or a bad flag ends one at once), and those that serve /healthz
+# answer ok: a failure here names the process and its log instead of surfacing later as a deploy that never ends.
+check_started() {
+  local entry name pid logf port
+  for entry in "${STARTED[@]}"; do
+    IFS=: read -r name pid logf <<<"$entry"
+    [ -d "/proc/$pid" ] || die "$name exited right after it started; see $logf: $(tail -n 5 "$logf" | tr '\n' ' ')"
+  done
+  for entry in "kube-controller-manager:${CONTROLLER_MANAGER_PORT}" "kube-scheduler:${SCHEDULER_PORT}"; do
+    name=${entry%%:*} port=${entry##*:}
+    for _ in $(seq 1 120); do
+      [ "$(curl -sk --max-time 2 "https://127.0.0.1:$port/healthz" 2>/dev/null)" = ok ] && continue 2
+      sleep 0.5
+    done
+    die "$name did not answer ok on https://127.0.0.1:$port/healthz within 60 s; see $STATE/$name.log"
+  done
+  for _ in $(seq 1 120); do grep -q 'stand-ins started' "$STATE/stand-ins.log" 2>/dev/null && return 0; sleep 0.5; done
+  die "stand-ins.ts did not start within 60 s; see $STATE/stand-ins.log: $(tail -n 5 "$STATE/stand-ins.log" | tr '\n' ' ')"
 }
 # The node lifecycle controller is off: kwok keeps the nodes' status, and the nodes must never be tainted
 # unreachable and their pods evicted because this machine was slow for a moment.
@@ -44,6 +70,7 @@ start_bg kwok "$STATE/kwok.log" "${DIRS[kwok]}/kwok" \
   --cidr=10.244.0.0/16 --node-ip=10.96.0.10
 export K8S_STATE="$STATE" PROMETHEUS_OPERATOR="${DIRS[prometheus-operator]}/operator"
 start_bg stand-ins "$STATE/stand-ins.log" "$(command -v node)" -r "$ROOT/scripts/register-ts.js" "$HERE/stand-ins.ts"
+check_started
 
 for spec in "$@"; do
   IFS=: read -r name role cpu mem <<<"$spec"
