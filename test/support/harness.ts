@@ -54,9 +54,10 @@ const built = new Map<HarnessProgram, string>();
 export function harnessProgram(program: HarnessProgram): string {
   const known = built.get(program);
   if (known) return known;
-  const result = spawnSync('bash', [path.join(HARNESS_DIR, 'build.sh'), program], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  // build.sh's progress goes straight to this process's stderr: a first build is silent for minutes otherwise
+  const result = spawnSync('bash', [path.join(HARNESS_DIR, 'build.sh'), program], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   const dir = result.stdout?.match(new RegExp(`^${program}=(.+)$`, 'm'))?.[1];
-  if (result.status !== 0 || !dir) throw new Error(`test/cluster/build.sh ${program} failed (exit ${result.status}):\n${(result.stderr ?? '').split('\n').slice(-30).join('\n')}`);
+  if (result.status !== 0 || !dir) throw new Error(`test/cluster/build.sh ${program} failed (exit ${result.status}${result.error ? `: ${result.error.message}` : ''}); its output is above`);
   built.set(program, dir);
   return dir;
 }
