@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     sources: {
       kinds: `cdk8s-plus-28 ${packageVersion('cdk8s-plus-28')}: the GVK of every class of its generated k8s module`,
       scope: `discovery of kube-apiserver ${version} started with ${ALL_APIS.join(' ')}; the same group and kind in another `
-        + 'version where 1.32 no longer serves the 1.28 one',
+        + `version where ${version} no longer serves the 1.28 one`,
       scopeOfKindsNoLongerServed: `OpenAPI ${OPENAPI_1_28.documentVersion} (as in ${OPENAPI_1_28.package}): the path of the kind's create operation`,
     },
     kinds,
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     + `(${kinds.filter(k => !k.namespaced).length} cluster-scoped), ${notObjects.length} lists and responses set apart`);
   console.log(`  scope from kube-apiserver ${version}, same apiVersion: ${decidedBy.server}`);
   console.log(`  scope from kube-apiserver ${version}, same group and kind in another version: ${decidedBy.otherVersion.length}\n    ${decidedBy.otherVersion.join('\n    ')}`);
-  console.log(`  scope from OpenAPI ${OPENAPI_1_28.documentVersion} (served by 1.32 in no version): ${decidedBy.openApi.length}\n    ${decidedBy.openApi.join('\n    ')}`);
+  console.log(`  scope from OpenAPI ${OPENAPI_1_28.documentVersion} (served by ${version} in no version): ${decidedBy.openApi.length}\n    ${decidedBy.openApi.join('\n    ')}`);
   console.log(`  cross-checked against OpenAPI ${OPENAPI_1_28.documentVersion}: ${kinds.filter(k => openApi.has(`${k.apiVersion} ${k.kind}`)).length} kinds agree`);
 }
 

@@ -44,31 +44,42 @@ for (const { shape, props, replicas } of SHAPES) {
       if (work) fs.rmSync(work, { recursive: true, force: true });
     });
 
-    test('deploys with --wait: every pod Running and Ready', () => {
+    const json = (...args: string[]): Live => {
+      const result = controlPlane.kubectl([...args, '-o', 'json']);
+      if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    };
+
+    test('deploys with --wait: every pod Running and Ready, node-exporter on every node, the rest off tainted ones', () => {
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
-      const pods: Live[] = ['longhorn-system', 'monitoring'].flatMap(ns => JSON.parse(controlPlane.kubectl(['get', 'pods', '--namespace', ns, '-o', 'json']).stdout).items);
-      // as many pods as the output asks for: its Deployments' replicas, one per node each DaemonSet may run on, and
-      // the pods of the StatefulSets the operator makes for Prometheus and Alertmanager
-      const objects = readOutputDir(path.join(work, 'dist', 'lab')).flatMap(f => f.objects);
-      const replicas = (kinds: string[]) => objects.filter(o => kinds.includes(o.kind)).reduce((n, o) => n + ((o.spec as Live)?.replicas ?? 1), 0);
-      const daemonSets: Live[] = ['longhorn-system', 'monitoring'].flatMap(ns => JSON.parse(controlPlane.kubectl(['get', 'daemonsets', '--namespace', ns, '-o', 'json']).stdout).items);
-      expect(daemonSets.map(d => d.status.desiredNumberScheduled)).not.toContain(0);
-      const expected = replicas(['Deployment']) + replicas(['Prometheus', 'Alertmanager']) + daemonSets.reduce((n, d) => n + d.status.desiredNumberScheduled, 0);
-      expect(pods.length).toBe(expected);
+      const pods: Live[] = ['longhorn-system', 'monitoring'].flatMap(ns => json('get', 'pods', '--namespace', ns).items);
       const notReady = pods.filter(p => p.status.phase !== 'Running' || !p.status.conditions?.some((c: Live) => c.type === 'Ready' && c.status === 'True'));
       expect(notReady.map(p => p.metadata.name)).toEqual([]);
-      // node-exporter on every node; the servers only where the stack allows them
-      const nodes = CLUSTER_SHAPES[shape].map(n => n.name).sort();
-      expect(pods.filter(p => p.metadata.ownerReferences?.[0]?.name === 'kube-prometheus-stack-prometheus-node-exporter').map(p => p.spec.nodeName).sort()).toEqual(nodes);
+      // Where each DaemonSet of the output runs, from the shape: node-exporter on every node (it tolerates every
+      // taint), every other one (longhorn-manager) only on the nodes without kubeadm's control-plane taint.
+      const all = CLUSTER_SHAPES[shape].map(n => n.name).sort();
+      const untainted = CLUSTER_SHAPES[shape].filter(n => n.role !== NodeRole.CONTROL_PLANE).map(n => n.name).sort();
+      const objects = readOutputDir(path.join(work, 'dist', 'lab')).flatMap(f => f.objects);
+      const daemonSets = objects.filter(o => o.kind === 'DaemonSet').map(o => o.metadata.name);
+      expect(daemonSets).toContain('kube-prometheus-stack-prometheus-node-exporter');
+      const nodesOf = (owner: string) => pods.filter(p => p.metadata.ownerReferences?.[0]?.name === owner).map(p => p.spec.nodeName).sort();
+      for (const name of daemonSets) {
+        expect([name, nodesOf(name)]).toEqual([name, name === 'kube-prometheus-stack-prometheus-node-exporter' ? all : untainted]);
+      }
+      // and no more pods than the output asks for: its Deployments' replicas, those DaemonSet pods, and the pods of
+      // the StatefulSets the operator makes for Prometheus and Alertmanager
+      const replicas = (kinds: string[]) => objects.filter(o => kinds.includes(o.kind)).reduce((n, o) => n + ((o.spec as Live)?.replicas ?? 1), 0);
+      const daemonSetPods = daemonSets.reduce((n, name) => n + nodesOf(name).length, 0);
+      expect(pods.length).toBe(replicas(['Deployment']) + replicas(['Prometheus', 'Alertmanager']) + daemonSetPods);
       const tainted = new Set(CLUSTER_SHAPES[shape].filter(n => n.role === NodeRole.CONTROL_PLANE).map(n => n.name));
       expect(pods.filter(p => tainted.has(p.spec.nodeName) && p.metadata.ownerReferences?.[0]?.kind !== 'DaemonSet').map(p => p.metadata.name)).toEqual([]);
     });
 
     test(`the Longhorn class holds ${replicas} replica(s), and Prometheus' claim is Bound`, () => {
-      const storageClass = JSON.parse(controlPlane.kubectl(['get', 'storageclass', 'longhorn-prometheus', '-o', 'json']).stdout);
+      const storageClass = json('get', 'storageclass', 'longhorn-prometheus');
       expect(storageClass.parameters.numberOfReplicas).toBe(String(replicas));
-      const claims: Live[] = JSON.parse(controlPlane.kubectl(['get', 'pvc', '--namespace', 'monitoring', '-o', 'json']).stdout).items;
+      const claims: Live[] = json('get', 'pvc', '--namespace', 'monitoring').items;
       expect(claims.map(c => [c.status.phase, c.spec.storageClassName])).toEqual([['Bound', 'longhorn-prometheus']]);
     });
   });

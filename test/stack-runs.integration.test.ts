@@ -175,10 +175,29 @@ describeWithControlPlane('the reference stack runs on a kubeadm cluster of 1 con
         const configFile = path.join(root, 'prometheus.yaml');
         fs.writeFileSync(configFile, text);
         const promtool = path.join(harnessProgram('prometheus'), 'promtool');
-        const result = spawnSync(promtool, ['check', 'config', configFile], { encoding: 'utf8' });
-        expect(`${result.stdout}${result.stderr}`).toMatch(/SUCCESS: .*prometheus\.yaml is valid prometheus config file syntax/);
-        expect(`${result.stdout}${result.stderr}`).toMatch(/SUCCESS: \d+ rules found/);
-        expect(result.status).toBe(0);
+        const check = (...flags: string[]) => {
+          // one stream, as on a terminal: promtool names each file on stdout and says FAILED on stderr
+          const result = spawnSync('sh', ['-c', '"$0" "$@" 2>&1', promtool, 'check', 'config', ...flags, configFile], { encoding: 'utf8' });
+          return { status: result.status, output: result.stdout };
+        };
+        // Without its linter: the configuration and every rule file load, and together they hold every rule of
+        // dist/'s PrometheusRules (promtool prints a count per file).
+        const loaded = check('--lint=none');
+        expect(loaded.output).toMatch(/SUCCESS: .*prometheus\.yaml is valid prometheus config file syntax/);
+        expect(loaded.output).not.toContain('FAILED');
+        const found = [...loaded.output.matchAll(/SUCCESS: (\d+) rules found/g)].reduce((n, m) => n + Number(m[1]), 0);
+        const rules = objects.filter(o => o.kind === 'PrometheusRule').flatMap(r => ((r.spec as Live).groups as Live[]).flatMap(g => g.rules as Live[]));
+        expect(found).toBe(rules.length);
+        expect(loaded.status).toBe(0);
+        // With its default linter (duplicate rules, not fatal), the one finding is upstream's: the chart's
+        // kube-apiserver-availability.rules records code_verb:apiserver_request_total:increase1h in several rules
+        // (one per verb group, so their series do not collide; kubernetes-mixin#875 and helm-charts#3879 proposed
+        // removing them, neither merged). A second finding would be new, and this stack's to look at.
+        const linted = check();
+        expect(linted.status).toBe(0);
+        const failures = [...linted.output.matchAll(/Checking (\S+)\n\s+FAILED:\n([^\n]+)\nMetric: (\S+)/g)].map(m => [path.basename(m[1]).replace(/-[0-9a-f-]{36}\.yaml$/, ''), m[2], m[3]]);
+        expect(failures).toEqual([['monitoring-kube-prometheus-stack-kube-apiserver-availability.rules', 'lint error 1 duplicate rule(s) found.', 'code_verb:apiserver_request_total:increase1h']]);
+        expect(linted.output.match(/FAILED/g)).toHaveLength(1);
       });
     });
   });
@@ -198,8 +217,9 @@ describeWithControlPlane('the reference stack runs on a kubeadm cluster of 1 con
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(new RegExp(`Alertmanager monitoring/${ALERTMANAGER}`));
       expect(run.stderr).toMatch(/FailedMount.*secret "slack" not found/);
-      // everything else became ready
-      expect(run.stderr).not.toMatch(/Prometheus monitoring\/kube-prometheus-stack-prometheus not ready/);
+      // everything else became ready: the Alertmanager is the one object named (its StatefulSet folded into its line)
+      expect(run.stderr).toMatch(/--wait: 1 of \d+ not ready after/);
+      expect(run.stderr.split('\n').filter(line => / not ready: /.test(line))).toEqual([expect.stringContaining(`Alertmanager monitoring/${ALERTMANAGER} not ready: `)]);
     }, STEP_TIMEOUT_MS);
 
     test('with the Secret created: the operator reconciles Alertmanager, and amtool (0.34, the chart\'s) accepts the configuration it generated', () => {
