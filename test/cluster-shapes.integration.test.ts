@@ -44,11 +44,7 @@ for (const { shape, props, replicas } of SHAPES) {
       if (work) fs.rmSync(work, { recursive: true, force: true });
     });
 
-    const json = (...args: string[]): Live => {
-      const result = controlPlane.kubectl([...args, '-o', 'json']);
-      if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
-      return JSON.parse(result.stdout);
-    };
+    const json = (...args: string[]): Live => controlPlane.getJson(...args);
 
     test('deploys with --wait: every pod Running and Ready, node-exporter on every node, the rest off tainted ones', () => {
       expect(run.stderr).toBe('');

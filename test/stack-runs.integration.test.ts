@@ -66,11 +66,7 @@ describeWithControlPlane('the reference stack runs on a kubeadm cluster of 1 con
     return { ...result, output: `${result.stdout}${result.stderr}` };
   }
 
-  const json = (...args: string[]): Live => {
-    const result = controlPlane.kubectl([...args, '--output=json']);
-    if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
-    return JSON.parse(result.stdout);
-  };
+  const json = (...args: string[]): Live => controlPlane.getJson(...args);
   const condition = (object: Live, type: string) => object.status?.conditions?.find((c: Live) => c.type === type);
 
   describe('the reference stack (main.ts)', () => {

@@ -242,6 +242,14 @@ export class ControlPlane {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 
+  /** `kubectl ARGS --output=json`, parsed; fails with kubectl's own message when it fails. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  public getJson(...args: string[]): any {
+    const result = this.kubectl([...args, '--output=json']);
+    if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')}: exit ${result.status}: ${result.stderr}`);
+    return JSON.parse(result.stdout);
+  }
+
   /**
    * Adds the controller-manager and the scheduler and registers fake Nodes (sim.sh), once per control plane:
    * every caller, in any process, gets the same cluster, so all must ask for the same nodes.
