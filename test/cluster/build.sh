@@ -28,10 +28,11 @@ export GOFLAGS=-mod=mod CGO_ENABLED=0
 
 # build NAME MODULE VERSION PIN LDFLAGS PACKAGE...
 #   PIN: the version for modules that MODULE's go.mod replaces with a local folder
+#   PREPARE (environment): a function given a writable copy of MODULE's source, built instead of the module itself
 build() {
   local name=$1 module=$2 version=$3 pin=$4 ldflags=$5; shift 5
   local dest="$CLUSTER_TOOLS_DIR/$name-$version"
-  if [ -f "$dest/built" ]; then echo "$name=$dest"; return 0; fi
+  if complete "$dest" "$@"; then echo "$name=$dest"; return 0; fi
   # One build per program at a time: a second run (a test run beside `npm run cluster:build`, say) waits for the
   # first and takes what it built, instead of building into, or deleting, the same .partial folder.
   local lock
@@ -40,7 +41,7 @@ build() {
     log "waiting for another build of $name $version to finish"
     flock "$lock"
   fi
-  if [ -f "$dest/built" ]; then exec {lock}>&-; echo "$name=$dest"; return 0; fi
+  if complete "$dest" "$@"; then exec {lock}>&-; echo "$name=$dest"; return 0; fi
   local work started
   started=$(date +%s)
   work=$(mktemp -d "${TMPDIR:-/tmp}/cluster-tools-build.XXXXXX")
@@ -65,6 +66,14 @@ build() {
         if (parts[2] ~ /^\.\.?\//) print "replace " left[1] " => " left[1] " " pin
         else print "replace " parts[1] " => " parts[2]
       }' "$gomod" >>go.mod
+    if [ -n "${PREPARE:-}" ]; then
+      # The module's own files, as the proxy serves them (the module cache is read-only), changed by PREPARE.
+      local dir
+      dir=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+      cp -R "$dir" source && chmod -R u+w source
+      "$PREPARE" source
+      printf 'replace %s => ./source\n' "$module" >>go.mod
+    fi
     mkdir -p "$dest.partial"
     go build -trimpath -ldflags "-s -w $ldflags" -o "$dest.partial/" "$@"
   ) || { rm -rf "$dest.partial" "$work"; die "building $name $version failed (see the go output above)"; }
@@ -74,6 +83,24 @@ build() {
   log "built $name $version in $(( $(date +%s) - started )) s"
   exec {lock}>&-
   echo "$name=$dest"
+}
+
+# Whether folder $1 holds a finished build with a binary for each package in $2...
+complete() {
+  local dest=$1; shift
+  [ -f "$dest/built" ] || return 1
+  local package
+  for package in "$@"; do [ -x "$dest/${package##*/}" ] || return 1; done
+}
+
+# The alertmanager server embeds its web UI from ui/app/dist, which its release build makes with npm (Elm and Vite)
+# and the Go module does not hold: `go build` stops on "pattern app/dist: no matching files found". The harness needs
+# its API only (/api/v2), so the build embeds one page that says so in place of the UI.
+alertmanager_without_ui() {
+  mkdir -p "$1/ui/app/dist"
+  printf '%s\n' '<!doctype html><title>Alertmanager</title>' \
+    '<p>This Alertmanager was built by the cdk8s-monitoring-stack cluster harness without its web UI (the Go module does not hold it). Its API is at <a href="api/v2/status">api/v2</a>.</p>' \
+    >"$1/ui/app/dist/index.html"
 }
 
 k8s_ldflags() {
@@ -99,10 +126,9 @@ for tool in "$@"; do
       build prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION" "$PROMETHEUS_MODULE_VERSION" \
         "-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}" github.com/prometheus/prometheus/cmd/promtool ;;
     alertmanager)
-      # amtool only: the alertmanager server embeds its web UI (ui/app/dist), which its release build makes with npm
-      # and the module does not hold, so `go build` of cmd/alertmanager stops on "pattern app/dist: no matching files".
-      build alertmanager github.com/prometheus/alertmanager "$ALERTMANAGER_VERSION" "$ALERTMANAGER_VERSION" \
-        "-X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v}" github.com/prometheus/alertmanager/cmd/amtool ;;
+      PREPARE=alertmanager_without_ui build alertmanager github.com/prometheus/alertmanager "$ALERTMANAGER_VERSION" "$ALERTMANAGER_VERSION" \
+        "-X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v}" \
+        github.com/prometheus/alertmanager/cmd/alertmanager github.com/prometheus/alertmanager/cmd/amtool ;;
     *) die "unknown program '$tool': kubernetes, kwok, prometheus-operator, prometheus or alertmanager" ;;
   esac
 done
