@@ -13,7 +13,7 @@ export * from './constructs/control-plane';
 export * from './constructs/container-resources';
 export * from './constructs/placement';
 export * from './constructs/alerting';
-export { LonghornMonitoring, LonghornMonitoringProps } from './constructs/longhorn-monitoring';
+export { LonghornAlertThresholds, LonghornMonitoring, LonghornMonitoringProps } from './constructs/longhorn-monitoring';
 export { ChartSource, CHART_MIRROR_ENV } from './render/chart-source';
 export { ChartDefinition, KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from './render/charts';
 export { ChartValues, mergeValues } from './render/chart-values';

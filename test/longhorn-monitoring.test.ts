@@ -5,14 +5,15 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { KUBE_PROMETHEUS_STACK_CHART, KubeManifest, LONGHORN_CHART, LonghornVersion, validateOutput } from '../lib';
 import { formatProblems } from '../lib/output/validation';
+import { longhornRuleTestFiles, LONGHORN_RULE_FIXTURES, promtoolLonghornRules, runPromtool as runPromtoolIn } from './support/promtool';
 import { LONGHORN_VALUES, renderManifests } from './support/render';
 import {
   hasMetric, isLonghornManagerIngressRestricted, LONGHORN_MANAGER_METRICS, longhornAlertRules, longhornDashboard,
   longhornDashboardConfigMap, longhornMetricsNetworkPolicy, LonghornMonitoringOptions, longhornServiceMonitor,
-  MONITORING_METRICS, VOLUME_ROBUSTNESS, VOLUME_STATE,
+  MONITORING_METRICS, NODES_NOT_READY, BACKUP_STATE, VOLUME_ROBUSTNESS, VOLUME_STATE,
 } from '../lib/constructs/longhorn-monitoring';
 
-const FIXTURES = path.join(__dirname, 'longhorn-monitoring');
+const FIXTURES = LONGHORN_RULE_FIXTURES;
 
 /** The one use of the render path (its signature may change). */
 function renderChart(chart: 'longhorn' | 'kube-prometheus-stack', version: string, values: Record<string, unknown> = {}): KubeManifest[] {
@@ -41,12 +42,9 @@ if (!promtool) {
 }
 const withPromtool = promtool ? test : test.skip;
 
-/** Runs promtool in `dir`; fails the test with its output unless it succeeds. */
+/** Runs Debian's promtool in `dir`; fails the test with its output unless it succeeds. */
 function runPromtool(dir: string, ...args: string[]): string {
-  const result = spawnSync('promtool', args, { cwd: dir, encoding: 'utf8' });
-  const output = `${result.stdout}${result.stderr}`;
-  if (result.status !== 0) throw new Error(`promtool ${args.join(' ')} failed:\n${output}`);
-  return output;
+  return runPromtoolIn('promtool', dir, ...args);
 }
 
 function tempDir(): string {
@@ -128,24 +126,15 @@ describe.each(Object.values(LonghornVersion))('Longhorn %s: ServiceMonitor', ver
   });
 });
 
-describe.each([
-  [LonghornVersion.V1_6_2, 'volumes-numeric.promtool.yaml'],
-  [LonghornVersion.V1_12_1, 'volumes-labelled.promtool.yaml'],
-])('Longhorn %s: alert rules', (version, volumeTests) => {
+describe.each([LonghornVersion.V1_6_2, LonghornVersion.V1_12_1])('Longhorn %s: alert rules', version => {
   const rule = longhornAlertRules(options(version)) as any;
   const rules: Array<{ alert: string; expr: string; labels: { severity: string } }> = rule.spec.groups.flatMap((g: any) => g.rules);
-  const testFiles = ['common.promtool.yaml', volumeTests];
+  const testFiles = longhornRuleTestFiles(version);
 
-  withPromtool('pass promtool check rules and every promtool unit test', () => {
-    const dir = tempDir();
-    try {
-      fs.writeFileSync(path.join(dir, 'rules.yaml'), YAML.stringify(rule.spec));
-      for (const file of testFiles) fs.copyFileSync(path.join(FIXTURES, file), path.join(dir, file));
-      expect(runPromtool(dir, 'check', 'rules', 'rules.yaml')).toMatch(`SUCCESS: ${rules.length} rules found`);
-      expect(runPromtool(dir, 'test', 'rules', ...testFiles)).not.toMatch(/FAILED/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+  withPromtool("pass promtool check rules and every promtool unit test (Debian's promtool 2.42; the integration tests run the chart's 3.x)", () => {
+    const { checked, tested } = promtoolLonghornRules('promtool', options(version));
+    expect(checked).toMatch(`SUCCESS: ${rules.length} rules found`);
+    expect(tested).not.toMatch(/FAILED/);
   });
 
   test('every alert (and severity) is tested firing and, at its boundary, not firing', () => {
@@ -197,6 +186,20 @@ describe('alert rule options', () => {
       ['warning', '100 * longhorn_disk_usage_bytes / longhorn_disk_capacity_bytes > 85 and longhorn_disk_capacity_bytes > 0'],
       ['critical', '100 * longhorn_disk_usage_bytes / longhorn_disk_capacity_bytes > 95 and longhorn_disk_capacity_bytes > 0'],
     ]);
+  });
+
+  test.each([
+    ['nodeStorageUsagePercentage', 'LonghornNodeStorageWarning', 70, 80, '100 * longhorn_node_storage_usage_bytes / longhorn_node_storage_capacity_bytes > 80 and longhorn_node_storage_capacity_bytes > 0'],
+    ['volumeActualSpaceUsedPercentage', 'LonghornVolumeActualSpaceUsedWarning', 90, 150, '100 * longhorn_volume_actual_size_bytes / longhorn_volume_capacity_bytes > 150 and longhorn_volume_capacity_bytes > 0'],
+    ['instanceManagerCpuRequestPercentage', 'LonghornInstanceManagerCPUUsageWarning', 300, 500, '100 * longhorn_instance_manager_cpu_usage_millicpu / longhorn_instance_manager_cpu_requests_millicpu > 500 and longhorn_instance_manager_cpu_requests_millicpu > 0'],
+    ['nodeCpuUsagePercentage', 'LonghornNodeCPUUsageWarning', 90, 75, '100 * longhorn_node_cpu_usage_millicpu / longhorn_node_cpu_capacity_millicpu > 75 and longhorn_node_cpu_capacity_millicpu > 0'],
+  ] as const)('%s moves %s from its documented %d', (prop, alert, documented, value, expr) => {
+    const exprOf = (overrides: Partial<LonghornMonitoringOptions>) => (longhornAlertRules(options(LonghornVersion.V1_12_1, overrides)) as any)
+      .spec.groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === alert).expr;
+    expect(exprOf({})).toBe(expr.replace(`> ${value} `, `> ${documented} `));
+    expect(exprOf({ [prop]: value })).toBe(expr);
+    expect(() => exprOf({ [prop]: 0 })).toThrow(`${prop} is 0 but must be a percentage above 0`);
+    expect(() => exprOf({ [prop]: Number.NaN })).toThrow(`leave it out for Longhorn's documented ${documented}`);
   });
 
   test('fails when the critical disk level is not above the warning level', () => {
@@ -304,6 +307,47 @@ describe('dashboard', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  /** Runs promtool expression tests of the panels' queries over `input_series`, expecting `expected[panel][legend]`. */
+  function expectPanelValues(input_series: Array<{ series: string; values: string }>, expected: Record<string, Record<string, number>>, evalTime = '1m'): void {
+    const queries = targets.filter(t => t.panel in expected);
+    expect(queries.map(t => `${t.panel}/${t.legendFormat}`).sort())
+      .toEqual(Object.entries(expected).flatMap(([panel, legends]) => Object.keys(legends).map(l => `${panel}/${l}`)).sort());
+    const promql_expr_test = queries.map(t => ({ expr: t.expr, eval_time: evalTime, exp_samples: [{ labels: '{}', value: expected[t.panel][t.legendFormat] }] }));
+    const dir = tempDir();
+    try {
+      fs.writeFileSync(path.join(dir, 'panels.promtool.yaml'), YAML.stringify({ rule_files: [], evaluation_interval: '1m', tests: [{ interval: '1m', input_series, promql_expr_test }] }));
+      expect(runPromtool(dir, 'test', 'rules', 'panels.promtool.yaml')).not.toMatch(/FAILED/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test('counts nodes not ready as the alert LonghornNodeDown does', () => {
+    expect(targets.find(t => t.panel === 'Nodes not ready')!.expr).toBe(NODES_NOT_READY);
+  });
+
+  withPromtool('counts a dead node (its series gone) and a node reporting not ready among the nodes not ready', () => {
+    // worker-3's manager died at 2m: its series went stale; worker-2 reports Ready false.
+    expectPanelValues([
+      { series: 'longhorn_node_count_total{pod="longhorn-manager-w1"}', values: '3x5' },
+      { series: 'longhorn_node_count_total{pod="longhorn-manager-w2"}', values: '3x5' },
+      { series: 'longhorn_node_count_total{pod="longhorn-manager-w3"}', values: '3x1 stale' },
+      { series: 'longhorn_node_status{node="worker-1", condition="ready"}', values: '1x5' },
+      { series: 'longhorn_node_status{node="worker-2", condition="ready"}', values: '0x5' },
+      { series: 'longhorn_node_status{node="worker-3", condition="ready"}', values: '1x1 stale' },
+    ], { 'Nodes not ready': { '': 2 }, 'Longhorn nodes': { '': 3 } }, '3m');
+  });
+
+  withPromtool('counts backups by the state its legend names; New (and from 1.12 Deleting, both 0) in none', () => {
+    const backups: Array<[string, keyof typeof BACKUP_STATE]> = [
+      ['b-new', 'new'], ['b-pending', 'pending'], ['b-running-1', 'inProgress'], ['b-running-2', 'inProgress'],
+      ['b-done-1', 'completed'], ['b-done-2', 'completed'], ['b-done-3', 'completed'], ['b-failed', 'error'], ['b-lost', 'unknown'],
+    ];
+    expectPanelValues(backups.map(([backup, state]) => ({ series: `longhorn_backup_state{backup="${backup}", volume="pvc-a"}`, values: `${BACKUP_STATE[state]}x5` })), {
+      'Backups by state': { 'completed': 3, 'in progress': 2, 'pending': 1, 'error': 1, 'unknown': 1 },
+    });
   });
 
   test("is labelled for kube-prometheus-stack's dashboard sidecar, in a folder", () => {

@@ -16,7 +16,7 @@ import { KubePrometheusStack, KubePrometheusStackVersion } from '../constructs/k
 import { Longhorn, LonghornVersion } from '../constructs/longhorn';
 import { LonghornPrerequisites, OsFamily } from '../constructs/longhorn-prerequisites';
 import { LonghornStorageClass } from '../constructs/longhorn-storage-class';
-import { LonghornMonitoring } from '../constructs/longhorn-monitoring';
+import { LonghornAlertThresholds, LonghornMonitoring } from '../constructs/longhorn-monitoring';
 import { AlertDelivery } from '../constructs/alerting';
 import { Namespace, PodSecurityLevel } from '../constructs/namespace';
 import { Placement } from '../constructs/placement';
@@ -204,6 +204,12 @@ export interface MonitoringStackProps {
    */
   readonly longhornMonitoring?: boolean;
   /**
+   * Where the Longhorn alerts fire (disk, node and volume space, CPU); each defaults to Longhorn's documented
+   * value. The README's monitoring section lists every alert with its threshold.
+   * @default - Longhorn's documented values
+   */
+  readonly longhornAlertThresholds?: LonghornAlertThresholds;
+  /**
    * Raw Longhorn chart values, merged last.
    * @default - none
    */
@@ -332,7 +338,11 @@ export class MonitoringStack extends Construct {
     });
     // Only when both charts rendered (a missing chart fails the synth with its own message).
     if ((props.longhornMonitoring ?? true) && this.longhorn.rendered && this.kubePrometheusStack.rendered) {
-      this.longhornMonitoring = new LonghornMonitoring(monitoring, 'LonghornMonitoring', { longhorn: this.longhorn, kubePrometheusStack: this.kubePrometheusStack });
+      this.longhornMonitoring = new LonghornMonitoring(monitoring, 'LonghornMonitoring', {
+        ...props.longhornAlertThresholds, longhorn: this.longhorn, kubePrometheusStack: this.kubePrometheusStack,
+      });
+    } else if (props.longhornMonitoring === false && props.longhornAlertThresholds) {
+      throw new Error(`longhornAlertThresholds is ${JSON.stringify(props.longhornAlertThresholds)} but longhornMonitoring is false, so there are no Longhorn alerts; drop one of them`);
     }
 
   }

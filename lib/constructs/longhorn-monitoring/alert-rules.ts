@@ -1,12 +1,11 @@
 import { KubeManifest } from '../../render/manifest-parse';
 import { BACKUP_STATE, hasMetric, volumeRobustnessIs, volumeStateIs } from './longhorn-metrics';
-import { checkLabels, checkNamespace, DEFAULT_LONGHORN_NAMESPACE, LonghornMonitoringOptions } from './options';
+import { checkLabels, checkNamespace, DEFAULT_LONGHORN_NAMESPACE, LonghornAlertThresholds, LonghornMonitoringOptions } from './options';
 import { LONGHORN_MANAGER_METRICS } from './service-monitor';
 
 /** Options {@link longhornAlertRules} uses. */
 export type LonghornAlertRulesOptions = Pick<LonghornMonitoringOptions,
-'longhornVersion' | 'longhornNamespace' | 'monitoringNamespace' | 'prometheusSelectorLabels'
-| 'storageMinimalAvailablePercentage' | 'storageCriticalUsagePercentage'>;
+'longhornVersion' | 'longhornNamespace' | 'monitoringNamespace' | 'prometheusSelectorLabels'> & LonghornAlertThresholds;
 
 /** One Prometheus alerting rule, as a PrometheusRule holds it. */
 export interface LonghornAlertRule {
@@ -42,9 +41,11 @@ const REASON = '{{ with $labels.condition_reason }} ({{ . }}){{ end }}';
 
 /**
  * A PrometheusRule with alerts for Longhorn, written for `longhornVersion`'s metrics: volumes
- * Faulted, Degraded, stuck attaching, grown past their size by snapshots, or read-only; disks filling
- * up, not ready or not schedulable; nodes not ready or not schedulable; longhorn-manager and instance
- * managers down; failed backups.
+ * Faulted, Degraded, stuck attaching, near or past their size, or read-only; disks and nodes filling
+ * up; disks not ready or not schedulable; nodes down, not ready, not schedulable or short of CPU;
+ * longhorn-manager and instance managers down or busy; failed backups. Longhorn's example rules
+ * (https://longhorn.io/docs/1.12.1/monitoring/alert-rules-example/) are all here, with their names
+ * and thresholds, except its disk warning at 70%, which `LonghornDiskSpaceLow` replaces.
  *
  * Disk space is judged per disk, as Longhorn schedules replicas per disk: a node's total hides one full
  * disk. The warning fires where Longhorn stops scheduling replicas on the disk (free space below
@@ -71,9 +72,10 @@ export function longhornAlertRuleGroups(options: LonghornAlertRulesOptions): Lon
   const version = options.longhornVersion;
   const namespace = checkNamespace('longhornNamespace', options.longhornNamespace ?? DEFAULT_LONGHORN_NAMESPACE);
   const { minimalAvailable, warningUsage, criticalUsage } = storageThresholds(options);
+  const thresholds = alertThresholds(options);
   const diskUsagePercent = '100 * longhorn_disk_usage_bytes / longhorn_disk_capacity_bytes';
-  // A disk that is not ready reports capacity 0; its usage ratio would be +Inf or NaN.
-  const diskUsageAbove = (percent: number) => `${diskUsagePercent} > ${percent} and longhorn_disk_capacity_bytes > 0`;
+  // A disk that is not ready reports capacity 0; percentAbove leaves it out.
+  const diskUsageAbove = (percent: number) => percentAbove('longhorn_disk_usage_bytes', 'longhorn_disk_capacity_bytes', percent);
   const managerTargets = `up{job="${LONGHORN_MANAGER_METRICS.serviceName}", namespace="${namespace}"}`;
 
   const volumes: LonghornAlertRule[] = [
@@ -86,9 +88,10 @@ export function longhornAlertRuleGroups(options: LonghornAlertRulesOptions): Lon
     rule('LonghornVolumeAttachmentStuck', WARNING, '15m', volumeStateIs(version, 'attaching', 'detaching'),
       'Longhorn volume {{ $labels.volume }} has been attaching or detaching for 15 minutes.',
       `Volume ${VOLUME} is stuck attaching or detaching on node {{ $labels.node }}; pods that use it cannot start or move. Check the volume's events and the instance manager on that node.`),
-    rule('LonghornVolumeActualSizeOverCapacity', WARNING, '1h', 'longhorn_volume_actual_size_bytes > longhorn_volume_capacity_bytes',
-      'Longhorn volume {{ $labels.volume }} takes more space than its size.',
-      `Each replica of volume ${VOLUME} takes {{ $value | humanize1024 }}B, more than the volume's size: snapshots hold the difference. Delete the snapshots you do not need, or keep fewer with a lower retain count in the recurring jobs.`),
+    rule('LonghornVolumeActualSpaceUsedWarning', WARNING, '5m',
+      percentAbove('longhorn_volume_actual_size_bytes', 'longhorn_volume_capacity_bytes', thresholds.volumeActualSpaceUsedPercentage),
+      `Longhorn volume {{ $labels.volume }} takes {{ $value | humanize }}% of its size on node {{ $labels.node }}.`,
+      `The replica of volume ${VOLUME} on node {{ $labels.node }} takes more than ${thresholds.volumeActualSpaceUsedPercentage}% of the volume's size (volumeActualSpaceUsedPercentage). Either the filesystem is nearly full (grow the PVC), or snapshots hold old data (delete the ones you do not need, or keep fewer with a lower retain count in the recurring jobs).`),
   ];
   if (hasMetric(version, 'longhorn_volume_file_system_read_only')) {
     volumes.push(rule('LonghornVolumeFileSystemReadOnly', CRITICAL, '5m', 'longhorn_volume_file_system_read_only == 1',
@@ -113,12 +116,26 @@ export function longhornAlertRuleGroups(options: LonghornAlertRulesOptions): Lon
   ];
 
   const nodes: LonghornAlertRule[] = [
+    // Each longhorn-manager reports the status of its own node only: when a node or its manager dies, its series
+    // disappear instead of turning 0. Every manager reports how many nodes Longhorn has, so the difference counts
+    // them (Longhorn's documented LonghornNodeDown).
+    rule('LonghornNodeDown', CRITICAL, '5m', `${NODES_NOT_READY} > 0`,
+      '{{ $value }} Longhorn node(s) down or not ready.',
+      `Longhorn has {{ $value }} node(s) that no longhorn-manager reports ready for 5 minutes: the node is down, its longhorn-manager is not running, or the node is not ready (LonghornNodeNotReady names those). Replicas on them are failed; volumes attached there cannot be used. Check the nodes (kubectl get nodes) and the longhorn-manager pods in ${namespace}.`),
     rule('LonghornNodeNotReady', CRITICAL, '5m', 'longhorn_node_status{condition="ready"} == 0',
       'Longhorn node {{ $labels.node }} is not ready.',
       `Longhorn cannot use node {{ $labels.node }}${REASON}: volumes cannot attach there and its replicas are failed. Common causes: the Kubernetes node is NotReady or under pressure, or host packages (open-iscsi) or mount propagation are missing.`),
     rule('LonghornNodeNotSchedulable', WARNING, '30m', 'longhorn_node_status{condition="schedulable"} == 0',
       'Longhorn schedules no replica on node {{ $labels.node }}.',
       `Node {{ $labels.node }} has been unschedulable for Longhorn for 30 minutes${REASON}, typically because the Kubernetes node is cordoned. Degraded volumes cannot rebuild there; uncordon it when maintenance is over.`),
+    rule('LonghornNodeStorageWarning', WARNING, '5m',
+      percentAbove('longhorn_node_storage_usage_bytes', 'longhorn_node_storage_capacity_bytes', thresholds.nodeStorageUsagePercentage),
+      'Longhorn node {{ $labels.node }} has used {{ $value | humanize }}% of its storage.',
+      `The disks of node {{ $labels.node }} are more than ${thresholds.nodeStorageUsagePercentage}% full together (nodeStorageUsagePercentage); LonghornDiskSpaceLow says which disk is short. Delete snapshots or volumes, or add disks.`),
+    rule('LonghornNodeCPUUsageWarning', WARNING, '5m',
+      percentAbove('longhorn_node_cpu_usage_millicpu', 'longhorn_node_cpu_capacity_millicpu', thresholds.nodeCpuUsagePercentage),
+      'Longhorn node {{ $labels.node }} uses {{ $value | humanize }}% of its CPU.',
+      `Node {{ $labels.node }} has used more than ${thresholds.nodeCpuUsagePercentage}% of its allocatable CPU for 5 minutes (nodeCpuUsagePercentage): volume I/O, rebuilds and backups there slow down. Move workloads away or add CPU. Longhorn reads usage from metrics-server; without it this alert never fires.`),
   ];
 
   const components: LonghornAlertRule[] = [
@@ -132,6 +149,10 @@ export function longhornAlertRuleGroups(options: LonghornAlertRulesOptions): Lon
       `kube_pod_status_ready{namespace="${namespace}", pod=~"instance-manager-.+", condition="true"} == 0`,
       'Longhorn instance manager {{ $labels.pod }} is not ready.',
       `Instance manager {{ $labels.pod }} has not been ready for 5 minutes. It runs the engines and replicas of its node: volumes attached or replicated there are Degraded or Faulted, and none can attach there.`),
+    rule('LonghornInstanceManagerCPUUsageWarning', WARNING, '5m',
+      percentAbove('longhorn_instance_manager_cpu_usage_millicpu', 'longhorn_instance_manager_cpu_requests_millicpu', thresholds.instanceManagerCpuRequestPercentage),
+      'Longhorn instance manager {{ $labels.instance_manager }} on node {{ $labels.node }} uses {{ $value | humanize }}% of its CPU request.',
+      `Instance manager {{ $labels.instance_manager }} has used more than ${thresholds.instanceManagerCpuRequestPercentage}% of its CPU request for 5 minutes (instanceManagerCpuRequestPercentage): the engines and replicas it runs compete for CPU, and volume latency grows. Raise Longhorn's guaranteed-instance-manager-cpu setting, or spread volumes over more nodes. Longhorn reads usage from metrics-server; without it this alert never fires.`),
     rule('LonghornInstanceManagerMissing', CRITICAL, '10m',
       'longhorn_node_status{condition="ready"} == 1 unless on (node) longhorn_instance_manager_cpu_requests_millicpu',
       'Longhorn node {{ $labels.node }} has no instance manager.',
@@ -153,8 +174,37 @@ export function longhornAlertRuleGroups(options: LonghornAlertRulesOptions): Lon
   ];
 }
 
+/**
+ * Longhorn nodes that no manager reports ready: the node count every manager reports, less the nodes reporting
+ * Ready. Each side is 0 when its series are absent, so the expression always has a value.
+ */
+export const NODES_NOT_READY = '(avg(longhorn_node_count_total) or on() vector(0)) - (count(longhorn_node_status{condition="ready"} == 1) or on() vector(0))';
+
+/** Series where 100 x `part` / `whole` is above `threshold`, with that percentage; never where `whole` is 0 (+Inf or NaN). */
+function percentAbove(part: string, whole: string, threshold: number): string {
+  return `100 * ${part} / ${whole} > ${threshold} and ${whole} > 0`;
+}
+
 function rule(alert: string, severity: string, duration: string, expr: string, summary: string, description: string): LonghornAlertRule {
   return { alert, expr, for: duration, labels: { severity }, annotations: { summary, description } };
+}
+
+/** The thresholds of the alerts beside the disk ones, defaulted and checked. */
+function alertThresholds(options: LonghornAlertThresholds): Required<Pick<LonghornAlertThresholds,
+'nodeStorageUsagePercentage' | 'volumeActualSpaceUsedPercentage' | 'instanceManagerCpuRequestPercentage' | 'nodeCpuUsagePercentage'>> {
+  const percent = (prop: keyof LonghornAlertThresholds, value: number | undefined, fallback: number, max: number, why: string): number => {
+    const result = value ?? fallback;
+    if (!Number.isFinite(result) || result <= 0 || result > max) {
+      throw new Error(`${prop} is ${result} but must be a percentage above 0 and at most ${max} (${why}); leave it out for Longhorn's documented ${fallback}`);
+    }
+    return result;
+  };
+  return {
+    nodeStorageUsagePercentage: percent('nodeStorageUsagePercentage', options.nodeStorageUsagePercentage, 70, 99, 'of the storage of the node\'s disks'),
+    volumeActualSpaceUsedPercentage: percent('volumeActualSpaceUsedPercentage', options.volumeActualSpaceUsedPercentage, 90, 1000, 'of the volume\'s size; snapshots can take a replica past 100'),
+    instanceManagerCpuRequestPercentage: percent('instanceManagerCpuRequestPercentage', options.instanceManagerCpuRequestPercentage, 300, 10000, 'of the instance manager\'s CPU request'),
+    nodeCpuUsagePercentage: percent('nodeCpuUsagePercentage', options.nodeCpuUsagePercentage, 90, 100, 'of the node\'s allocatable CPU'),
+  };
 }
 
 /** Disk usage percentages the warning and the critical alert fire above. */

@@ -37,6 +37,8 @@ export const MONITORING_METRICS: Readonly<Record<string, MetricSource>> = {
   longhorn_volume_file_system_read_only: { exporter: 'longhorn-manager', sinceLonghorn: '1.8.0' },
   longhorn_node_status: { exporter: 'longhorn-manager' },
   longhorn_node_count_total: { exporter: 'longhorn-manager' },
+  longhorn_node_cpu_capacity_millicpu: { exporter: 'longhorn-manager' },
+  longhorn_node_cpu_usage_millicpu: { exporter: 'longhorn-manager' },
   longhorn_node_storage_capacity_bytes: { exporter: 'longhorn-manager' },
   longhorn_node_storage_usage_bytes: { exporter: 'longhorn-manager' },
   longhorn_node_storage_reservation_bytes: { exporter: 'longhorn-manager' },
@@ -72,7 +74,11 @@ export const VOLUME_ROBUSTNESS = { unknown: 0, healthy: 1, degraded: 2, faulted:
 /** A volume's state as Longhorn reports it, with its number in the older value encoding. */
 export const VOLUME_STATE = { creating: 1, attached: 2, detached: 3, attaching: 4, detaching: 5, deleting: 6 } as const;
 
-/** `longhorn_backup_state` values; the same encoding on the 1.6.0 and 1.12.1 pages. */
+/**
+ * `longhorn_backup_state` values; the same encoding on the 1.6.0 and 1.12.1 pages. From 1.12 a Backup can also be
+ * Deleting, which longhorn-manager's getBackupStateValue has no case for: it reports 0, as New does (read in
+ * longhorn-manager v1.12.0 metrics_collector/backup_collector.go), so 0 means either.
+ */
 export const BACKUP_STATE = { new: 0, pending: 1, inProgress: 2, completed: 3, error: 4, unknown: 5 } as const;
 
 /** Whether `version` documents `metric`. */

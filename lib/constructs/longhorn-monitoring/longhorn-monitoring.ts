@@ -7,10 +7,11 @@ import { Longhorn } from '../longhorn';
 import { longhornAlertRules } from './alert-rules';
 import { longhornDashboardConfigMap } from './dashboard';
 import { isLonghornManagerIngressRestricted, longhornMetricsNetworkPolicy } from './network-policy';
+import { LonghornAlertThresholds } from './options';
 import { longhornServiceMonitor } from './service-monitor';
 
 /** Props of {@link LonghornMonitoring}. */
-export interface LonghornMonitoringProps {
+export interface LonghornMonitoringProps extends LonghornAlertThresholds {
   /** The Longhorn to monitor: its version decides the metrics the rules use, its render whether a NetworkPolicy is needed. */
   readonly longhorn: Longhorn;
   /** The stack whose Prometheus scrapes it and whose Grafana shows it. */
@@ -20,16 +21,6 @@ export interface LonghornMonitoringProps {
    * @default 'Longhorn'
    */
   readonly grafanaFolder?: string;
-  /**
-   * Longhorn's `storage-minimal-available-percentage` setting: a disk fuller than 100 minus this gets a warning.
-   * @default 25
-   */
-  readonly storageMinimalAvailablePercentage?: number;
-  /**
-   * Disk usage (percent) above which a filling disk is critical.
-   * @default 90
-   */
-  readonly storageCriticalUsagePercentage?: number;
 }
 
 /**
@@ -53,6 +44,7 @@ export class LonghornMonitoring extends Construct {
     const monitors = prometheusSelection(props.kubePrometheusStack, SelectedKind.SERVICE_MONITOR, 'kubePrometheusStack');
     const rules = prometheusSelection(props.kubePrometheusStack, SelectedKind.RULE, 'kubePrometheusStack');
     const options = {
+      ...alertThresholds(props),
       longhornVersion: props.longhorn.version,
       longhornNamespace: props.longhorn.namespace.name,
       monitoringNamespace: monitors.prometheusNamespace,
@@ -60,8 +52,6 @@ export class LonghornMonitoring extends Construct {
       // The labels the operator puts on the Prometheus pods.
       prometheusPodSelector: { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': prometheus.metadata.name },
       grafanaFolder: props.grafanaFolder,
-      storageMinimalAvailablePercentage: props.storageMinimalAvailablePercentage,
-      storageCriticalUsagePercentage: props.storageCriticalUsagePercentage,
     };
     const add = (childId: string, manifest: KubeManifest) => new ApiObject(this, childId, manifest);
     this.objects = {
@@ -73,4 +63,13 @@ export class LonghornMonitoring extends Construct {
         : undefined,
     };
   }
+}
+
+/** Only the thresholds of `props`, so no other prop reaches the rules by accident. */
+function alertThresholds(props: LonghornAlertThresholds): LonghornAlertThresholds {
+  const keys: Array<keyof LonghornAlertThresholds> = [
+    'storageMinimalAvailablePercentage', 'storageCriticalUsagePercentage', 'nodeStorageUsagePercentage',
+    'volumeActualSpaceUsedPercentage', 'instanceManagerCpuRequestPercentage', 'nodeCpuUsagePercentage',
+  ];
+  return Object.fromEntries(keys.filter(k => props[k] !== undefined).map(k => [k, props[k]]));
 }

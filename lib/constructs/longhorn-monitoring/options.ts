@@ -6,7 +6,7 @@ import { LonghornVersion } from '../longhorn';
  *
  * Each function takes the fields it uses (`Pick` of this interface), so one object can be passed to all.
  */
-export interface LonghornMonitoringOptions {
+export interface LonghornMonitoringOptions extends LonghornAlertThresholds {
   /**
    * The Longhorn version being monitored. Versions expose metrics differently: from 1.11 volume
    * robustness and state are labels rather than numbers, and `longhorn_volume_file_system_read_only`
@@ -54,18 +54,49 @@ export interface LonghornMonitoringOptions {
    * @default { grafana_dashboard: '1' }
    */
   readonly grafanaDashboardLabels?: Record<string, string>;
+}
+
+/**
+ * Where the Longhorn alerts fire. Each defaults to the value Longhorn documents: its settings' defaults, or its
+ * example alert rules (https://longhorn.io/docs/1.12.1/monitoring/alert-rules-example/).
+ */
+export interface LonghornAlertThresholds {
   /**
    * Longhorn's `storage-minimal-available-percentage` setting: once a disk has less free space than this,
-   * Longhorn schedules no new replica on it. The warning for a filling disk fires there.
+   * Longhorn schedules no new replica on it. `LonghornDiskSpaceLow` (warning) fires there.
    * @default 25 (Longhorn's default in 1.6 and 1.12)
    */
   readonly storageMinimalAvailablePercentage?: number;
   /**
-   * Disk usage (percent of the disk) above which a filling disk is critical: replicas that grow
+   * Disk usage (percent of the disk) above which `LonghornDiskSpaceLow` is critical: replicas that grow
    * further fail when the filesystem is full, and their volumes go Degraded or Faulted.
    * @default 90
    */
   readonly storageCriticalUsagePercentage?: number;
+  /**
+   * Storage used on a node, in percent of the storage of its Longhorn disks, above which
+   * `LonghornNodeStorageWarning` fires.
+   * @default 70 (Longhorn's example rule)
+   */
+  readonly nodeStorageUsagePercentage?: number;
+  /**
+   * Space a volume's replica takes, in percent of the volume's size, above which
+   * `LonghornVolumeActualSpaceUsedWarning` fires. Snapshots can take a replica past 100.
+   * @default 90 (Longhorn's example rule)
+   */
+  readonly volumeActualSpaceUsedPercentage?: number;
+  /**
+   * An instance manager's CPU use, in percent of its CPU request, above which
+   * `LonghornInstanceManagerCPUUsageWarning` fires. Needs metrics-server.
+   * @default 300 (Longhorn's example rule)
+   */
+  readonly instanceManagerCpuRequestPercentage?: number;
+  /**
+   * A node's CPU use, in percent of its allocatable CPU, above which `LonghornNodeCPUUsageWarning` fires.
+   * Needs metrics-server.
+   * @default 90 (Longhorn's example rule)
+   */
+  readonly nodeCpuUsagePercentage?: number;
 }
 
 /** The default Longhorn namespace, as Longhorn's own manifests use it. */
