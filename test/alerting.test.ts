@@ -7,7 +7,7 @@ import * as YAML from 'yaml';
 import { ChartValues, KubeManifest, KUBE_PROMETHEUS_STACK_CHART } from '../lib';
 import { renderManifests } from './support/render';
 import {
-  ALERTMANAGER_SECRETS_MOUNT_PATH, AlertDelivery, alertDeliveryChartValues, AlertmanagerVersion, DiscordApi, Receiver,
+  ALERTMANAGER_SECRETS_MOUNT_PATH, AlertDelivery, INHIBIT_EQUAL_LABELS, alertDeliveryChartValues, AlertmanagerVersion, DiscordApi, Receiver,
   renderAlertDelivery, SecretKey, Severity,
 } from '../lib/constructs/alerting';
 import { findObject } from './inventory';
@@ -81,14 +81,32 @@ describe('alert delivery', () => {
           ],
         },
         inhibit_rules: [
-          { source_matchers: ['severity = critical'], target_matchers: ['severity =~ warning|info'], equal: ['namespace', 'alertname'] },
-          { source_matchers: ['severity = warning'], target_matchers: ['severity = info'], equal: ['namespace', 'alertname'] },
+          { source_matchers: ['severity = critical'], target_matchers: ['severity =~ warning|info'], equal: INHIBIT_EQUAL_LABELS },
+          { source_matchers: ['severity = warning'], target_matchers: ['severity = info'], equal: INHIBIT_EQUAL_LABELS },
           { source_matchers: ['alertname = InfoInhibitor'], target_matchers: ['severity = info'], equal: ['namespace'] },
           { target_matchers: ['alertname = InfoInhibitor'] },
         ],
         receivers: [{ name: 'null' }],
         templates: ['/etc/alertmanager/config/*.tmpl'],
       });
+    });
+
+    test("has the chart's inhibit rules, the severity ones per object: the chart's labels and the object's", () => {
+      const chartSecret = renderManifests({ chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: 'kube-prometheus-stack', namespace: 'monitoring', values: {} })
+        .find(o => o.kind === 'Secret' && o.metadata.name === 'alertmanager-kube-prometheus-stack-alertmanager') as any;
+      const chartRules: Array<{ source_matchers?: string[]; target_matchers: string[]; equal?: string[] }> =
+        YAML.parse(Buffer.from(chartSecret.data['alertmanager.yaml'], 'base64').toString('utf8')).inhibit_rules;
+      const ours = rendered.config.inhibit_rules as typeof chartRules;
+      expect(ours.map(r => [r.source_matchers, r.target_matchers])).toEqual(chartRules.map(r => [r.source_matchers, r.target_matchers]));
+      ours.forEach((rule, i) => {
+        const severities = (rule.source_matchers ?? []).some(m => m.startsWith('severity'));
+        expect(rule.equal).toEqual(severities ? INHIBIT_EQUAL_LABELS : chartRules[i].equal);
+        if (severities) expect(rule.equal!.slice(0, chartRules[i].equal!.length).sort()).toEqual([...chartRules[i].equal!].sort());
+      });
+      expect(INHIBIT_EQUAL_LABELS).toEqual(expect.arrayContaining(['node', 'disk', 'volume', 'pod', 'persistentvolumeclaim', 'instance', 'mountpoint']));
+      // equal labels must never include the ones that tell the severities of one alert apart
+      expect(INHIBIT_EQUAL_LABELS).not.toEqual(expect.arrayContaining(['severity']));
+      for (const label of ['severity', 'long', 'short', 'condition', 'state']) expect(INHIBIT_EQUAL_LABELS).not.toContain(label);
     });
 
     test('mounts no Secret and says that alerts go nowhere', () => {

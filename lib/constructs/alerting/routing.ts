@@ -157,6 +157,38 @@ const DROPPED_ALERTS = [
 ];
 
 /**
+ * Labels that name what an alert is about, where an alert has them: Longhorn's node, disk, volume, backup and
+ * instance manager; Kubernetes' pod, container, claim, node and scrape target; node-exporter's filesystem;
+ * Alertmanager's integration. A critical alert mutes a warning only when both have the same value for each of these
+ * (a label neither has counts as the same), so a full disk A does not hide a filling disk B. None of them differs
+ * between the severities of one alert about one object: each severity of an alert reads the same series and keeps
+ * the same labels; kube-prometheus-stack's KubeAPIErrorBudgetBurn severities differ in `long` and `short` only,
+ * which are not here.
+ */
+export const INHIBIT_EQUAL_LABELS = [
+  'namespace', 'alertname',
+  'node', 'disk', 'volume', 'backup', 'instance_manager',
+  'pod', 'container', 'persistentvolumeclaim', 'instance', 'job', 'service',
+  'device', 'mountpoint', 'integration',
+];
+
+/**
+ * kube-prometheus-stack's inhibit rules, each made per object with {@link INHIBIT_EQUAL_LABELS}: a critical alert
+ * mutes the warning and info alerts of the same name about the same object, a warning the info ones. The chart
+ * matches on namespace and alert name only, and every Longhorn alert is in namespace longhorn-system, so there one
+ * critical disk muted the warnings of every disk.
+ *
+ * InfoInhibitor (kube-prometheus' always-firing helper) keeps the chart's rule: it is made per namespace, to mute
+ * info alerts in a namespace that has no warning or critical one, so it has no object to match on.
+ */
+const INHIBIT_RULES = [
+  { source_matchers: ['severity = critical'], target_matchers: ['severity =~ warning|info'], equal: INHIBIT_EQUAL_LABELS },
+  { source_matchers: ['severity = warning'], target_matchers: ['severity = info'], equal: INHIBIT_EQUAL_LABELS },
+  { source_matchers: ['alertname = InfoInhibitor'], target_matchers: ['severity = info'], equal: ['namespace'] },
+  { target_matchers: ['alertname = InfoInhibitor'] },
+];
+
+/**
  * The alertmanager.yaml for `delivery`, the Secrets it reads, and a one-line summary.
  * Throws when a receiver needs a newer Alertmanager than `options.alertmanagerVersion`.
  */
@@ -184,15 +216,7 @@ export function renderAlertDelivery(delivery: AlertDelivery = AlertDelivery.none
         ...delivery.routes.map(route => ({ receiver: route.receiver.name, matchers: [`severity = "${route.severity}"`] })),
       ],
     },
-    // kube-prometheus-stack's own rules: a critical alert silences the warning and info alerts
-    // of the same name in the same namespace, a warning the info ones, and InfoInhibitor the
-    // info alerts of its namespace.
-    inhibit_rules: [
-      { source_matchers: ['severity = critical'], target_matchers: ['severity =~ warning|info'], equal: ['namespace', 'alertname'] },
-      { source_matchers: ['severity = warning'], target_matchers: ['severity = info'], equal: ['namespace', 'alertname'] },
-      { source_matchers: ['alertname = InfoInhibitor'], target_matchers: ['severity = info'], equal: ['namespace'] },
-      { target_matchers: ['alertname = InfoInhibitor'] },
-    ],
+    inhibit_rules: INHIBIT_RULES,
     receivers: [{ name: NULL_RECEIVER_NAME }, ...receivers.map(r => r.toAlertmanagerConfig())],
     // Where the chart mounts its alertmanager.templateFiles.
     templates: ['/etc/alertmanager/config/*.tmpl'],
