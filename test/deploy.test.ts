@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { MonitoringStack, readOutputDir } from '../lib';
+import { AlertDelivery, BackupStore, LonghornVersion, MonitoringStack, MonitoringStackProps, readOutputDir, Receiver, SecretKey, Severity } from '../lib';
 import { applySetId, PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
 import { deploy, failedObjects, notPruned, readStack, stackFolder, stepCommand } from '../lib/commands/deploy';
 import { diff, DiffResult } from '../lib/commands/diff';
@@ -32,6 +32,8 @@ function defaultAnswer(args: string[]): Partial<KubectlResult> {
   return {};
 }
 
+/** What deploy's look-up of a Secret prints for the reference stack's Grafana admin Secret: found, then its keys. */
+const GRAFANA_SECRET_FOUND = 'found\nadmin-password\nadmin-user\n';
 const longhornManager = (image: string) => JSON.stringify({ items: [{ metadata: { name: 'longhorn-manager', namespace: 'longhorn-system' }, spec: { template: { spec: { containers: [{ name: 'longhorn-manager', image }] } } } }] });
 
 describe('deploy (npm run deploy)', () => {
@@ -153,6 +155,37 @@ describe('deploy (npm run deploy)', () => {
       expect(kubectl.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
     });
 
+    test("stops before applying anything when a receiver's Secret is missing or lacks its key, naming each with its namespace, reader and prop", () => {
+      const slackOut = path.join(work, 'slack');
+      const app = new App({ outdir: slackOut });
+      new MonitoringStack(app, 'reference', {
+        alerting: AlertDelivery.route({ routes: [{ severity: Severity.CRITICAL, receiver: Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack', 'webhook-url') }) }] }),
+      });
+      app.synth();
+      const secretAnswer = (slack: string) => (args: string[]) => (args[0] === 'get' && args[1] === 'secret' ? { stdout: args[2] === 'slack' ? slack : GRAFANA_SECRET_FOUND } : undefined);
+      const missing = new ScriptedKubectl(secretAnswer(''));
+      expect(() => deploy({ outdir: slackOut, kubectl: missing, env: {}, log: () => undefined })).toThrow(
+        'stopped before applying anything: 1 Secret that dist/ refers to is missing or incomplete, and its readers would fail in the cluster:\n'
+        + '- Secret monitoring/slack does not exist\n'
+        + "    read by Alertmanager monitoring/kube-prometheus-stack-alertmanager: receiver 'slack' slack_configs[0].api_url_file (mounted by spec.secrets)\n"
+        + '      set by alerting: the webhookUrl of Receiver.slack or Receiver.discord (or the chart value alertmanager.config)\n'
+        + '    create it: (after its namespace exists: npm run deploy applies it first, or kubectl create namespace monitoring) kubectl --namespace monitoring create secret generic slack --from-literal=webhook-url=...');
+      expect(missing.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
+      // only the keys are asked for, never a value
+      expect(missing.lines.filter(l => l.startsWith('get secret'))).toEqual([
+        'get secret grafana-admin --namespace monitoring --ignore-not-found --output=go-template=found{{"\\n"}}{{range $key, $value := .data}}{{$key}}{{"\\n"}}{{end}}',
+        'get secret slack --namespace monitoring --ignore-not-found --output=go-template=found{{"\\n"}}{{range $key, $value := .data}}{{$key}}{{"\\n"}}{{end}}',
+      ]);
+
+      const wrongKey = new ScriptedKubectl(secretAnswer('found\nurl\n'));
+      expect(() => deploy({ outdir: slackOut, kubectl: wrongKey, env: {}, log: () => undefined })).toThrow('- Secret monitoring/slack exists but lacks key webhook-url\n');
+      expect(wrongKey.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
+
+      const complete = new ScriptedKubectl(secretAnswer('found\nwebhook-url\n'));
+      deploy({ outdir: slackOut, kubectl: complete, env: {}, log: () => undefined });
+      expect(complete.lines.filter(l => l.startsWith('apply')).length).toBeGreaterThan(0);
+    });
+
     test('fails before applying anything when the password file cannot be read or is too short', () => {
       const kubectl = new ScriptedKubectl();
       expect(() => deploy({ outdir, kubectl, env: {}, passwordFile: path.join(work, 'absent'), log: () => undefined }))
@@ -171,7 +204,7 @@ describe('deploy (npm run deploy)', () => {
   });
 
   test('leaves an existing Grafana Secret as it is, saying the given password is not used', () => {
-    const kubectl = new ScriptedKubectl(args => (args[0] === 'get' && args[1] === 'secret' ? { stdout: 'secret/grafana-admin\n' } : undefined));
+    const kubectl = new ScriptedKubectl(args => (args[0] === 'get' && args[1] === 'secret' ? { stdout: GRAFANA_SECRET_FOUND } : undefined));
     const log: string[] = [];
     deploy({ outdir, kubectl, generate: true, env: {}, log: l => log.push(l) });
     expect(kubectl.lines.some(l => l.startsWith('create'))).toBe(false);
@@ -181,7 +214,7 @@ describe('deploy (npm run deploy)', () => {
   test('a failed step names the step and the objects kubectl did not apply, then kubectl\'s own message', () => {
     const conflict = 'error: Apply failed with 1 conflict: conflict with "helm": .spec.replicas';
     const kubectl = new ScriptedKubectl(args => {
-      if (!args.includes('--prune')) return args[1] === 'secret' ? { stdout: 'secret/grafana-admin' } : undefined;
+      if (!args.includes('--prune')) return args[1] === 'secret' ? { stdout: GRAFANA_SECRET_FOUND } : undefined;
       const prune = plan().find(s => s.action === StepAction.APPLY_AND_PRUNE)!;
       const applied = prune.objects.filter(o => o.metadata.name !== 'kube-prometheus-stack-operator' || o.kind !== 'Deployment')
         .map(o => `${o.kind.toLowerCase()}${o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : ''}/${o.metadata.name} serverside-applied`);
@@ -215,7 +248,7 @@ describe('deploy (npm run deploy)', () => {
     });
 
     test('--force applies anyway and says what it skipped', () => {
-      const kubectl = new ScriptedKubectl(args => (args[1] === 'daemonsets' ? { stdout: longhornManager('longhornio/longhorn-manager:v1.6.2') } : args[1] === 'secret' ? { stdout: 'secret/grafana-admin' } : undefined));
+      const kubectl = new ScriptedKubectl(args => (args[1] === 'daemonsets' ? { stdout: longhornManager('longhornio/longhorn-manager:v1.6.2') } : args[1] === 'secret' ? { stdout: GRAFANA_SECRET_FOUND } : undefined));
       const log: string[] = [];
       deploy({ outdir, kubectl, force: true, env: {}, log: l => log.push(l) });
       expect(log.find(l => l.startsWith('--force: applying although the upgrade guard would stop: Longhorn 1.6.2 runs'))).toBeDefined();
@@ -267,7 +300,7 @@ describe('deploy (npm run deploy)', () => {
     test('says what it deletes, and takes the set\'s label off what a controller made instead of deleting it', () => {
       const kubectl = new ScriptedKubectl(args => {
         if (args[1] === 'monitoringstacks.cdk8s-monitoring-stack.internal') return { stdout: args.includes('--output=json') ? parent : 'monitoringstack/reference' };
-        if (args[1] === 'secret') return { stdout: 'secret/grafana-admin' };
+        if (args[1] === 'secret') return { stdout: GRAFANA_SECRET_FOUND };
         if (args[0] === 'get' && args.includes('--all-namespaces') && args[1] !== 'daemonsets') {
           expect(args[1].split(',')).toEqual(expect.arrayContaining(['Ingress.networking.k8s.io', 'StatefulSet.apps', 'Deployment.apps', 'ConfigMap']));
           expect(args).toContain(`--selector=applyset.kubernetes.io/part-of=${stackApplySetId('reference')}`);
@@ -308,7 +341,7 @@ describe('deploy (npm run deploy)', () => {
         return { stdout: JSON.stringify({ items: [...crds, PARENT_CRD].map(c => ({ ...c, status: { conditions: [{ type: 'Established', status: 'True' }] } })) }) };
       }
       if (args[1] === 'namespaces') return { stdout: 'default kube-system longhorn-system monitoring' };
-      if (args[1] === 'secret') return { stdout: 'secret/grafana-admin' };
+      if (args[1] === 'secret') return { stdout: GRAFANA_SECRET_FOUND };
       return undefined;
     };
 
@@ -367,7 +400,7 @@ describe('deploy (npm run deploy)', () => {
     const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: CLAIM, namespace: 'monitoring' }, spec: { storageClassName: 'longhorn-prometheus', resources: { requests: { storage: '10Gi' } } }, status: { phase: 'Bound', capacity: { storage: '10Gi' } } };
     /** Answers deploy's steps on a cluster with the Grafana Secret, and each poll (one get per namespace) with `inNamespace`. */
     const cluster = (inNamespace: (namespace: string) => object[], other: (args: string[]) => Partial<KubectlResult> | undefined = () => undefined) => new ScriptedKubectl(args => {
-      if (args[1] === 'secret') return { stdout: 'secret/grafana-admin' };
+      if (args[1] === 'secret') return { stdout: GRAFANA_SECRET_FOUND };
       if (args[0] === 'get' && args[1].startsWith('deployments.apps,')) return { stdout: JSON.stringify({ kind: 'List', items: inNamespace(args[args.indexOf('--namespace') + 1]) }) };
       return other(args);
     });
@@ -429,7 +462,7 @@ describe('deploy (npm run deploy)', () => {
       deploy({ outdir, kubectl: cluster(namespace => waited().filter(o => o.metadata.namespace === namespace).map(o => live(o, false))), env: {}, log: l => log.push(l) });
       expect(log.at(-1)).toMatch(/^status: 0 of 9 ready now; not yet: DaemonSet longhorn-system\/longhorn-manager \(0\/3 available, 3 updated, 0 ready\), .* and 1 more; deploy --wait waits until they are$/);
 
-      const unreadable = new ScriptedKubectl(args => (args[1] === 'secret' ? { stdout: 'secret/grafana-admin' } : args[1]?.startsWith('deployments.apps,') ? { status: 1, stderr: 'error: the server has asked for the client to provide credentials' } : undefined));
+      const unreadable = new ScriptedKubectl(args => (args[1] === 'secret' ? { stdout: GRAFANA_SECRET_FOUND } : args[1]?.startsWith('deployments.apps,') ? { status: 1, stderr: 'error: the server has asked for the client to provide credentials' } : undefined));
       const unreadableLog: string[] = [];
       deploy({ outdir, kubectl: unreadable, env: {}, log: l => unreadableLog.push(l) });
       expect(unreadableLog.at(-1)).toMatch(/^status: not read: kubectl get deployments\.apps,.* failed: error: the server has asked for the client to provide credentials/);
@@ -490,20 +523,25 @@ describe('requiredSecrets', () => {
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app', namespace: 'ns' },
     spec: { template: { spec: { containers: [{ name: 'c', env }], volumes } } },
   });
+  const podProp = 'the chart values or construct that made this pod';
 
-  test('lists Secrets read by pods, with their keys; not optional ones, not shipped ones', () => {
+  test('lists Secrets read by pods, with their keys and readers; not optional ones, not shipped ones', () => {
     const objects: any[] = [
       deployment([
         { name: 'A', valueFrom: { secretKeyRef: { name: 'creds', key: 'user' } } },
         { name: 'B', valueFrom: { secretKeyRef: { name: 'creds', key: 'pass' } } },
         { name: 'C', valueFrom: { secretKeyRef: { name: 'maybe', key: 'x', optional: true } } },
         { name: 'D', valueFrom: { secretKeyRef: { name: 'shipped', key: 'x' } } },
-      ], [{ name: 'tls', secret: { secretName: 'tls-cert' } }]),
+      ], [{ name: 'tls', secret: { secretName: 'tls-cert', items: [{ key: 'tls.crt', path: 'crt' }] } }]),
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shipped', namespace: 'ns' } },
     ];
     expect(requiredSecrets([{ file: 'f.yaml', objects }])).toEqual([
-      { namespace: 'ns', name: 'creds', keys: ['user', 'pass'] },
-      { namespace: 'ns', name: 'tls-cert', keys: [] },
+      {
+        namespace: 'ns', name: 'creds', keys: ['user', 'pass'], readers: [
+          { what: 'Deployment ns/app (env A of container c)', prop: podProp }, { what: 'Deployment ns/app (env B of container c)', prop: podProp },
+        ],
+      },
+      { namespace: 'ns', name: 'tls-cert', keys: ['tls.crt'], readers: [{ what: 'Deployment ns/app (volume tls)', prop: podProp }] },
     ]);
   });
 
@@ -512,6 +550,84 @@ describe('requiredSecrets', () => {
       { name: 'GF_SECURITY_ADMIN_USER', valueFrom: { secretKeyRef: { name: 'g', key: 'u' } } },
       { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'g', key: 'p' } } },
     ])];
-    expect(requiredSecrets([{ file: 'f.yaml', objects }])).toEqual([{ namespace: 'ns', name: 'g', keys: ['u', 'p'], grafanaAdmin: { userKey: 'u', passwordKey: 'p' } }]);
+    expect(requiredSecrets([{ file: 'f.yaml', objects }])).toEqual([expect.objectContaining({ namespace: 'ns', name: 'g', keys: ['u', 'p'], grafanaAdmin: { userKey: 'u', passwordKey: 'p' } })]);
+  });
+
+  test("an Alertmanager's spec.secrets that no receiver reads still has to exist", () => {
+    const alertmanager: any = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Alertmanager', metadata: { name: 'am', namespace: 'mon' }, spec: { secrets: ['extra-ca'] } };
+    expect(requiredSecrets([{ file: 'f.yaml', objects: [alertmanager] }])).toEqual([{
+      namespace: 'mon', name: 'extra-ca', keys: [],
+      readers: [{ what: 'Alertmanager mon/am spec.secrets', prop: 'alerting (each SecretKey.fromExistingSecret of its receivers), or the chart value alertmanager.alertmanagerSpec.secrets' }],
+    }]);
+  });
+
+  describe("in a synthesized stack: the Alertmanager's receivers and Longhorn's backup credentials", () => {
+    let work: string;
+    afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+    const synth = (configure: (stack: MonitoringStack) => void, props: Partial<MonitoringStackProps> = {}) => {
+      work ??= fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-'));
+      const outdir = fs.mkdtempSync(path.join(work, 'dist-'));
+      const app = new App({ outdir });
+      configure(new MonitoringStack(app, 'lab', props));
+      app.synth();
+      return requiredSecrets(readOutputDir(path.join(outdir, 'lab')));
+    };
+
+    test('each key a typed receiver reads, in the Alertmanager\'s namespace, named by receiver and prop', () => {
+      const secrets = synth(() => undefined, {
+        alerting: AlertDelivery.route({
+          routes: [
+            { severity: Severity.CRITICAL, receiver: Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack', 'webhook-url') }) },
+            { severity: Severity.WARNING, receiver: Receiver.webhook({ url: SecretKey.fromExistingSecret('relay', 'url'), bearerToken: SecretKey.fromExistingSecret('relay', 'token') }) },
+          ],
+        }),
+      });
+      const alertmanager = 'Alertmanager monitoring/kube-prometheus-stack-alertmanager';
+      expect(secrets.filter(s => s.name !== 'grafana-admin')).toEqual([
+        {
+          namespace: 'monitoring', name: 'relay', keys: ['token', 'url'], readers: [
+            { what: `${alertmanager}: receiver 'webhook' webhook_configs[0].http_config.authorization.credentials_file (mounted by spec.secrets)`, prop: 'alerting: the bearerToken of Receiver.webhook or the accessToken of Receiver.ntfy (or the chart value alertmanager.config)' },
+            { what: `${alertmanager}: receiver 'webhook' webhook_configs[0].url_file (mounted by spec.secrets)`, prop: 'alerting: the url of Receiver.webhook or the topicUrl of Receiver.ntfy (or the chart value alertmanager.config)' },
+          ],
+        },
+        {
+          namespace: 'monitoring', name: 'slack', keys: ['webhook-url'], readers: [
+            { what: `${alertmanager}: receiver 'slack' slack_configs[0].api_url_file (mounted by spec.secrets)`, prop: 'alerting: the webhookUrl of Receiver.slack or Receiver.discord (or the chart value alertmanager.config)' },
+          ],
+        },
+      ]);
+    });
+
+    test('a configSecret set in the chart values, with the key the operator reads', () => {
+      const secrets = synth(() => undefined, { kubePrometheusStackValues: { alertmanager: { alertmanagerSpec: { configSecret: 'my-alertmanager-config' } } } });
+      expect(secrets.filter(s => s.name !== 'grafana-admin')).toEqual([{
+        namespace: 'monitoring', name: 'my-alertmanager-config', keys: ['alertmanager.yaml'],
+        readers: [{ what: 'Alertmanager monitoring/kube-prometheus-stack-alertmanager spec.configSecret', prop: 'the chart value alertmanager.alertmanagerSpec.configSecret' }],
+      }]);
+    });
+
+    test.each([LonghornVersion.V1_6_2, LonghornVersion.V1_12_1])('Longhorn %s: an S3 backup target\'s credentials, its keys unless it has an IAM role', version => {
+      const secrets = synth(stack => stack.addLonghornBackupTarget('Backups', {
+        store: BackupStore.s3({ bucket: 'lab-backups', region: 'eu-central-1' }), credentialsSecretName: 's3-credentials',
+      }), { longhornVersion: version });
+      expect(secrets.find(s => s.name === 's3-credentials')).toEqual({
+        namespace: 'longhorn-system', name: 's3-credentials', keys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'], keysUnless: 'AWS_IAM_ROLE_ARN',
+        readers: [{
+          what: version === LonghornVersion.V1_6_2 ? 'Setting longhorn-system/backup-target-credential-secret value' : 'BackupTarget longhorn-system/default spec.credentialSecret',
+          prop: 'credentialsSecretName of LonghornBackupTarget (addLonghornBackupTarget)',
+        }],
+      });
+    });
+
+    test.each([
+      [LonghornVersion.V1_6_2, { defaultSettings: { backupTarget: 's3://b@us-east-1/', backupTargetCredentialSecret: 'minio' } }, 'defaultSettings.backupTargetCredentialSecret'],
+      [LonghornVersion.V1_12_1, { defaultBackupStore: { backupTarget: 's3://b@us-east-1/', backupTargetCredentialSecret: 'minio' } }, 'defaultBackupStore.backupTargetCredentialSecret'],
+    ])("Longhorn %s: credentials named in the chart's values", (version, values, value) => {
+      const secrets = synth(() => undefined, { longhornVersion: version, longhornValues: values });
+      expect(secrets.find(s => s.name === 'minio')).toMatchObject({
+        namespace: 'longhorn-system', keys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'], keysUnless: 'AWS_IAM_ROLE_ARN',
+        readers: [expect.objectContaining({ prop: `the Longhorn chart value ${value} (longhornValues)` })],
+      });
+    });
   });
 });

@@ -6,7 +6,7 @@ import { KubeManifest } from '../render/manifest-parse';
 import { controllerOf, LiveParent, objectName, PARENT_GROUP, PARENT_RESOURCE, PART_OF_LABEL, prunePlan, readParent } from './applyset';
 import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, requireApplySetSupport, versionSkew } from './kubectl';
 import { checkClusterServes, requiredClusterApis } from './cluster-apis';
-import { checkSecretCanBeMet, ensureSecret, grafanaPassword, GrafanaPassword, GrafanaPasswordSource } from './required-secrets';
+import { checkSecretsCanBeMet, ensureSecret, grafanaPassword, GrafanaPassword, GrafanaPasswordSource } from './required-secrets';
 import { checkUpgrade, refusalMessage, runningVersions, targetVersions, UpgradeCheck } from './upgrade-guard';
 import { Clock, describeWait, statusLine, waitTargets, waitUntilReady } from './wait';
 
@@ -154,7 +154,7 @@ export function deploy(options: DeployOptions): void {
   // A missing Secret that deploy cannot create stops it here, before anything is applied, not half-way.
   const secrets = steps.filter(s => s.action === StepAction.ENSURE_SECRET).map(s => s.secret!);
   const password = secrets.some(s => s.grafanaAdmin) ? grafanaPassword(options) : undefined;
-  for (const secret of secrets) checkSecretCanBeMet(kubectl, secret, password);
+  checkSecretsCanBeMet(kubectl, secrets, password);
 
   const parent = readParent(kubectl, output.name);
   for (const line of notPruned(parent, output.files)) options.log(line);

@@ -70,12 +70,35 @@ export interface GrafanaPassword {
 }
 
 /**
- * Before anything is applied: throws, saying how to create it, for a Secret that is missing and that deploy
- * cannot create (not Grafana's, or Grafana's without a password), so a deploy never stops half-way for it.
+ * Before anything is applied: throws one error naming every Secret that is missing (and that deploy cannot create:
+ * not Grafana's, or Grafana's without a password) or lacks a key that is read from it, with its namespace, who
+ * reads it, the prop that refers to it, and how to create it; so a deploy never stops half-way for one.
  */
-export function checkSecretCanBeMet(kubectl: KubectlRunner, secret: RequiredSecret, password: GrafanaPassword | undefined): void {
-  if (exists(kubectl, secret) || secret.grafanaAdmin && password) return;
-  throw new Error(missingMessage(secret));
+export function checkSecretsCanBeMet(kubectl: KubectlRunner, secrets: readonly RequiredSecret[], password: GrafanaPassword | undefined): void {
+  const problems = secrets.flatMap(secret => {
+    const found = lookUp(kubectl, secret);
+    if (!found.exists && secret.grafanaAdmin && password) return [];
+    if (!found.exists) return [secret.grafanaAdmin ? missingMessage(secret) : describeProblem(secret, 'does not exist')];
+    const lacking = missingKeys(secret, found.keys);
+    return lacking.length === 0 ? [] : [describeProblem(secret, `exists but lacks ${lacking.length === 1 ? 'key' : 'keys'} ${lacking.join(', ')}${secret.keysUnless ? ` (or ${secret.keysUnless})` : ''}`)];
+  });
+  if (problems.length === 0) return;
+  throw new Error([
+    `stopped before applying anything: ${problems.length} Secret${problems.length === 1 ? '' : 's'} that dist/ refers to ${problems.length === 1 ? 'is' : 'are'} missing or incomplete, and ${problems.length === 1 ? 'its' : 'their'} readers would fail in the cluster:`,
+    ...problems.map(p => `- ${p}`),
+  ].join('\n'));
+}
+
+/** "Secret ns/name <problem>", who reads it with which prop, and how to create it. */
+function describeProblem(secret: RequiredSecret, problem: string): string {
+  const readers = (secret.readers ?? []).map(r => `\n    read by ${r.what}\n      set by ${r.prop}`).join('');
+  return `Secret ${secret.namespace}/${secret.name} ${problem}${readers}\n    create it: ${createSecretHint(secret, false)}`;
+}
+
+/** Keys `secret` must hold that `present` lacks (none when it has the key that stands in for them). */
+function missingKeys(secret: RequiredSecret, present: readonly string[]): string[] {
+  if (secret.keysUnless && present.includes(secret.keysUnless)) return [];
+  return secret.keys.filter(k => !present.includes(k));
 }
 
 /**
@@ -112,15 +135,22 @@ export function ensureSecret(kubectl: KubectlRunner, secret: RequiredSecret, pas
 }
 
 function exists(kubectl: KubectlRunner, secret: RequiredSecret): boolean {
+  return lookUp(kubectl, secret).exists;
+}
+
+/** Whether the Secret exists and its data's keys: only the keys leave the cluster, never a value. */
+function lookUp(kubectl: KubectlRunner, secret: RequiredSecret): { exists: boolean; keys: string[] } {
   // --ignore-not-found: a missing Secret, or a namespace not created yet, is empty output, not an error
-  const found = kubectl.run(['get', 'secret', secret.name, '--namespace', secret.namespace, '--ignore-not-found', '--output=name']);
+  const found = kubectl.run(['get', 'secret', secret.name, '--namespace', secret.namespace, '--ignore-not-found',
+    '--output=go-template=found{{"\\n"}}{{range $key, $value := .data}}{{$key}}{{"\\n"}}{{end}}']);
   if (found.status !== 0) throw new Error(`cannot check Secret ${secret.namespace}/${secret.name}: ${found.stderr.trim()}`);
-  return found.stdout.trim() !== '';
+  const [first, ...keys] = found.stdout.split('\n').filter(line => line !== '');
+  return { exists: first === 'found', keys };
 }
 
 function missingMessage(secret: RequiredSecret): string {
   const where = `Secret ${secret.namespace}/${secret.name}`;
-  if (!secret.grafanaAdmin) return `${where} does not exist, and pods in the output read it; create it first: ${createSecretHint(secret, false)}`;
+  if (!secret.grafanaAdmin) return describeProblem(secret, 'does not exist');
   return [
     `${where} does not exist, and Grafana reads its admin user and password from it (the output never holds the password). Give deploy the password with one of:`,
     '  --grafana-admin-password-file FILE     (a file holding only the password)',
@@ -130,9 +160,13 @@ function missingMessage(secret: RequiredSecret): string {
   ].join('\n');
 }
 
-/** For diff: a line saying the Secret is missing and what deploy would do, or undefined when it exists. */
+/** For diff: a line saying the Secret is missing or lacks keys and what deploy would do, or undefined when it is complete. */
 export function ensureSecretNote(kubectl: KubectlRunner, secret: RequiredSecret): string | undefined {
-  if (exists(kubectl, secret)) return undefined;
+  const found = lookUp(kubectl, secret);
+  if (found.exists) {
+    const lacking = missingKeys(secret, found.keys);
+    return lacking.length === 0 ? undefined : `+ Secret ${secret.namespace}/${secret.name}: lacks ${lacking.join(', ')}${secret.keysUnless ? ` (or ${secret.keysUnless})` : ''}; deploy stops until it has ${lacking.length === 1 ? 'it' : 'them'}`;
+  }
   return `+ Secret ${secret.namespace}/${secret.name}: missing; ${secret.grafanaAdmin
     ? `deploy creates it from --grafana-admin-password-file, ${GRAFANA_PASSWORD_ENV} or --generate-grafana-admin-password, and stops without one`
     : `deploy stops until you create it: ${createSecretHint(secret)}`}`;

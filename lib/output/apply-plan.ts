@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { isBootstrapFile } from '../constructs/gitops';
 import { KubeManifest } from '../render/manifest-parse';
+import { RequiredSecret, requiredSecretsOf } from './secret-references';
 import { OutputFile } from './validation';
 import * as YAML from 'yaml';
 import { APPLYSET_FIELD_MANAGER, applySetRef, PARENT_CRD, PARENT_GROUP, PARENT_KIND, PARENT_RESOURCE, parentObject, RECORDED_CRDS, RECORDED_NAMESPACES } from '../commands/applyset';
@@ -14,7 +15,7 @@ export enum StepAction {
   APPLY = 'apply',
   /** `kubectl wait` until CRDs are Established. */
   WAIT = 'wait',
-  /** A Secret the pods read and the output does not ship: found, or created from a password the user gives. */
+  /** A Secret the output reads and does not ship: found, or created from a password the user gives. */
   ENSURE_SECRET = 'ensure-secret',
   /** The stack's ApplySet parent: created when missing, never changed (kubectl keeps its annotations). */
   ENSURE_PARENT = 'ensure-parent',
@@ -47,23 +48,15 @@ export interface ApplyStep {
   readonly secret?: RequiredSecret;
 }
 
-/** A Secret that pods in the output read but that the output does not contain. */
-export interface RequiredSecret {
-  /** Namespace. */
-  readonly namespace: string;
-  /** Secret name. */
-  readonly name: string;
-  /** Keys the pods read from it. */
-  readonly keys: string[];
-  /**
-   * Where Grafana reads its initial admin user and password from this Secret (GF_SECURITY_ADMIN_USER/_PASSWORD):
-   * such a Secret deploy can create from a password the user gives.
-   * @default - not Grafana's admin Secret
-   */
-  readonly grafanaAdmin?: { readonly userKey: string; readonly passwordKey: string };
+export type { RequiredSecret, SecretReader } from './secret-references';
+
+/** Who reads a Secret, in a few words: "pods", "the Alertmanager", or both. */
+function readersOf(secret: RequiredSecret): string {
+  const kinds = [...new Set((secret.readers ?? []).map(r => r.what.split(' ')[0]))];
+  return kinds.length === 0 ? 'pods' : kinds.join(', ');
 }
 
-/** How a Secret the pods need can be created by hand. */
+/** How a Secret the output needs can be created by hand. */
 export function createSecretHint(secret: RequiredSecret, afterNamespaces = true): string {
   const namespaceFirst = afterNamespaces ? '' : `(after its namespace exists: npm run deploy applies it first, or kubectl create namespace ${secret.namespace}) `;
   return `${namespaceFirst}kubectl --namespace ${secret.namespace} create secret generic ${secret.name} ${secret.keys.map(k => `--from-literal=${k}=...`).join(' ')}`;
@@ -119,7 +112,7 @@ export function applyPlan(files: readonly OutputFile[], outdir: string, stack: s
       why: 'namespaces before what lives in them', kubectl: [...serverSide, '-f', '-'], input: manifestText(strayNamespaces), objects: strayNamespaces,
     }]),
     ...requiredSecrets(files).map(s => ({
-      action: StepAction.ENSURE_SECRET, title: `find Secret ${s.namespace}/${s.name}`, why: `pods read Secret ${s.namespace}/${s.name}, which dist/ does not contain`,
+      action: StepAction.ENSURE_SECRET, title: `find Secret ${s.namespace}/${s.name}`, why: `${readersOf(s)} read Secret ${s.namespace}/${s.name}, which dist/ does not contain`,
       kubectl: ['get', 'secret', s.name, '--namespace', s.namespace, '--ignore-not-found', '--output=name'], objects: [], secret: s,
     })),
     ...(rest.length === 0 ? [] : [
@@ -146,56 +139,7 @@ export function manifestText(objects: readonly KubeManifest[]): string {
   return objects.map(o => YAML.stringify(o)).join('---\n');
 }
 
-/** Secrets that pod templates in the output read (not marked optional) and that the output does not ship. */
+/** Secrets that objects in the output read (not marked optional) and that the output does not ship: see {@link requiredSecretsOf}. */
 export function requiredSecrets(files: readonly OutputFile[]): RequiredSecret[] {
-  const objects = files.flatMap(f => f.objects);
-  const shipped = new Set(objects.filter(o => o.kind === 'Secret').map(o => `${o.metadata.namespace}/${o.metadata.name}`));
-  const needed = new Map<string, { namespace: string; name: string; keys: string[]; grafana: Record<string, string> }>();
-  const need = (namespace: string, name: string, key?: string, envName?: string) => {
-    if (shipped.has(`${namespace}/${name}`)) return;
-    const entry = needed.get(`${namespace}/${name}`) ?? { namespace, name, keys: [], grafana: {} };
-    if (key && !entry.keys.includes(key)) entry.keys.push(key);
-    if (key && envName && GRAFANA_ADMIN_ENV.includes(envName)) entry.grafana[envName] = key;
-    needed.set(`${namespace}/${name}`, entry);
-  };
-  for (const object of objects) {
-    const pod = podSpec(object);
-    if (!pod) continue;
-    const namespace = object.metadata.namespace ?? 'default';
-    for (const container of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
-      for (const env of container.env ?? []) {
-        const ref = env.valueFrom?.secretKeyRef;
-        if (ref && !ref.optional) need(namespace, ref.name, ref.key, env.name);
-      }
-      for (const from of container.envFrom ?? []) {
-        if (from.secretRef && !from.secretRef.optional) need(namespace, from.secretRef.name);
-      }
-    }
-    for (const volume of pod.volumes ?? []) {
-      if (volume.secret && !volume.secret.optional) need(namespace, volume.secret.secretName);
-    }
-  }
-  return [...needed.values()].map(({ grafana, ...secret }) => {
-    const [userKey, passwordKey] = GRAFANA_ADMIN_ENV.map(env => grafana[env]);
-    return userKey && passwordKey ? { ...secret, grafanaAdmin: { userKey, passwordKey } } : secret;
-  });
-}
-
-/** The environment variables Grafana reads its initial admin user and password from. */
-const GRAFANA_ADMIN_ENV = ['GF_SECURITY_ADMIN_USER', 'GF_SECURITY_ADMIN_PASSWORD'];
-
-interface PodSpecLike {
-  containers?: ContainerLike[];
-  initContainers?: ContainerLike[];
-  volumes?: Array<{ secret?: { secretName: string; optional?: boolean } }>;
-}
-interface ContainerLike {
-  env?: Array<{ name?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }>;
-  envFrom?: Array<{ secretRef?: { name: string; optional?: boolean } }>;
-}
-
-function podSpec(object: KubeManifest): PodSpecLike | undefined {
-  const spec = object.spec as { template?: { spec?: PodSpecLike }; jobTemplate?: { spec?: { template?: { spec?: PodSpecLike } } } } | undefined;
-  if (object.kind === 'Pod') return object.spec as PodSpecLike;
-  return spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
+  return requiredSecretsOf(files.flatMap(f => f.objects));
 }
