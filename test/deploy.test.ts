@@ -6,6 +6,7 @@ import { AlertDelivery, BackupStore, LonghornVersion, MonitoringStack, Monitorin
 import { applySetId, PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
 import { deploy, failedObjects, notPruned, readStack, stackFolder, stepCommand } from '../lib/commands/deploy';
 import { diff, DiffResult } from '../lib/commands/diff';
+import { ensureSecretNote } from '../lib/commands/required-secrets';
 import { commandLine, describeSkew, KubectlResult, KubectlRunner, requireApplySetSupport } from '../lib/commands/kubectl';
 import { checkUpgrade, targetVersions, versionOfImage } from '../lib/commands/upgrade-guard';
 import { applyPlan, requiredSecrets, StepAction } from '../lib/output/apply-plan';
@@ -551,6 +552,15 @@ describe('requiredSecrets', () => {
       { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'g', key: 'p' } } },
     ])];
     expect(requiredSecrets([{ file: 'f.yaml', objects }])).toEqual([expect.objectContaining({ namespace: 'ns', name: 'g', keys: ['u', 'p'], grafanaAdmin: { userKey: 'u', passwordKey: 'p' } })]);
+  });
+
+  test('diff says when a Secret is missing or lacks a key (S3 keys not needed with an IAM role)', () => {
+    const secret = { namespace: 'longhorn-system', name: 's3', keys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'], keysUnless: 'AWS_IAM_ROLE_ARN' };
+    const note = (stdout: string) => ensureSecretNote(new ScriptedKubectl(() => ({ stdout })), secret);
+    expect(note('')).toBe('+ Secret longhorn-system/s3: missing; deploy stops until you create it: kubectl --namespace longhorn-system create secret generic s3 --from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...');
+    expect(note('found\nAWS_ACCESS_KEY_ID\n')).toBe('+ Secret longhorn-system/s3: lacks AWS_SECRET_ACCESS_KEY (or AWS_IAM_ROLE_ARN); deploy stops until it has it');
+    expect(note('found\nAWS_IAM_ROLE_ARN\n')).toBeUndefined();
+    expect(note('found\nAWS_ACCESS_KEY_ID\nAWS_SECRET_ACCESS_KEY\nAWS_ENDPOINTS\n')).toBeUndefined();
   });
 
   test("an Alertmanager's spec.secrets that no receiver reads still has to exist", () => {

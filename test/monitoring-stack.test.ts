@@ -188,6 +188,17 @@ describe('MonitoringStack', () => {
     expect(stack.prometheusStorageClass.numberOfReplicas).toBe(replicas);
   });
 
+  test('longhornAlertThresholds reach the Longhorn rules; with longhornMonitoring false they are refused', () => {
+    const stack = new MonitoringStack(Testing.app(), 'stack', { longhornAlertThresholds: { nodeStorageUsagePercentage: 80, storageCriticalUsagePercentage: 95 } });
+    const rules = (stack.longhornMonitoring!.objects.alertRules.toJson() as any).spec.groups.flatMap((g: any) => g.rules);
+    const expr = (alert: string, severity = 'warning') => rules.find((r: any) => r.alert === alert && r.labels.severity === severity).expr;
+    expect(expr('LonghornNodeStorageWarning')).toContain('> 80 and');
+    expect(expr('LonghornDiskSpaceLow', 'critical')).toContain('> 95 and');
+    expect(expr('LonghornNodeCPUUsageWarning')).toContain('> 90 and');
+    expect(() => new MonitoringStack(Testing.app(), 'stack', { longhornMonitoring: false, longhornAlertThresholds: { nodeCpuUsagePercentage: 80 } }))
+      .toThrow('longhornAlertThresholds is {"nodeCpuUsagePercentage":80} but longhornMonitoring is false, so there are no Longhorn alerts; drop one of them');
+  });
+
   // One single-node stack on another distribution with Grafana's resources set: the three tests that
   // use it look at parts that do not touch each other (one render, not three).
   let singleNodeElsewhere: any[] | undefined;

@@ -11,8 +11,8 @@
 //
 // This file starts a control plane of its own (1 tainted control plane + 2 workers, 2 CPU / 4 GiB each), so no
 // other test's objects share it. Its phases run in order: the reference stack; the same with a Slack receiver whose
-// Secret is missing (deploy --wait fails, naming it); the Secret created (Alertmanager reconciled, its configuration
-// accepted by amtool).
+// Secret is missing or lacks its key (deploy stops before applying anything, naming it); the Secret created
+// (Alertmanager reconciled, its configuration accepted by amtool).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -26,6 +26,7 @@ import { KubeManifest } from '../lib/render/manifest-parse';
 import { runCli } from './support/cli';
 import { ControlPlane, CLUSTER_SHAPES, NodeRole } from './support/control-plane';
 import { harnessKubectl, harnessProgram } from './support/harness';
+import { RealAlertmanager, rebase, writeFile } from './support/real-alertmanager';
 import { describeWithControlPlane } from './support/shared-control-plane';
 
 const STEP_TIMEOUT_MS = 600_000;
@@ -208,17 +209,30 @@ describeWithControlPlane('the reference stack runs on a kubeadm cluster of 1 con
       });
     }, STEP_TIMEOUT_MS);
 
-    test('whose Secret is missing: deploy --wait fails, naming the Alertmanager and the Secret its pod cannot mount', () => {
+    test('whose Secret is missing: deploy stops before applying anything, naming monitoring/slack, its receiver and prop', () => {
+      const before = json('get', 'alertmanager', ALERTMANAGER, '--namespace', 'monitoring');
       const run = deploy(outdir, '--wait', '--timeout', '90s');
       expect(run.status).toBe(1);
-      expect(run.stderr).toMatch(new RegExp(`Alertmanager monitoring/${ALERTMANAGER}`));
-      expect(run.stderr).toMatch(/FailedMount.*secret "slack" not found/);
-      // everything else became ready: the Alertmanager is the one object named (its StatefulSet folded into its line)
-      expect(run.stderr).toMatch(/--wait: 1 of \d+ not ready after/);
-      expect(run.stderr.split('\n').filter(line => / not ready: /.test(line))).toEqual([expect.stringContaining(`Alertmanager monitoring/${ALERTMANAGER} not ready: `)]);
+      expect(run.stderr).toContain('stopped before applying anything: 1 Secret that dist/ refers to is missing or incomplete');
+      expect(run.stderr).toContain('- Secret monitoring/slack does not exist');
+      expect(run.stderr).toContain(`read by Alertmanager monitoring/${ALERTMANAGER}: receiver 'slack' slack_configs[0].api_url_file (mounted by spec.secrets)`);
+      expect(run.stderr).toContain('set by alerting: the webhookUrl of Receiver.slack or Receiver.discord');
+      expect(run.stdout).not.toMatch(/^\[1\//m);
+      // nothing was applied: the live Alertmanager is still the reference stack's, without the Secret
+      const after = json('get', 'alertmanager', ALERTMANAGER, '--namespace', 'monitoring');
+      expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+      expect(after.spec.secrets ?? []).not.toContain('slack');
     }, STEP_TIMEOUT_MS);
 
-    test('with the Secret created: the operator reconciles Alertmanager, and amtool (0.34, the chart\'s) accepts the configuration it generated', () => {
+    test('whose Secret lacks the key the receiver reads: deploy stops, naming the key', () => {
+      expect(controlPlane.kubectl(['create', 'secret', 'generic', 'slack', '--namespace', 'monitoring', '--from-literal=url=https://hooks.slack.example/T0/B0/x']).status).toBe(0);
+      const run = deploy(outdir, '--wait', '--timeout', '90s');
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('- Secret monitoring/slack exists but lacks key webhook-url');
+      expect(controlPlane.kubectl(['delete', 'secret', 'slack', '--namespace', 'monitoring']).status).toBe(0);
+    }, STEP_TIMEOUT_MS);
+
+    test('with the Secret created: the operator reconciles Alertmanager, amtool (0.34, the chart\'s) accepts the configuration it generated, and Alertmanager 0.34 runs it', async () => {
       expect(controlPlane.kubectl(['create', 'secret', 'generic', 'slack', '--namespace', 'monitoring', '--from-literal=webhook-url=https://hooks.slack.example/T0/B0/x']).status).toBe(0);
       const run = deploy(outdir, '--wait', '--timeout', '5m');
       expect(run.stderr).toBe('');
@@ -245,24 +259,10 @@ describeWithControlPlane('the reference stack runs on a kubeadm cluster of 1 con
       const result = spawnSync(amtool, ['check-config', configFile], { encoding: 'utf8' });
       expect(`${result.stdout}${result.stderr}`).toContain('SUCCESS');
       expect(result.status).toBe(0);
+      // and the chart's Alertmanager itself loads it and gets ready
+      const running = await RealAlertmanager.start(configFile, path.join(root, 'data'));
+      running.stop();
     }, STEP_TIMEOUT_MS);
   });
 });
 
-function writeFile(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-}
-
-/**
- * The configuration with every absolute path under `prefixes` moved under `root`, where the test put the pod's
- * files; a referenced file that the test did not write (a token, a CA) is created empty, as the check needs it to exist.
- */
-function rebase(text: string, root: string, prefixes: readonly string[]): string {
-  const pattern = new RegExp(`(${prefixes.map(p => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})[^\\s"']*`, 'g');
-  return text.replace(pattern, match => {
-    const moved = path.join(root, match);
-    if (!match.includes('*') && !match.endsWith('/') && !fs.existsSync(moved)) writeFile(moved, '');
-    return moved;
-  });
-}
