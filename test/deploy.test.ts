@@ -152,7 +152,7 @@ describe('deploy (npm run deploy)', () => {
         + '  --grafana-admin-password-file FILE     (a file holding only the password)\n'
         + '  GRAFANA_ADMIN_PASSWORD=...              (in the environment)\n'
         + '  --generate-grafana-admin-password      (a random one; deploy says how to read it)\n'
-        + 'or create it yourself: (after its namespace exists: npm run deploy applies it first, or kubectl create namespace monitoring) kubectl --namespace monitoring create secret generic grafana-admin --from-literal=admin-user=... --from-literal=admin-password=...');
+        + 'or create it yourself: (on a fresh cluster first: kubectl create namespace monitoring) kubectl --namespace monitoring create secret generic grafana-admin --from-literal=admin-user=... --from-literal=admin-password=...');
       expect(kubectl.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
     });
 
@@ -170,9 +170,9 @@ describe('deploy (npm run deploy)', () => {
         + '- Secret monitoring/slack does not exist\n'
         + "    read by Alertmanager monitoring/kube-prometheus-stack-alertmanager: receiver 'slack' slack_configs[0].api_url_file (mounted by spec.secrets)\n"
         + '      set by alerting: the webhookUrl of Receiver.slack or Receiver.discord (or the chart value alertmanager.config)\n'
-        + '    create it: (after its namespace exists: npm run deploy applies it first, or kubectl create namespace monitoring) kubectl --namespace monitoring create secret generic slack --from-literal=webhook-url=...');
+        + '    create it: (on a fresh cluster first: kubectl create namespace monitoring) kubectl --namespace monitoring create secret generic slack --from-literal=webhook-url=...');
       expect(missing.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
-      // only the keys are asked for, never a value
+      // kubectl prints only the key names, never a value
       expect(missing.lines.filter(l => l.startsWith('get secret'))).toEqual([
         'get secret grafana-admin --namespace monitoring --ignore-not-found --output=go-template=found{{"\\n"}}{{range $key, $value := .data}}{{$key}}{{"\\n"}}{{end}}',
         'get secret slack --namespace monitoring --ignore-not-found --output=go-template=found{{"\\n"}}{{range $key, $value := .data}}{{$key}}{{"\\n"}}{{end}}',

@@ -226,10 +226,14 @@ describeWithControlPlane('the reference stack runs on a kubeadm cluster of 1 con
 
     test('whose Secret lacks the key the receiver reads: deploy stops, naming the key', () => {
       expect(controlPlane.kubectl(['create', 'secret', 'generic', 'slack', '--namespace', 'monitoring', '--from-literal=url=https://hooks.slack.example/T0/B0/x']).status).toBe(0);
-      const run = deploy(outdir, '--wait', '--timeout', '90s');
-      expect(run.status).toBe(1);
-      expect(run.stderr).toContain('- Secret monitoring/slack exists but lacks key webhook-url');
-      expect(controlPlane.kubectl(['delete', 'secret', 'slack', '--namespace', 'monitoring']).status).toBe(0);
+      try {
+        const run = deploy(outdir, '--wait', '--timeout', '90s');
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain('- Secret monitoring/slack exists but lacks key webhook-url');
+        expect(run.stderr).toContain(`add it: kubectl --namespace monitoring patch secret slack --type merge -p '{"stringData":{"webhook-url":"..."}}'`);
+      } finally {
+        expect(controlPlane.kubectl(['delete', 'secret', 'slack', '--namespace', 'monitoring']).status).toBe(0);
+      }
     }, STEP_TIMEOUT_MS);
 
     test('with the Secret created: the operator reconciles Alertmanager, amtool (0.34, the chart\'s) accepts the configuration it generated, and Alertmanager 0.34 runs it', async () => {
@@ -261,7 +265,7 @@ describeWithControlPlane('the reference stack runs on a kubeadm cluster of 1 con
       expect(result.status).toBe(0);
       // and the chart's Alertmanager itself loads it and gets ready
       const running = await RealAlertmanager.start(configFile, path.join(root, 'data'));
-      running.stop();
+      await running.stop();
     }, STEP_TIMEOUT_MS);
   });
 });

@@ -2,7 +2,7 @@
 // deploy finds each one, or creates Grafana's from a password the user gives, so a fresh cluster needs one run.
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import { createSecretHint, RequiredSecret } from '../output/apply-plan';
+import { addSecretKeysHint, createSecretHint, RequiredSecret } from '../output/apply-plan';
 import { commandLine, KubectlRunner } from './kubectl';
 
 /** Environment variable deploy reads Grafana's initial admin password from. */
@@ -80,7 +80,7 @@ export function checkSecretsCanBeMet(kubectl: KubectlRunner, secrets: readonly R
     if (!found.exists && secret.grafanaAdmin && password) return [];
     if (!found.exists) return [secret.grafanaAdmin ? missingMessage(secret) : describeProblem(secret, 'does not exist')];
     const lacking = missingKeys(secret, found.keys);
-    return lacking.length === 0 ? [] : [describeProblem(secret, `exists but lacks ${lacking.length === 1 ? 'key' : 'keys'} ${lacking.join(', ')}${secret.keysUnless ? ` (or ${secret.keysUnless})` : ''}`)];
+    return lacking.length === 0 ? [] : [describeProblem(secret, `exists but lacks ${lacking.length === 1 ? 'key' : 'keys'} ${lacking.join(', ')}${secret.keysUnless ? ` (or ${secret.keysUnless})` : ''}`, lacking)];
   });
   if (problems.length === 0) return;
   throw new Error([
@@ -90,9 +90,10 @@ export function checkSecretsCanBeMet(kubectl: KubectlRunner, secrets: readonly R
 }
 
 /** "Secret ns/name <problem>", who reads it with which prop, and how to create it. */
-function describeProblem(secret: RequiredSecret, problem: string): string {
+function describeProblem(secret: RequiredSecret, problem: string, lacking?: readonly string[]): string {
   const readers = (secret.readers ?? []).map(r => `\n    read by ${r.what}\n      set by ${r.prop}`).join('');
-  return `Secret ${secret.namespace}/${secret.name} ${problem}${readers}\n    create it: ${createSecretHint(secret, false)}`;
+  const fix = lacking ? `add ${lacking.length === 1 ? 'it' : 'them'}: ${addSecretKeysHint(secret, lacking)}` : `create it: ${createSecretHint(secret, false)}`;
+  return `Secret ${secret.namespace}/${secret.name} ${problem}${readers}\n    ${fix}`;
 }
 
 /** Keys `secret` must hold that `present` lacks (none when it has the key that stands in for them). */
@@ -138,7 +139,7 @@ function exists(kubectl: KubectlRunner, secret: RequiredSecret): boolean {
   return lookUp(kubectl, secret).exists;
 }
 
-/** Whether the Secret exists and its data's keys: only the keys leave the cluster, never a value. */
+/** Whether the Secret exists and its data's keys: kubectl prints only the key names, never a value. */
 function lookUp(kubectl: KubectlRunner, secret: RequiredSecret): { exists: boolean; keys: string[] } {
   // --ignore-not-found: a missing Secret, or a namespace not created yet, is empty output, not an error
   const found = kubectl.run(['get', 'secret', secret.name, '--namespace', secret.namespace, '--ignore-not-found',

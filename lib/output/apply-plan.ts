@@ -56,9 +56,15 @@ function readersOf(secret: RequiredSecret): string {
   return kinds.length === 0 ? 'pods' : kinds.join(', ');
 }
 
+/** How keys a Secret lacks can be added by hand, keeping the keys it has. */
+export function addSecretKeysHint(secret: RequiredSecret, keys: readonly string[]): string {
+  return `kubectl --namespace ${secret.namespace} patch secret ${secret.name} --type merge -p '${JSON.stringify({ stringData: Object.fromEntries(keys.map(k => [k, '...'])) })}'`;
+}
+
 /** How a Secret the output needs can be created by hand. */
 export function createSecretHint(secret: RequiredSecret, afterNamespaces = true): string {
-  const namespaceFirst = afterNamespaces ? '' : `(after its namespace exists: npm run deploy applies it first, or kubectl create namespace ${secret.namespace}) `;
+  // deploy checks Secrets before it applies anything, namespaces included
+  const namespaceFirst = afterNamespaces ? '' : `(on a fresh cluster first: kubectl create namespace ${secret.namespace}) `;
   return `${namespaceFirst}kubectl --namespace ${secret.namespace} create secret generic ${secret.name} ${secret.keys.map(k => `--from-literal=${k}=...`).join(' ')}`;
 }
 

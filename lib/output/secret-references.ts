@@ -41,6 +41,8 @@ export interface RequiredSecret {
 const ALERTMANAGER_SECRETS = '/etc/alertmanager/secrets/';
 /** The environment variables Grafana reads its initial admin user and password from. */
 const GRAFANA_ADMIN_ENV = ['GF_SECURITY_ADMIN_USER', 'GF_SECURITY_ADMIN_PASSWORD'];
+/** The prop that names Grafana's admin Secret. */
+const GRAFANA_ADMIN_PROP = 'grafanaAdmin (GrafanaAdminCredentials.fromExistingSecret)';
 /** The keys Longhorn reads from an S3 backup target's credential Secret unless it has AWS_IAM_ROLE_ARN (longhorn-manager engineapi/backups.go). */
 const S3_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 
@@ -75,7 +77,7 @@ export function requiredSecretsOf(objects: readonly KubeManifest[]): RequiredSec
           const ref = env.valueFrom?.secretKeyRef;
           if (!ref || ref.optional) continue;
           const grafana = env.name && GRAFANA_ADMIN_ENV.includes(env.name);
-          const entry = need(namespace, ref.name, { what: `${named} (env ${env.name} of container ${container.name})`, prop: grafana ? 'grafanaAdmin (GrafanaAdminCredentials.fromExistingSecret)' : prop }, [ref.key]);
+          const entry = need(namespace, ref.name, { what: `${named} (env ${env.name} of container ${container.name})`, prop: grafana ? GRAFANA_ADMIN_PROP : prop }, [ref.key]);
           if (entry && grafana) entry.grafana[env.name!] = ref.key;
         }
         for (const from of container.envFrom ?? []) {
@@ -94,11 +96,13 @@ export function requiredSecretsOf(objects: readonly KubeManifest[]): RequiredSec
 
   return [...needed.values()].map(({ grafana, readers, keysUnless, ...secret }) => {
     const [userKey, passwordKey] = GRAFANA_ADMIN_ENV.map(env => grafana[env]);
+    const grafanaAdmin = userKey && passwordKey;
     return {
       ...secret,
-      readers,
+      // Grafana's sidecars read the admin Secret too (REQ_USERNAME, REQ_PASSWORD): the same prop set it for them
+      readers: grafanaAdmin ? readers.map(r => ({ ...r, prop: GRAFANA_ADMIN_PROP })) : readers,
       ...(keysUnless && { keysUnless }),
-      ...(userKey && passwordKey && { grafanaAdmin: { userKey, passwordKey } }),
+      ...(grafanaAdmin && { grafanaAdmin: { userKey, passwordKey } }),
     };
   });
 }
@@ -127,6 +131,13 @@ function alertmanagerSecrets(alertmanager: KubeManifest, objects: readonly KubeM
     const prop = 'alerting (each SecretKey.fromExistingSecret of its receivers), or the chart value alertmanager.alertmanagerSpec.secrets';
     if (keys.length === 0) need(namespace, secret, { what: `${named} spec.secrets`, prop });
     for (const { key, reader } of keys) need(namespace, secret, { what: `${reader.what} (mounted by spec.secrets)`, prop: reader.prop }, [key]);
+  }
+  // A receiver reading a Secret that spec.secrets does not mount finds no file: still name it, and say so.
+  for (const [secret, keys] of reads) {
+    if (mounted.includes(secret)) continue;
+    for (const { key, reader } of keys) {
+      need(namespace, secret, { what: `${reader.what} (NOT mounted: add it to spec.secrets, or Alertmanager finds no file)`, prop: `${reader.prop}; the chart value alertmanager.alertmanagerSpec.secrets` }, [key]);
+    }
   }
   if (spec.configSecret) {
     need(namespace, spec.configSecret, { what: `${named} spec.configSecret`, prop: 'the chart value alertmanager.alertmanagerSpec.configSecret' }, ['alertmanager.yaml']);

@@ -17,6 +17,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.sh
 . "$HERE/versions.sh"
 
+# Set per program below, never taken from the caller's environment.
+unset PREPARE
+
 log() { echo "build.sh: $*" >&2; }
 die() { echo "build.sh: ERROR: $*" >&2; exit 1; }
 command -v go >/dev/null || die "no 'go' on PATH: the harness builds its programs with Go (1.26 at /usr/local/go on this project's machines)"
@@ -32,7 +35,7 @@ export GOFLAGS=-mod=mod CGO_ENABLED=0
 build() {
   local name=$1 module=$2 version=$3 pin=$4 ldflags=$5; shift 5
   local dest="$CLUSTER_TOOLS_DIR/$name-$version"
-  if complete "$dest" "$@"; then echo "$name=$dest"; return 0; fi
+  if is_built "$dest" "$@"; then echo "$name=$dest"; return 0; fi
   # One build per program at a time: a second run (a test run beside `npm run cluster:build`, say) waits for the
   # first and takes what it built, instead of building into, or deleting, the same .partial folder.
   local lock
@@ -41,7 +44,7 @@ build() {
     log "waiting for another build of $name $version to finish"
     flock "$lock"
   fi
-  if complete "$dest" "$@"; then exec {lock}>&-; echo "$name=$dest"; return 0; fi
+  if is_built "$dest" "$@"; then exec {lock}>&-; echo "$name=$dest"; return 0; fi
   local work started
   started=$(date +%s)
   work=$(mktemp -d "${TMPDIR:-/tmp}/cluster-tools-build.XXXXXX")
@@ -70,8 +73,7 @@ build() {
       # The module's own files, as the proxy serves them (the module cache is read-only), changed by PREPARE.
       local dir
       dir=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-      cp -R "$dir" source && chmod -R u+w source
-      "$PREPARE" source
+      { cp -R "$dir" source && chmod -R u+w source && "$PREPARE" source; } || die "preparing a copy of $module@$version failed"
       printf 'replace %s => ./source\n' "$module" >>go.mod
     fi
     mkdir -p "$dest.partial"
@@ -86,7 +88,7 @@ build() {
 }
 
 # Whether folder $1 holds a finished build with a binary for each package in $2...
-complete() {
+is_built() {
   local dest=$1; shift
   [ -f "$dest/built" ] || return 1
   local package

@@ -57,8 +57,12 @@ export class WebhookSink {
     let body = '';
     request.on('data', chunk => { body += chunk; });
     request.on('end', () => {
-      this.received.push({ path: request.url ?? '', ...JSON.parse(body) });
-      response.writeHead(200).end();
+      try {
+        this.received.push({ path: request.url ?? '', ...JSON.parse(body) });
+        response.writeHead(200).end();
+      } catch {
+        response.writeHead(400).end();
+      }
     });
   });
 
@@ -91,11 +95,15 @@ export class RealAlertmanager {
       `--config.file=${configFile}`, `--storage.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`,
       '--cluster.listen-address=', '--log.level=debug',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let failed: Error | undefined;
+    child.on('error', e => { failed = e; });
     child.stdout!.on('data', chunk => log.push(String(chunk)));
     child.stderr!.on('data', chunk => log.push(String(chunk)));
     const alertmanager = new RealAlertmanager(child, `http://127.0.0.1:${port}`, log);
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
+      if (failed) throw new Error(`cannot run ${binary}: ${failed.message}`);
+      // the port was free when asked; another process may have taken it since: the log says so
       if (child.exitCode !== null) throw new Error(`alertmanager exited with ${child.exitCode}:\n${log.join('')}`);
       try {
         if ((await fetch(`${alertmanager.url}/-/ready`)).ok) return alertmanager;
@@ -104,7 +112,7 @@ export class RealAlertmanager {
       }
       await new Promise(resolve => setTimeout(resolve, 200));
     }
-    alertmanager.stop();
+    await alertmanager.stop();
     throw new Error(`alertmanager did not get ready in 30 s:\n${log.join('')}`);
   }
 
@@ -128,8 +136,14 @@ export class RealAlertmanager {
     return response.json() as Promise<never>;
   }
 
-  public stop(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+  /** Stops it and waits until it has exited (it writes its state on SIGTERM); SIGKILL after 10 s. */
+  public async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise(resolve => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
   }
 }
 

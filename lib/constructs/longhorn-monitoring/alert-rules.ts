@@ -44,8 +44,10 @@ const REASON = '{{ with $labels.condition_reason }} ({{ . }}){{ end }}';
  * Faulted, Degraded, stuck attaching, near or past their size, or read-only; disks and nodes filling
  * up; disks not ready or not schedulable; nodes down, not ready, not schedulable or short of CPU;
  * longhorn-manager and instance managers down or busy; failed backups. Longhorn's example rules
- * (https://longhorn.io/docs/1.12.1/monitoring/alert-rules-example/) are all here, with their names
- * and thresholds, except its disk warning at 70%, which `LonghornDiskSpaceLow` replaces.
+ * (https://longhorn.io/docs/1.12.1/monitoring/alert-rules-example/) are all here: the node-down, storage
+ * and CPU ones with their names, thresholds and `for:`; its volume Faulted and Degraded ones as
+ * LonghornVolumeFaulted (2m) and LonghornVolumeDegraded (10m); its disk warning at 70% as
+ * `LonghornDiskSpaceLow`, at the level where Longhorn stops scheduling.
  *
  * Disk space is judged per disk, as Longhorn schedules replicas per disk: a node's total hides one full
  * disk. The warning fires where Longhorn stops scheduling replicas on the disk (free space below
