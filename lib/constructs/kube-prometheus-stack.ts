@@ -17,7 +17,8 @@ import { IStorageClass } from './longhorn-storage-class';
 import { Namespace, PodSecurityLevel } from './namespace';
 import { Placement } from './placement';
 import { checkWholeNumber, ParsedSize, prometheusSize, storageSize } from './quantity';
-import { ServiceExposure, ServiceType } from './service-exposure';
+import { ServiceExposure } from './service-exposure';
+import { exposureOwnedValues, exposureValues } from './exposure-values';
 
 /** kube-prometheus-stack chart versions the tests cover (any other version string renders too, with a warning). */
 export enum KubePrometheusStackVersion {
@@ -307,17 +308,14 @@ export class KubePrometheusStack extends Construct {
   }
 }
 
-const exposure = (ui: string, prop: string): OwnedValue[] => ['service.type', 'service.nodePort', 'ingress.enabled', 'ingress.hosts', 'ingress.ingressClassName', 'ingress.tls']
-  .map(key => ({ path: `${ui}.${key}`, prop, owns: `how ${ui} is reached` }));
-
 /** Chart values the typed props set: a raw value there would be silently overridden or fight the prop. */
 const OWNED_VALUES: OwnedValue[] = [
   { path: 'grafana.adminPassword', prop: 'grafanaAdmin', owns: "Grafana's admin credentials", hint: 'the existing Secret the prop names wins over adminPassword, so this value would be silently ignored', use: 'use grafanaAdmin: GrafanaAdminCredentials.fromExistingSecret(...) (or, for a throwaway cluster, unsafePlaintext)' },
   { path: 'grafana.adminUser', prop: 'grafanaAdmin', owns: "Grafana's admin credentials" },
   { path: 'grafana.admin', prop: 'grafanaAdmin', owns: "Grafana's admin credentials" },
-  ...exposure('grafana', 'grafanaService'),
-  ...exposure('prometheus', 'prometheusService'),
-  ...exposure('alertmanager', 'alertmanagerService'),
+  ...exposureOwnedValues('grafana', 'grafanaService'),
+  ...exposureOwnedValues('prometheus', 'prometheusService'),
+  ...exposureOwnedValues('alertmanager', 'alertmanagerService'),
   { path: 'prometheus.prometheusSpec.storageSpec', prop: 'prometheusStorageClass', owns: "Prometheus' volume (with prometheusStorageSize and prometheusStorageAccessMode)" },
   { path: 'prometheus.prometheusSpec.retention', prop: 'retentionDays' },
   { path: 'prometheus.prometheusSpec.retentionSize', prop: 'retentionSize' },
@@ -362,23 +360,6 @@ const SERVERS: ObjectSelector[] = [
 function prometheusSpecJson(spec: PrometheusSpec): Record<string, unknown> {
   const { toJson_PrometheusSpec } = require('../../imports/prometheus-monitoring.coreos.com') as typeof import('../../imports/prometheus-monitoring.coreos.com');
   return toJson_PrometheusSpec(spec) ?? {};
-}
-
-/** The chart's `service` and `ingress` values for one UI; `pathValues` is how that chart spells the path. */
-function exposureValues(exposure: ServiceExposure, pathValues: ChartValues): ChartValues {
-  const service = exposure.type === ServiceType.NODE_PORT ? { type: exposure.type, nodePort: exposure.nodePort } : { type: exposure.type };
-  const ingress = exposure.ingress;
-  if (!ingress) return { service };
-  return {
-    service,
-    ingress: {
-      enabled: true,
-      hosts: [ingress.host],
-      ...pathValues,
-      ...(ingress.ingressClassName && { ingressClassName: ingress.ingressClassName }),
-      ...(ingress.tlsSecretName && { tls: [{ secretName: ingress.tlsSecretName, hosts: [ingress.host] }] }),
-    },
-  };
 }
 
 function storageSpec(storageClass: IStorageClass, size: string, accessMode: AccessMode | undefined): ChartValues {
