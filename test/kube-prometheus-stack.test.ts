@@ -181,8 +181,8 @@ describe('KubePrometheusStack', () => {
   });
 
 
-  test('fails when a raw value is one a typed prop owns, naming the prop and why', () => {
-    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { values: { grafana: { adminPassword: 'hunter2-hunter2' } } }))
+  test('fails when a raw value contradicts a typed prop that is set, naming the prop and why', () => {
+    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { grafanaAdmin: GrafanaAdminCredentials.fromExistingSecret('grafana-admin'), values: { grafana: { adminPassword: 'hunter2-hunter2' } } }))
       .toThrow("values.grafana.adminPassword is set, but the grafanaAdmin prop owns Grafana's admin credentials (the existing Secret the prop names wins over adminPassword, so this value would be silently ignored); use grafanaAdmin: GrafanaAdminCredentials.fromExistingSecret(...)");
   });
 
@@ -194,8 +194,8 @@ describe('KubePrometheusStack', () => {
     expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { values })).toThrow(why);
   });
 
-  test('fails when a raw value is one a typed prop owns, naming the prop', () => {
-    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { values: { prometheus: { prometheusSpec: { retention: '2d' } } } }))
+  test('fails when a raw value contradicts a typed prop that is set, naming the prop', () => {
+    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { retentionDays: 10, values: { prometheus: { prometheusSpec: { retention: '2d' } } } }))
       .toThrow('values.prometheus.prometheusSpec.retention is set, but the retentionDays prop owns this value; set retentionDays instead');
   });
 

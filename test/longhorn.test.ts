@@ -83,7 +83,7 @@ describe('Longhorn', () => {
   });
 
   test.each([
-    ['a raw value is one a prop owns', { values: { longhornUI: { replicas: 0 } } }, 'values.longhornUI.replicas is set, but the uiReplicas prop owns this value; set uiReplicas instead'],
+    ['a raw value contradicts a prop that is set', { uiReplicas: 1, values: { longhornUI: { replicas: 0 } } }, 'values.longhornUI.replicas is set, but the uiReplicas prop owns this value; set uiReplicas instead'],
     ['a raw value is misspelt', { values: { defaultSettings: { defaultDataPaht: '/x' } } }, 'values.defaultSettings.defaultDataPaht is not a value of longhorn 1.12.1; did you mean defaultSettings.defaultDataPath?'],
     ['a raw value brings back the pre-upgrade hook', { values: { preUpgradeChecker: { jobEnabled: true } } }, 'values.preUpgradeChecker.jobEnabled'],
   ])('fails when %s', (_case, props, message) => {

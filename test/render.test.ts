@@ -64,8 +64,9 @@ describe('renderChart and the render transforms', () => {
     expect(kpsRender.includes(job)).toBe(false); // its hook annotations went
   });
 
-  test('keeps selected servers off the control plane by kind and labels, leaving a node affinity the values set', () => {
-    const own = GRAFANA_AFFINITY;
+  test('keeps selected servers off the control plane by kind and labels, and a node affinity the values set holds too', () => {
+    const own = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'Exists' }, { key: 'node-role.kubernetes.io/control-plane', operator: 'DoesNotExist' }] }] } };
+    expect(GRAFANA_AFFINITY.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([own.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]]);
     const withAffinity = renderChart(UNUSUAL_VALUES_RENDER)!;
     const { manifests } = transformRender(withAffinity.documents.map(d => d.manifest), {
       namespace: 'obs', hooks: HookPolicy.KEEP_INSTALL_HOOKS,

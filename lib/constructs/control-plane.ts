@@ -44,6 +44,9 @@ const CHART_KEYS: Record<keyof ControlPlaneComponents, { component: string; rule
   kubeProxy: { component: 'kubeProxy', rules: ['kubeProxy'] },
 };
 
+/** kube-prometheus-stack's switch for each component. */
+export const CONTROL_PLANE_CHART_KEYS = Object.fromEntries(Object.entries(CHART_KEYS).map(([k, v]) => [k, v.component])) as Record<keyof ControlPlaneComponents, string>;
+
 /** Chart values that turn off each DISABLED component cleanly: its Service, ServiceMonitor and rules. */
 export function controlPlaneValues(components: ControlPlaneComponents): ChartValues {
   const values: ChartValues = {};

@@ -2,13 +2,14 @@ import { Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { PrometheusSpec } from '../../imports/prometheus-monitoring.coreos.com';
 import { ChartSource } from '../render/chart-source';
+import { ClusterApi } from '../render/kube-api';
 import { ChartValues, mergeValues } from '../render/chart-values';
 import { checkChartVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/charts';
 import { HookPolicy, ObjectSelector } from '../render/pipeline';
-import { HookRevivingValue, OwnedValue } from '../render/values-check';
+import { HookRevivingValue, OwnedValue, ownedBySetProps } from '../render/values-check';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { ContainerResources, resourcesValues } from './container-resources';
-import { ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
+import { CONTROL_PLANE_CHART_KEYS, ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
 import { folderOf } from '../render/cluster-boundary';
 import { reportOf } from '../render/report';
 import { AlertDelivery, alertDeliveryChartValues, AlertmanagerVersion, renderAlertDelivery } from './alerting';
@@ -173,9 +174,12 @@ export interface KubePrometheusStackProps {
   readonly crdScope?: Construct;
   /**
    * Raw chart values, deep-merged last over everything this construct sets (lists are replaced whole).
-   * Checked against the chart before it renders: a key the chart does not know, a value a prop here
-   * owns (`grafana.adminPassword` is `grafanaAdmin`, `prometheus.prometheusSpec.retention` is
-   * `retentionDays`), or one that brings back a Helm hook or an admission webhook is an error.
+   * Checked against the chart before it renders: a key the chart does not know, a value that a prop
+   * set here says otherwise (`grafana.adminPassword` with `grafanaAdmin` set,
+   * `prometheus.prometheusSpec.retention` with `retentionDays` set), or one that brings back a Helm hook
+   * or an admission webhook is an error. Where the prop is unset, the raw value stands (an
+   * `alertmanager.config` replaces the default routing whole; `grafana.adminPassword` or
+   * `grafana.admin.existingSecret` become `grafanaAdmin`).
    * @default - none
    */
   readonly values?: ChartValues;
@@ -184,7 +188,26 @@ export interface KubePrometheusStackProps {
    * @default 'values'
    */
   readonly valuesPropName?: string;
+  /**
+   * The names, in messages, of props a composite sets from props of its own (`{ namespace: 'monitoringNamespace' }`).
+   * @default - this construct's prop names
+   */
+  readonly propNames?: Readonly<Record<string, string>>;
 }
+
+/**
+ * Values that move one component into a namespace of its own, and the Pod Security level its pods need
+ * there (node-exporter and windows-exporter use the host's network and PID namespace).
+ */
+const COMPONENT_NAMESPACES: ReadonlyArray<[string, PodSecurityLevel]> = [
+  ['alertmanager.namespaceOverride', PodSecurityLevel.BASELINE],
+  ['grafana.namespaceOverride', PodSecurityLevel.BASELINE],
+  ['kube-state-metrics.namespaceOverride', PodSecurityLevel.BASELINE],
+  ['prometheus-node-exporter.namespaceOverride', PodSecurityLevel.PRIVILEGED],
+  ['prometheus-windows-exporter.namespaceOverride', PodSecurityLevel.PRIVILEGED],
+];
+
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/;
 
@@ -217,13 +240,15 @@ export class KubePrometheusStack extends Construct {
     if (!RELEASE_NAME.test(this.releaseName)) {
       throw new Error(`releaseName is '${this.releaseName}' but a Helm release name must be lowercase letters, digits and '-', at most 53 characters`);
     }
-    this.grafanaAdmin = props.grafanaAdmin ?? GrafanaAdminCredentials.fromExistingSecret('grafana-admin');
+    const valuesProp = props.valuesPropName ?? 'values';
+    const raw = (path: string): unknown => path.split('.').reduce<any>((node, key) => node?.[key], props.values);
+    this.grafanaAdmin = props.grafanaAdmin ?? grafanaAdminFromValues(raw) ?? GrafanaAdminCredentials.fromExistingSecret('grafana-admin');
     if (this.grafanaAdmin.existingSecretName === undefined) {
       process.emitWarning(`${this.node.path}: Grafana's admin password is written into the output in plain text (GrafanaAdminCredentials.unsafePlaintext); anyone who can read it or its Git repository has the password. Use GrafanaAdminCredentials.fromExistingSecret for anything but a throwaway cluster.`, { code: 'CDK8S_PLAINTEXT_SECRET' });
     }
-    this.grafanaService = (props.grafanaService ?? ServiceExposure.clusterIP()).validate('grafanaService');
-    this.prometheusService = (props.prometheusService ?? ServiceExposure.clusterIP()).validate('prometheusService');
-    this.alertmanagerService = (props.alertmanagerService ?? ServiceExposure.clusterIP()).validate('alertmanagerService');
+    this.grafanaService = (props.grafanaService ?? ServiceExposure.clusterIP()).validate('grafanaService', this);
+    this.prometheusService = (props.prometheusService ?? ServiceExposure.clusterIP()).validate('prometheusService', this);
+    this.alertmanagerService = (props.alertmanagerService ?? ServiceExposure.clusterIP()).validate('alertmanagerService', this);
     const exposures: Array<[string, ServiceExposure]> = [['grafanaService', this.grafanaService], ['prometheusService', this.prometheusService], ['alertmanagerService', this.alertmanagerService]];
     for (const [i, [prop, exposure]] of exposures.entries()) {
       const clash = exposures.slice(i + 1).find(([, other]) => exposure.nodePort !== undefined && other.nodePort === exposure.nodePort);
@@ -233,8 +258,15 @@ export class KubePrometheusStack extends Construct {
     }
     const retentionDays = checkWholeNumber('retentionDays', props.retentionDays ?? 10, 1);
     const replicas = checkWholeNumber('prometheusReplicas', props.prometheusReplicas ?? 1, 1, 10);
-    if (props.namespace) props.namespace.requirePodSecurity(PodSecurityLevel.PRIVILEGED, "node-exporter's pods (host network, PID namespace and paths)", 'namespace');
-    this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: 'monitoring', podSecurity: PodSecurityLevel.PRIVILEGED });
+    const namespaceProp = props.propNames?.namespace ?? 'namespace';
+    if (props.namespace) props.namespace.requirePodSecurity(PodSecurityLevel.PRIVILEGED, "node-exporter's pods (host network, PID namespace and paths)", namespaceProp);
+    // The chart's namespaceOverride moves the whole release: unset, the namespace prop follows it; set, they must agree.
+    const override = raw('namespaceOverride');
+    if (typeof override === 'string' && override !== '' && props.namespace && override !== props.namespace.name) {
+      throw new Error(`${valuesProp}.namespaceOverride is '${override}' but the ${namespaceProp} prop is the Namespace '${props.namespace.name}'; the stack runs in one of them only: pass a Namespace named '${override}' as ${namespaceProp} and drop namespaceOverride`);
+    }
+    this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: typeof override === 'string' && override !== '' ? override : 'monitoring', podSecurity: PodSecurityLevel.PRIVILEGED });
+    this.addComponentNamespaces(raw);
 
     if (!props.prometheusStorageClass && (props.prometheusStorageSize !== undefined || props.prometheusStorageAccessMode !== undefined)) {
       const set = [['prometheusStorageSize', props.prometheusStorageSize], ['prometheusStorageAccessMode', props.prometheusStorageAccessMode]]
@@ -257,7 +289,10 @@ export class KubePrometheusStack extends Construct {
     if (notScraped.length > 0) {
       reportOf(this).leftOut.push({ folder: folderOf(this), line: `not scraped, no alerts: ${notScraped.join(', ')} (on kubeadm they listen on 127.0.0.1; the README says how to scrape them)` });
     }
-    const alertValues = alertDeliveryChartValues(renderAlertDelivery(this.alerting, { alertmanagerVersion: props.alertmanagerVersion }));
+    // Unset, alerting gives way to an Alertmanager config in the raw values, whole (a deep merge of two
+    // routing trees would route like neither).
+    const alertValues = props.alerting === undefined && raw('alertmanager.config') !== undefined
+      ? {} : alertDeliveryChartValues(renderAlertDelivery(this.alerting, { alertmanagerVersion: props.alertmanagerVersion }));
     const values: ChartValues = {
       ...controlPlaneValues(props.controlPlane ?? {}),
       // The admission webhook's certificate is made and patched in by Helm hook Jobs, which plain
@@ -271,24 +306,27 @@ export class KubePrometheusStack extends Construct {
         ...(props.operatorResources && { resources: resourcesValues('operatorResources', props.operatorResources) }),
       },
       grafana: mergeValues(this.grafanaAdmin.grafanaValues, {
-        ...exposureValues(this.grafanaService, { path: '/' }),
+        ...exposureValues(this.grafanaService, 'grafanaService', 'path'),
         ...(props.grafanaResources && { resources: resourcesValues('grafanaResources', props.grafanaResources) }),
         // Dashboards in ConfigMaps go into the folder their k8s-sidecar-target-directory annotation names.
         sidecar: { dashboards: { provider: { foldersFromFilesStructure: true } } },
       }),
       alertmanager: {
-        ...exposureValues(this.alertmanagerService, { paths: ['/'] }),
+        ...exposureValues(this.alertmanagerService, 'alertmanagerService', 'paths'),
         ...(props.alertmanagerResources && { alertmanagerSpec: { resources: resourcesValues('alertmanagerResources', props.alertmanagerResources) } }),
       },
       ...(props.kubeStateMetricsResources && { 'kube-state-metrics': { resources: resourcesValues('kubeStateMetricsResources', props.kubeStateMetricsResources) } }),
       prometheus: {
-        ...exposureValues(this.prometheusService, { paths: ['/'] }),
+        ...exposureValues(this.prometheusService, 'prometheusService', 'paths'),
         prometheusSpec,
       },
     };
 
-    if (props.prometheusSpec && (props.values?.prometheus as ChartValues | undefined)?.enabled === false) {
-      throw new Error(`prometheusSpec is set but ${props.valuesPropName ?? 'values'}.prometheus.enabled is false, so there is no Prometheus to set it on; enable Prometheus in the values or drop prometheusSpec`);
+    if (raw(CERT_MANAGER_VALUE) === true && !ClusterApi.declaredFor(this).includes(ClusterApi.CERT_MANAGER_V1)) {
+      throw new Error(`${valuesProp}.${CERT_MANAGER_VALUE} is true, so the admission webhook's certificates are cert-manager Certificates, but the cluster is not declared to serve cert-manager; declare it (clusterApis: [ClusterApi.CERT_MANAGER_V1] on the MonitoringStack, or ClusterApi.declare(app, ClusterApi.CERT_MANAGER_V1) before this construct), or drop the value`);
+    }
+    if (props.prometheusSpec && raw('prometheus.enabled') === false) {
+      throw new Error(`prometheusSpec is set but ${valuesProp}.prometheus.enabled is false, so there is no Prometheus to set it on; enable Prometheus in the values or drop prometheusSpec`);
     }
     this.rendered = addRenderedObjects({ scope: this, crdScope: props.crdScope ?? new Chart(this, 'crds') }, {
       chart: KUBE_PROMETHEUS_STACK_CHART,
@@ -297,7 +335,12 @@ export class KubePrometheusStack extends Construct {
       releaseName: this.releaseName,
       namespace: this.namespace.name,
       values: mergeValues(values, alertValues, props.values),
-      rawValues: props.values && { prop: props.valuesPropName ?? 'values', values: props.values, owned: OWNED_VALUES, hookReviving: HOOK_VALUES },
+      rawValues: props.values && {
+        prop: valuesProp,
+        values: props.values,
+        owned: ownedBySetProps(OWNED_VALUES, props, mergeValues(values, alertValues), props.propNames),
+        hookReviving: raw(CERT_MANAGER_VALUE) === true ? [] : HOOK_VALUES,
+      },
     }, {
       hooks: HookPolicy.KEEP_INSTALL_HOOKS,
       keepOffControlPlane: props.placement === Placement.WORKERS_ONLY ? SERVERS : [],
@@ -306,7 +349,26 @@ export class KubePrometheusStack extends Construct {
       overrides: props.prometheusSpec ? [{ prop: 'prometheusSpec', select: { kind: 'Prometheus' }, fields: prometheusSpecJson(props.prometheusSpec) }] : [],
     });
   }
+
+  /**
+   * A Namespace for each component that raw values move out of the stack's namespace, at the Pod
+   * Security level its pods need; the most any component there needs wins.
+   */
+  private addComponentNamespaces(raw: (path: string) => unknown): void {
+    const levels = new Map<string, PodSecurityLevel>();
+    for (const [path, level] of COMPONENT_NAMESPACES) {
+      const name = raw(path);
+      // Kubernetes' own namespaces exist already, and their labels are not this stack's to set.
+      if (typeof name !== 'string' || name === '' || name === this.namespace.name || SYSTEM_NAMESPACES.includes(name)) continue;
+      levels.set(name, levels.get(name) === PodSecurityLevel.PRIVILEGED ? PodSecurityLevel.PRIVILEGED : level);
+    }
+    for (const [name, podSecurity] of levels) new Namespace(this, `Namespace-${name}`, { name, podSecurity });
+  }
 }
+
+const CONTROL_PLANE_NAMES: Record<keyof ControlPlaneComponents, string> = {
+  controllerManager: 'kube-controller-manager', scheduler: 'kube-scheduler', etcd: 'etcd', kubeProxy: 'kube-proxy',
+};
 
 /** Chart values the typed props set: a raw value there would be silently overridden or fight the prop. */
 const OWNED_VALUES: OwnedValue[] = [
@@ -327,18 +389,31 @@ const OWNED_VALUES: OwnedValue[] = [
   { path: 'kube-state-metrics.resources', prop: 'kubeStateMetricsResources' },
   { path: 'alertmanager.config', prop: 'alerting', owns: "Alertmanager's receivers and routes" },
   { path: 'alertmanager.alertmanagerSpec.secrets', prop: 'alerting', owns: 'the Secrets mounted for receivers' },
-  ...['kubeControllerManager', 'kubeScheduler', 'kubeEtcd', 'kubeProxy'].map(c => ({ path: `${c}.enabled`, prop: 'controlPlane', owns: 'which control-plane components are scraped' })),
+  ...Object.entries(CONTROL_PLANE_CHART_KEYS).map(([key, chartKey]) => ({ path: `${chartKey}.enabled`, prop: `controlPlane.${key}`, owns: `whether ${CONTROL_PLANE_NAMES[key as keyof ControlPlaneComponents]} is scraped` })),
 ];
 
-/** Chart values that bring back Helm hooks or admission webhooks, which plain YAML cannot run at their moment. */
+/**
+ * With this value true, cert-manager makes the admission webhook's certificates and injects its CA, in
+ * place of the hook Jobs: the webhook and operator TLS then need no hook.
+ */
+const CERT_MANAGER_VALUE = 'prometheusOperator.admissionWebhooks.certManager.enabled';
+
+/** Chart values that bring back Helm hooks or admission webhooks, which plain YAML cannot run at their moment (unless cert-manager makes the certificates). */
 const HOOK_VALUES: HookRevivingValue[] = [
   { path: 'prometheusOperator.admissionWebhooks.enabled', value: true, why: "the webhook's certificate is made and patched in by Helm hook Jobs, which kubectl and GitOps tools run at the wrong moment (or not at all); the webhook would then reject every PrometheusRule" },
   { path: 'prometheusOperator.tls.enabled', value: true, why: 'the operator would wait forever for the TLS Secret that the admission webhook hook Jobs make' },
 ];
 
-const CONTROL_PLANE_NAMES: Record<keyof ControlPlaneComponents, string> = {
-  controllerManager: 'kube-controller-manager', scheduler: 'kube-scheduler', etcd: 'etcd', kubeProxy: 'kube-proxy',
-};
+/** Raw Grafana admin values, as credentials: an existing Secret, or a plain password. */
+function grafanaAdminFromValues(raw: (path: string) => unknown): GrafanaAdminCredentials | undefined {
+  const existing = raw('grafana.admin.existingSecret');
+  if (typeof existing === 'string' && existing !== '') {
+    return GrafanaAdminCredentials.fromExistingSecret(existing, { userKey: raw('grafana.admin.userKey') as string | undefined, passwordKey: raw('grafana.admin.passwordKey') as string | undefined });
+  }
+  const password = raw('grafana.adminPassword');
+  return typeof password === 'string' ? GrafanaAdminCredentials.unsafePlaintext((raw('grafana.adminUser') as string | undefined) ?? 'admin', password) : undefined;
+}
+
 
 /**
  * The stack's servers, by kind and the labels the charts give them whatever the release is named

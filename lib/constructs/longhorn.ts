@@ -5,7 +5,7 @@ import { ChartSource } from '../render/chart-source';
 import { ChartValues, mergeValues } from '../render/chart-values';
 import { checkChartVersion, LONGHORN_CHART } from '../render/charts';
 import { HookPolicy } from '../render/pipeline';
-import { HookRevivingValue, OwnedValue } from '../render/values-check';
+import { HookRevivingValue, OwnedValue, ownedBySetProps } from '../render/values-check';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
@@ -79,8 +79,9 @@ export interface LonghornProps {
   readonly crdScope?: Construct;
   /**
    * Raw chart values, deep-merged over everything this construct sets (lists are replaced whole).
-   * Checked against the chart before it renders: a key the chart does not know, a value a prop here
-   * owns (`longhornUI.replicas` is `uiReplicas`), or one that brings back a Helm hook is an error.
+   * Checked against the chart before it renders: a key the chart does not know, a value that a prop
+   * set here says otherwise (`longhornUI.replicas` with `uiReplicas` set), or one that brings back a
+   * Helm hook is an error. Where the prop is unset, the raw value stands.
    * @default - none
    */
   readonly values?: ChartValues;
@@ -89,6 +90,11 @@ export interface LonghornProps {
    * @default 'values'
    */
   readonly valuesPropName?: string;
+  /**
+   * The names, in messages, of props a composite sets from props of its own (`{ defaultReplicaCount: 'replicaCount' }`).
+   * @default - this construct's prop names
+   */
+  readonly propNames?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -114,13 +120,19 @@ export class Longhorn extends Construct {
   constructor(scope: Construct, id: string, props: LonghornProps = {}) {
     super(scope, id);
     this.version = checkChartVersion('version', LONGHORN_CHART, props.version ?? LonghornVersion.V1_12_1);
-    this.defaultReplicaCount = checkWholeNumber('defaultReplicaCount', props.defaultReplicaCount ?? 3, 1, 20);
+    // A raw value stands where its prop is unset, so what depends on it (the default class claim, the
+    // replica count others read) follows the raw value.
+    const raw = (path: string): unknown => path.split('.').reduce<any>((node, key) => node?.[key], props.values);
+    const rawReplicas = raw('persistence.defaultClassReplicaCount');
+    this.defaultReplicaCount = props.defaultReplicaCount !== undefined || rawReplicas === undefined
+      ? checkWholeNumber('defaultReplicaCount', props.defaultReplicaCount ?? 3, 1, 20)
+      : checkWholeNumber(`${props.valuesPropName ?? 'values'}.persistence.defaultClassReplicaCount`, Number(rawReplicas), 1, 20);
     const uiReplicas = checkWholeNumber('uiReplicas', props.uiReplicas ?? 2, 0, 10);
     const defaultDataPath = props.defaultDataPath ?? '/var/lib/longhorn/';
     if (!defaultDataPath.startsWith('/')) {
       throw new Error(`defaultDataPath is '${defaultDataPath}' but must be an absolute host path such as '/var/lib/longhorn/'`);
     }
-    this.defaultClass = props.defaultClass ?? true;
+    this.defaultClass = props.defaultClass ?? (raw('persistence.defaultClass') as boolean | undefined) ?? true;
     if (this.defaultClass) {
       claimDefaultStorageClass(this, LONGHORN_MANAGED_CLASS_NAME, `defaultClass: false on ${this.node.path}`);
     }
@@ -147,7 +159,7 @@ export class Longhorn extends Construct {
       releaseName: 'longhorn',
       namespace: this.namespace.name,
       values: mergeValues(values, props.values),
-      rawValues: props.values && { prop: props.valuesPropName ?? 'values', values: props.values, owned: LONGHORN_OWNED_VALUES, hookReviving: LONGHORN_HOOK_VALUES },
+      rawValues: props.values && { prop: props.valuesPropName ?? 'values', values: props.values, owned: ownedBySetProps(LONGHORN_OWNED_VALUES, props, values, props.propNames), hookReviving: LONGHORN_HOOK_VALUES },
     }, {
       hooks: HookPolicy.DROP_ALL,
       // Only the UI: longhorn-manager and the CSI plugin run on every node that holds volumes.

@@ -46,8 +46,9 @@ export interface PrometheusSelection {
  * when the Prometheus selects no object of that kind, or selects in a way no set of labels satisfies.
  */
 export function prometheusSelection(stack: KubePrometheusStack, kind: SelectedKind, prop: string): PrometheusSelection {
-  const prometheusNamespace = stack.namespace.name;
   const prometheus = stack.rendered?.manifests.find(m => m.kind === 'Prometheus');
+  // Where the render put it: raw values may move it.
+  const prometheusNamespace = prometheus?.metadata.namespace ?? stack.namespace.name;
   // Without a render (a missing chart) the synth fails anyway, naming the chart; assume the chart's default.
   if (!prometheus) return { labels: { release: stack.releaseName }, namespaceSelector: {}, prometheusNamespace };
   const spec = (prometheus.spec ?? {}) as Record<string, LabelSelectorJson | null | undefined>;

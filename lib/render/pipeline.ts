@@ -76,8 +76,9 @@ const RENDER_TRANSFORMS: ReadonlyArray<[string, Transform]> = [
   ['expand List objects into their items, as kubectl does', expandLists],
   ['apply the hook policy', applyHookPolicy],
   ['settle namespaces by scope', settleNamespaces],
+  ['set typed spec fields', applyOverrides],
+  // After the typed fields, so a typed affinity composes with worker-only placement as a values one does.
   ['keep servers off control-plane nodes', keepOffControlPlane],
-  ['set typed spec fields, last', applyOverrides],
 ];
 
 /** Runs {@link RENDER_TRANSFORMS} in order; objects any transform changed come back in canonical form. */
@@ -140,10 +141,9 @@ const POD_SPEC_PATHS: Record<string, string[]> = {
   ThanosRuler: ['spec'],
 };
 
+const NOT_CONTROL_PLANE_NODE = { key: 'node-role.kubernetes.io/control-plane', operator: 'DoesNotExist' };
 const NOT_ON_CONTROL_PLANE = {
-  requiredDuringSchedulingIgnoredDuringExecution: {
-    nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'DoesNotExist' }] }],
-  },
+  requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [NOT_CONTROL_PLANE_NODE] }] },
 };
 
 /** Whether `manifest` is selected by `selector`. */
@@ -152,7 +152,10 @@ export function selects(selector: ObjectSelector, manifest: KubeManifest): boole
     && Object.entries(selector.labels ?? {}).every(([k, v]) => manifest.metadata?.labels?.[k] === v);
 }
 
-/** A node affinity the chart values already set is left as it is. */
+/**
+ * Worker-only AND whatever node affinity the chart values set: the control-plane term joins each of
+ * their required terms (terms are alternatives, a term's expressions all hold), and their preferences stay.
+ */
 function keepOffControlPlane(manifests: KubeManifest[], options: TransformOptions): KubeManifest[] {
   const selectors = options.keepOffControlPlane ?? [];
   if (selectors.length === 0) return manifests;
@@ -160,8 +163,12 @@ function keepOffControlPlane(manifests: KubeManifest[], options: TransformOption
     const podPath = POD_SPEC_PATHS[manifest.kind];
     if (!podPath || !selectors.some(s => selects(s, manifest))) return manifest;
     const podSpec = podPath.reduce<any>((node, key) => node?.[key], manifest) ?? {};
-    if (podSpec.affinity?.nodeAffinity) return manifest;
-    return setIn(manifest, podPath, { ...podSpec, affinity: { ...podSpec.affinity, nodeAffinity: NOT_ON_CONTROL_PLANE } });
+    const nodeAffinity = podSpec.affinity?.nodeAffinity ?? {};
+    const terms: Array<{ matchExpressions?: unknown[] }> = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    const required = terms.length === 0
+      ? NOT_ON_CONTROL_PLANE.requiredDuringSchedulingIgnoredDuringExecution
+      : { ...nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution, nodeSelectorTerms: terms.map(t => ({ ...t, matchExpressions: [...(t.matchExpressions ?? []), NOT_CONTROL_PLANE_NODE] })) };
+    return setIn(manifest, podPath, { ...podSpec, affinity: { ...podSpec.affinity, nodeAffinity: { ...nodeAffinity, requiredDuringSchedulingIgnoredDuringExecution: required } } });
   });
 }
 

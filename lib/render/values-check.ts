@@ -51,6 +51,24 @@ export interface OwnedValue {
    * @default - `set ${prop} instead`
    */
   readonly use?: string;
+  /**
+   * What the prop sets there: a raw value equal to it says the same thing and is accepted.
+   * @default - the prop sets nothing there, so any raw value contradicts it
+   */
+  readonly propValue?: unknown;
+}
+
+/**
+ * The owned values whose prop the app set (a dotted prop such as `controlPlane.etcd` counts when that
+ * key is set), each with what the props put there in `generated` and named as `names` says (a composite's
+ * own prop names). An unset prop owns nothing: the raw
+ * value then stands, and what depends on it reads the render.
+ */
+export function ownedBySetProps(owned: readonly OwnedValue[], props: object, generated: Readonly<Record<string, unknown>>, names: Readonly<Record<string, string>> = {}): OwnedValue[] {
+  const named = (prop: string): string => names[prop] ?? (names[prop.split('.')[0]] ? [names[prop.split('.')[0]], ...prop.split('.').slice(1)].join('.') : prop);
+  return owned
+    .filter(o => valueAt(props, o.prop.split('.')) !== undefined)
+    .map(o => ({ ...o, prop: named(o.prop), propValue: valueAt(generated, parsePath(o.path)) }));
 }
 
 /** Input of {@link checkChartValues}. */
@@ -96,7 +114,8 @@ export function checkChartValues(input: ChartValuesCheck): ValuesProblem[] {
   problems.push(...schemaProblems(input, model, label, new Set(problems.map(p => p.path))));
   for (const owned of input.ownedPaths ?? []) {
     const path = parsePath(owned.path);
-    if (valueAt(input.values, path) === undefined) continue;
+    const raw = valueAt(input.values, path);
+    if (raw === undefined || (owned.propValue !== undefined && sameValue(raw, owned.propValue))) continue;
     const shown = `${input.valuesProp}.${formatPath(path)}`;
     problems.push({
       kind: ValuesProblemKind.OWNED_BY_PROP,

@@ -93,7 +93,8 @@ export interface MonitoringStackProps {
    */
   readonly placement?: Placement;
   /**
-   * Which control-plane components Prometheus scrapes and alerts on.
+   * Which control-plane components Prometheus scrapes and alerts on. Components left out keep their
+   * default: `{ etcd: ControlPlaneMonitoring.SCRAPE }` on kubeadm scrapes etcd and still none of the others.
    * @default - on kubeadm none (they listen on 127.0.0.1, so their alerts would fire from day one); elsewhere all
    */
   readonly controlPlane?: ControlPlaneComponents;
@@ -311,6 +312,7 @@ export class MonitoringStack extends Construct {
       crdScope: crds,
       values: props.longhornValues,
       valuesPropName: 'longhornValues',
+      propNames: { defaultReplicaCount: 'replicaCount', namespace: 'longhornNamespace' },
     });
     this.kubePrometheusStack = new KubePrometheusStack(monitoring, 'KubePrometheusStack', {
       version: props.kubePrometheusStackVersion,
@@ -330,11 +332,13 @@ export class MonitoringStack extends Construct {
       operatorResources: resources.operator,
       kubeStateMetricsResources: resources.kubeStateMetrics,
       placement,
-      controlPlane: props.controlPlane ?? (this.cluster.distribution === KubernetesDistribution.KUBEADM ? KUBEADM_CONTROL_PLANE : {}),
+      // A partial choice changes only what it names: kubeadm's defaults stand for the rest.
+      controlPlane: this.cluster.distribution === KubernetesDistribution.KUBEADM ? { ...KUBEADM_CONTROL_PLANE, ...props.controlPlane } : props.controlPlane,
       alerting: props.alerting,
       crdScope: crds,
       values: props.kubePrometheusStackValues,
       valuesPropName: 'kubePrometheusStackValues',
+      propNames: KUBE_PROMETHEUS_STACK_PROP_NAMES,
     });
     // Only when both charts rendered (a missing chart fails the synth with its own message).
     if ((props.longhornMonitoring ?? true) && this.longhorn.rendered && this.kubePrometheusStack.rendered) {
@@ -391,3 +395,14 @@ export class MonitoringStack extends Construct {
     return new LonghornBackupTarget(this.apps, id, { ...props, longhorn: this });
   }
 }
+
+/** The stack's own names for the props it sets on KubePrometheusStack, for messages. */
+const KUBE_PROMETHEUS_STACK_PROP_NAMES: Readonly<Record<string, string>> = {
+  namespace: 'monitoringNamespace',
+  prometheusStorageClass: 'prometheusStorageClassName',
+  prometheusResources: 'resources.prometheus',
+  grafanaResources: 'resources.grafana',
+  alertmanagerResources: 'resources.alertmanager',
+  operatorResources: 'resources.operator',
+  kubeStateMetricsResources: 'resources.kubeStateMetrics',
+};
