@@ -43,6 +43,9 @@ const CONFIGURATIONS: Array<[string, (ns: string) => MonitoringStackProps]> = [
   ['a key the chart writes twice (additionalConfig.logFormat): the last value wins', () => ({
     kubePrometheusStackValues: { prometheus: { prometheusSpec: { additionalConfig: { logFormat: 'json' } } } },
   })],
+  ['Grafana and node-exporter moved by their own namespaceOverride (their Namespaces are created, node-exporter\'s privileged)', ns => ({
+    kubePrometheusStackValues: { grafana: { namespaceOverride: `${ns}-grafana` }, 'prometheus-node-exporter': { namespaceOverride: `${ns}-exporters` } },
+  })],
   ['Longhorn\'s ingress and its own metrics ServiceMonitor', () => ({
     longhornValues: { ingress: { enabled: true, host: 'longhorn.lab.example.com', ingressClassName: 'nginx' }, metrics: { serviceMonitor: { enabled: true } } },
   })],
@@ -125,6 +128,15 @@ describeWithControlPlane('the configuration matrix on a real Kubernetes 1.35 API
     const i = CONFIGURATIONS.findIndex(([name]) => name.startsWith('a Service per'));
     const services = JSON.parse(controlPlane.kubectl(['get', 'services', '-n', `m${i}`, '-o', 'json']).stdout).items.map((s: any) => s.metadata.name);
     expect(services).toEqual(expect.arrayContaining(['kube-prometheus-stack-prometheus-0', 'kube-prometheus-stack-alertmanager-0']));
+  });
+
+  test('the moved components run in their own Namespaces, at the Pod Security level each needs', () => {
+    const i = CONFIGURATIONS.findIndex(([name]) => name.startsWith('Grafana and node-exporter moved'));
+    const get = (args: string[]) => JSON.parse(controlPlane.kubectl(['get', ...args, '-o', 'json']).stdout);
+    expect(get(['deployment', 'kube-prometheus-stack-grafana', '-n', `m${i}-grafana`]).metadata.name).toBe('kube-prometheus-stack-grafana');
+    expect(get(['daemonset', 'kube-prometheus-stack-prometheus-node-exporter', '-n', `m${i}-exporters`]).metadata.name).toBe('kube-prometheus-stack-prometheus-node-exporter');
+    expect(get(['namespace', `m${i}-exporters`]).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(get(['namespace', `m${i}-grafana`]).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
   });
 
   test('refuses the admission webhooks on purpose, naming why (their certificates come from Helm hook Jobs)', () => {

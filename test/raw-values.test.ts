@@ -157,11 +157,25 @@ describe('namespaceOverride', () => {
   test('fails on MonitoringStack when it disagrees with monitoringNamespace, naming that prop', () => {
     const app = Testing.app();
     expect(() => new MonitoringStack(app, 'lab', { kubePrometheusStackValues: { namespaceOverride: 'observability' } }))
-      .toThrow("kubePrometheusStackValues.namespaceOverride is 'observability' but the monitoringNamespace prop is the Namespace 'monitoring'; the stack runs in one of them only: pass a Namespace named 'observability' as monitoringNamespace");
+      .toThrow("kubePrometheusStackValues.namespaceOverride is 'observability' but the monitoringNamespace prop is the Namespace 'monitoring'; the release runs in one of them only: pass a Namespace named 'observability' as monitoringNamespace");
   });
 });
 
 describe('Longhorn with raw values where no prop was set', () => {
+  test('namespaceOverride moves Longhorn, its Namespace is created privileged, and its monitoring follows', () => {
+    const app = Testing.app();
+    const stack = new MonitoringStack(app, 'lab', { longhornNamespace: 'storage', longhornValues: { namespaceOverride: 'storage' } });
+    expect(stack.longhorn.namespace.name).toBe('storage');
+    const chart = Testing.chart();
+    const longhorn = new Longhorn(chart, 'Longhorn', { values: { namespaceOverride: 'storage' } });
+    expect(longhorn.namespace.name).toBe('storage');
+    const objects = Testing.synth(chart);
+    expect(findObject(objects, 'DaemonSet', 'longhorn-manager').metadata.namespace).toBe('storage');
+    expect(findObject(objects, 'Namespace', 'storage').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(() => new MonitoringStack(Testing.app(), 'lab', { longhornValues: { namespaceOverride: 'storage' } }))
+      .toThrow("longhornValues.namespaceOverride is 'storage' but the longhornNamespace prop is the Namespace 'longhorn-system'");
+  });
+
   test('the raw replica count and default-class switch stand, and what depends on them follows', () => {
     const chart = Testing.chart();
     const longhorn = new Longhorn(chart, 'Longhorn', { values: { persistence: { defaultClassReplicaCount: 2, defaultClass: false } } });

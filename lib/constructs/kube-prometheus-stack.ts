@@ -15,7 +15,7 @@ import { reportOf } from '../render/report';
 import { AlertDelivery, alertDeliveryChartValues, AlertmanagerVersion, renderAlertDelivery } from './alerting';
 import { GrafanaAdminCredentials } from './grafana-admin';
 import { IStorageClass } from './longhorn-storage-class';
-import { Namespace, PodSecurityLevel } from './namespace';
+import { Namespace, PodSecurityLevel, releaseNamespace } from './namespace';
 import { Placement } from './placement';
 import { checkWholeNumber, ParsedSize, prometheusSize, storageSize } from './quantity';
 import { ServiceExposure } from './service-exposure';
@@ -260,12 +260,7 @@ export class KubePrometheusStack extends Construct {
     const replicas = checkWholeNumber('prometheusReplicas', props.prometheusReplicas ?? 1, 1, 10);
     const namespaceProp = props.propNames?.namespace ?? 'namespace';
     if (props.namespace) props.namespace.requirePodSecurity(PodSecurityLevel.PRIVILEGED, "node-exporter's pods (host network, PID namespace and paths)", namespaceProp);
-    // The chart's namespaceOverride moves the whole release: unset, the namespace prop follows it; set, they must agree.
-    const override = raw('namespaceOverride');
-    if (typeof override === 'string' && override !== '' && props.namespace && override !== props.namespace.name) {
-      throw new Error(`${valuesProp}.namespaceOverride is '${override}' but the ${namespaceProp} prop is the Namespace '${props.namespace.name}'; the stack runs in one of them only: pass a Namespace named '${override}' as ${namespaceProp} and drop namespaceOverride`);
-    }
-    this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: typeof override === 'string' && override !== '' ? override : 'monitoring', podSecurity: PodSecurityLevel.PRIVILEGED });
+    this.namespace = releaseNamespace(this, { namespace: props.namespace, override: raw('namespaceOverride'), defaultName: 'monitoring', podSecurity: PodSecurityLevel.PRIVILEGED, namespaceProp, valuesProp });
     this.addComponentNamespaces(raw);
 
     if (!props.prometheusStorageClass && (props.prometheusStorageSize !== undefined || props.prometheusStorageAccessMode !== undefined)) {
@@ -400,7 +395,7 @@ const CERT_MANAGER_VALUE = 'prometheusOperator.admissionWebhooks.certManager.ena
 
 /** Chart values that bring back Helm hooks or admission webhooks, which plain YAML cannot run at their moment (unless cert-manager makes the certificates). */
 const HOOK_VALUES: HookRevivingValue[] = [
-  { path: 'prometheusOperator.admissionWebhooks.enabled', value: true, why: "the webhook's certificate is made and patched in by Helm hook Jobs, which kubectl and GitOps tools run at the wrong moment (or not at all); the webhook would then reject every PrometheusRule" },
+  { path: 'prometheusOperator.admissionWebhooks.enabled', value: true, why: "the webhook's certificate is made and patched in by Helm hook Jobs, which kubectl and GitOps tools run at the wrong moment (or not at all); the webhook would then reject every PrometheusRule (with cert-manager in the cluster, set prometheusOperator.admissionWebhooks.certManager.enabled too and declare ClusterApi.CERT_MANAGER_V1: cert-manager then makes the certificates)" },
   { path: 'prometheusOperator.tls.enabled', value: true, why: 'the operator would wait forever for the TLS Secret that the admission webhook hook Jobs make' },
 ];
 

@@ -9,7 +9,7 @@ import { HookRevivingValue, OwnedValue, ownedBySetProps } from '../render/values
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
-import { Namespace, PodSecurityLevel } from './namespace';
+import { Namespace, PodSecurityLevel, releaseNamespace } from './namespace';
 import { Placement } from './placement';
 import { checkWholeNumber } from './quantity';
 
@@ -136,8 +136,11 @@ export class Longhorn extends Construct {
     if (this.defaultClass) {
       claimDefaultStorageClass(this, LONGHORN_MANAGED_CLASS_NAME, `defaultClass: false on ${this.node.path}`);
     }
-    if (props.namespace) props.namespace.requirePodSecurity(PodSecurityLevel.PRIVILEGED, 'longhorn-manager and the CSI plugin (privileged, host paths)', 'namespace');
-    this.namespace = props.namespace ?? new Namespace(this, 'Namespace', { name: 'longhorn-system', podSecurity: PodSecurityLevel.PRIVILEGED });
+    const namespaceProp = props.propNames?.namespace ?? 'namespace';
+    if (props.namespace) props.namespace.requirePodSecurity(PodSecurityLevel.PRIVILEGED, 'longhorn-manager and the CSI plugin (privileged, host paths)', namespaceProp);
+    this.namespace = releaseNamespace(this, {
+      namespace: props.namespace, override: raw('namespaceOverride'), defaultName: 'longhorn-system', podSecurity: PodSecurityLevel.PRIVILEGED, namespaceProp, valuesProp: props.valuesPropName ?? 'values',
+    });
 
     const replicas = String(this.defaultReplicaCount);
     const values: ChartValues = {

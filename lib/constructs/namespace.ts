@@ -75,3 +75,32 @@ function podSecurityLabels(level: PodSecurityLevel | undefined): Record<string, 
   }
   return labels;
 }
+
+/** Input of {@link releaseNamespace}. */
+export interface ReleaseNamespaceOptions {
+  /** The Namespace the app passed, if any. */
+  readonly namespace?: Namespace;
+  /** The chart's top-level `namespaceOverride` raw value, if any. */
+  readonly override: unknown;
+  /** The name of the Namespace made when neither is set. */
+  readonly defaultName: string;
+  /** The Pod Security level a Namespace made here enforces. */
+  readonly podSecurity: PodSecurityLevel;
+  /** The namespace prop's name, for messages. */
+  readonly namespaceProp: string;
+  /** The raw values prop's name, for messages. */
+  readonly valuesProp: string;
+}
+
+/**
+ * The Namespace a chart's release runs in: the one passed, else one made (as `scope`'s 'Namespace') for
+ * the chart's own `namespaceOverride` value, which moves every object of the release, else the default.
+ * Throws when both are set and differ.
+ */
+export function releaseNamespace(scope: Construct, options: ReleaseNamespaceOptions): Namespace {
+  const override = typeof options.override === 'string' && options.override !== '' ? options.override : undefined;
+  if (override !== undefined && options.namespace && override !== options.namespace.name) {
+    throw new Error(`${options.valuesProp}.namespaceOverride is '${override}' but the ${options.namespaceProp} prop is the Namespace '${options.namespace.name}'; the release runs in one of them only: pass a Namespace named '${override}' as ${options.namespaceProp} and drop namespaceOverride`);
+  }
+  return options.namespace ?? new Namespace(scope, 'Namespace', { name: override ?? options.defaultName, podSecurity: options.podSecurity });
+}
