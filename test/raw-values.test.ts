@@ -116,6 +116,11 @@ describe('KubePrometheusStack with raw values where no prop was set', () => {
     expect(Buffer.from(secret.data['admin-password'], 'base64').toString()).toBe('correct-horse');
   });
 
+  test('fails when a raw admin password is shorter than 8 characters, naming the value', () => {
+    expect(() => synth({ values: { grafana: { adminPassword: 'admin' } } }))
+      .toThrow('values.grafana.adminPassword has 5 characters but needs at least 8');
+  });
+
   test('a raw value equal to what a set prop gives is accepted', () => {
     const { objects } = synth({ grafanaService: ServiceExposure.nodePort(30300), values: { grafana: { service: { type: 'NodePort' } } } });
     expect(findObject(objects, 'Service', 'kube-prometheus-stack-grafana').spec.type).toBe('NodePort');

@@ -242,7 +242,7 @@ export class KubePrometheusStack extends Construct {
     }
     const valuesProp = props.valuesPropName ?? 'values';
     const raw = (path: string): unknown => path.split('.').reduce<any>((node, key) => node?.[key], props.values);
-    this.grafanaAdmin = props.grafanaAdmin ?? grafanaAdminFromValues(raw) ?? GrafanaAdminCredentials.fromExistingSecret('grafana-admin');
+    this.grafanaAdmin = props.grafanaAdmin ?? grafanaAdminFromValues(raw, valuesProp) ?? GrafanaAdminCredentials.fromExistingSecret('grafana-admin');
     if (this.grafanaAdmin.existingSecretName === undefined) {
       process.emitWarning(`${this.node.path}: Grafana's admin password is written into the output in plain text (GrafanaAdminCredentials.unsafePlaintext); anyone who can read it or its Git repository has the password. Use GrafanaAdminCredentials.fromExistingSecret for anything but a throwaway cluster.`, { code: 'CDK8S_PLAINTEXT_SECRET' });
     }
@@ -400,12 +400,15 @@ const HOOK_VALUES: HookRevivingValue[] = [
 ];
 
 /** Raw Grafana admin values, as credentials: an existing Secret, or a plain password. */
-function grafanaAdminFromValues(raw: (path: string) => unknown): GrafanaAdminCredentials | undefined {
+function grafanaAdminFromValues(raw: (path: string) => unknown, valuesProp: string): GrafanaAdminCredentials | undefined {
   const existing = raw('grafana.admin.existingSecret');
   if (typeof existing === 'string' && existing !== '') {
     return GrafanaAdminCredentials.fromExistingSecret(existing, { userKey: raw('grafana.admin.userKey') as string | undefined, passwordKey: raw('grafana.admin.passwordKey') as string | undefined });
   }
   const password = raw('grafana.adminPassword');
+  if (typeof password === 'string' && password.length < 8) {
+    throw new Error(`${valuesProp}.grafana.adminPassword has ${password.length} characters but needs at least 8; better, keep it out of the code: grafanaAdmin: GrafanaAdminCredentials.fromExistingSecret(...)`);
+  }
   return typeof password === 'string' ? GrafanaAdminCredentials.unsafePlaintext((raw('grafana.adminUser') as string | undefined) ?? 'admin', password) : undefined;
 }
 
