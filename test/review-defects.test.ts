@@ -62,8 +62,11 @@ describe('defects found in review', () => {
     return prometheusOf3And7;
   };
 
-  test('3: a node affinity given in prometheusSpec is kept, since prometheusSpec is applied last', () => {
-    expect(prometheusWithAffinityAndSize().spec.affinity.nodeAffinity).toEqual(mine);
+  test('3: a node affinity given in prometheusSpec holds, and so does the worker-only placement (both terms must match)', () => {
+    const [term] = mine.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(prometheusWithAffinityAndSize().spec.affinity.nodeAffinity).toEqual({
+      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [...term.matchExpressions, { key: 'node-role.kubernetes.io/control-plane', operator: 'DoesNotExist' }] }] },
+    });
   });
 
   describe('4: renders do not depend on which helm is on PATH', () => {

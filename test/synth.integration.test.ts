@@ -47,7 +47,7 @@ describe('synth (npm run synth)', () => {
     expect(lines.filter(l => l.startsWith('reference: '))).toEqual([
       expect.stringMatching(/^reference: monitored: 10 scrape target\(s\) \(alertmanager, apiserver, coredns, grafana, kube-state-metrics, kubelet, longhorn-manager, operator, prometheus, prometheus-node-exporter\); \d+ alert rule\(s\) in \d+ group\(s\)$/),
       'reference: alerts: go nowhere: no receiver is set (MonitoringStack prop alerting, e.g. AlertDelivery.route with Receiver.slack)',
-      'reference: exposed: http://<node-ip>:30300 (monitoring/kube-prometheus-stack-grafana), http://<node-ip>:30090 (monitoring/kube-prometheus-stack-prometheus); everything else only inside the cluster',
+      'reference: exposed: http://<node-ip>:30300 (monitoring/kube-prometheus-stack-grafana), http://<node-ip>:30090 (monitoring/kube-prometheus-stack-prometheus), http://<node-ip>:<node-port of reloader-web> (monitoring/kube-prometheus-stack-prometheus); no other NodePort, LoadBalancer, Ingress or HTTPRoute',
       'reference: left out: not scraped, no alerts: kube-controller-manager, kube-scheduler, etcd, kube-proxy (on kubeadm they listen on 127.0.0.1; the README says how to scrape them)',
     ]);
   });

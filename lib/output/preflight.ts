@@ -18,9 +18,10 @@ export function preflight(objects: readonly KubeManifest[]): string[] {
   const alerting = alertDestinations(objects);
   if (alerting) lines.push(`alerts: ${alerting}`);
   const urls = accessUrls([{ file: '', objects: [...objects] }]);
+  // Only what these four kinds open is listed: pods on the host's network (node-exporter) are reachable too.
   lines.push(urls.length > 0
-    ? `exposed: ${urls.map(u => `${u.url} (${u.via})`).join(', ')}; everything else only inside the cluster`
-    : 'exposed: nothing outside the cluster (no NodePort, no Ingress)');
+    ? `exposed: ${urls.map(u => `${u.url} (${u.via})`).join(', ')}; no other NodePort, LoadBalancer, Ingress or HTTPRoute`
+    : 'exposed: no NodePort, LoadBalancer, Ingress or HTTPRoute');
   return lines;
 }
 

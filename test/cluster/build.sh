@@ -3,7 +3,7 @@
 # outside the repository: one folder per program and version, reused by every later run (and by CI on the same
 # machine). Nothing is downloaded from anywhere but the Go module proxy.
 #
-#   test/cluster/build.sh [kubernetes] [kwok] [prometheus-operator] [prometheus] [alertmanager]   (default: all)
+#   test/cluster/build.sh [kubernetes] [kwok] [prometheus-operator] [prometheus] [alertmanager] [gateway-api-crds]   (default: all)
 #
 # Prints the folder of each program it was asked for, one "name=folder" line each. A folder holds its binaries and
 # a `built` marker; it is written under a temporary name and renamed when complete, so an interrupted build never
@@ -87,6 +87,27 @@ build() {
   echo "$name=$dest"
 }
 
+# The Gateway API's standard-channel CRDs (config/crd/standard/*.yaml of the sigs.k8s.io/gateway-api module), for
+# the tests that apply HTTPRoutes: nothing to build, the module's own files, copied into the cache folder like a build.
+GATEWAY_API_VERSION=v1.6.3
+fetch_gateway_api_crds() {
+  local dest="$CLUSTER_TOOLS_DIR/gateway-api-crds-$GATEWAY_API_VERSION" dir empty
+  if [ -f "$dest/built" ]; then echo "gateway-api-crds=$dest"; return 0; fi
+  log "fetching the Gateway API $GATEWAY_API_VERSION CRDs from sigs.k8s.io/gateway-api (first time only; cached in $dest)"
+  # `go mod download` outside a module: from an empty folder, so no go.mod around it takes part.
+  empty=$(mktemp -d "${TMPDIR:-/tmp}/gateway-api.XXXXXX")
+  dir=$(cd "$empty" && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  rmdir "$empty"
+  compgen -G "$dir/config/crd/standard/*.yaml" >/dev/null || die "the Go module proxy's sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION has no config/crd/standard/*.yaml"
+  local partial="$dest.partial.$$"
+  rm -rf "$partial" && mkdir -p "$partial"
+  cp "$dir"/config/crd/standard/*.yaml "$partial/" && chmod -R u+w "$partial"
+  date -u +%Y-%m-%dT%H:%M:%SZ >"$partial/built"
+  # A run beside this one may have finished first: keep its folder (mv -T does not replace a non-empty one).
+  mv -T "$partial" "$dest" 2>/dev/null || rm -rf "$partial"
+  echo "gateway-api-crds=$dest"
+}
+
 # Whether folder $1 holds a finished build with a binary for each package in $2...
 is_built() {
   local dest=$1; shift
@@ -112,7 +133,7 @@ k8s_ldflags() {
 }
 
 mkdir -p "$CLUSTER_TOOLS_DIR"
-[ $# -gt 0 ] || set -- kubernetes kwok prometheus-operator prometheus alertmanager
+[ $# -gt 0 ] || set -- kubernetes kwok prometheus-operator prometheus alertmanager gateway-api-crds
 for tool in "$@"; do
   case $tool in
     kubernetes)
@@ -131,6 +152,7 @@ for tool in "$@"; do
       PREPARE=alertmanager_without_ui build alertmanager github.com/prometheus/alertmanager "$ALERTMANAGER_VERSION" "$ALERTMANAGER_VERSION" \
         "-X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v}" \
         github.com/prometheus/alertmanager/cmd/alertmanager github.com/prometheus/alertmanager/cmd/amtool ;;
-    *) die "unknown program '$tool': kubernetes, kwok, prometheus-operator, prometheus or alertmanager" ;;
+    gateway-api-crds) fetch_gateway_api_crds ;;
+    *) die "unknown program '$tool': kubernetes, kwok, prometheus-operator, prometheus, alertmanager or gateway-api-crds" ;;
   esac
 done
