@@ -3,9 +3,10 @@
 // it validates and defaults them as it would on apply (server-side dry run), and refuses what is wrong.
 import { Testing } from 'cdk8s';
 import * as YAML from 'yaml';
-import { ClusterApi, HttpRoutePathType, IngressPathType, KubePrometheusStack, Namespace, PodSecurityLevel, ServiceExposure } from '../lib';
+import { ClusterApi, KubePrometheusStack, Namespace, PodSecurityLevel } from '../lib';
 import { ControlPlane } from './support/control-plane';
 import { applyGatewayApiCrds } from './support/gateway-api-crds';
+import { TYPED_EXPOSURES } from './support/stacks';
 import { describeWithControlPlane, SHARED_CONTROL_PLANE_TIMEOUT_MS, sharedControlPlane } from './support/shared-control-plane';
 
 const FIELD_MANAGER = 'exposure-test';
@@ -25,20 +26,7 @@ describeWithControlPlane('ServiceExposure objects on a real Kubernetes 1.35 API 
     new KubePrometheusStack(chart, 'Stack', {
       crdScope: chart,
       namespace: new Namespace(chart, 'ns', { name: NAMESPACE, podSecurity: PodSecurityLevel.PRIVILEGED }),
-      grafanaService: ServiceExposure.loadBalancer({ loadBalancerIP: '192.168.1.240', annotations: { 'metallb.universe.tf/address-pool': 'lab' } }),
-      prometheusService: ServiceExposure.httpRoute({
-        parentRefs: [{ name: 'homelab', namespace: 'gateway', sectionName: 'https' }],
-        hostnames: ['prometheus.lab.example.com', '*.metrics.lab.example.com'],
-        paths: [{ value: '/' }, { type: HttpRoutePathType.EXACT, value: '/graph' }],
-      }),
-      alertmanagerService: ServiceExposure.ingress({
-        hosts: ['alerts.lab.example.com', 'am.lab.example.com'],
-        paths: ['/', '/api'],
-        pathType: IngressPathType.PREFIX,
-        annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
-        ingressClassName: 'nginx',
-        tls: [{ hosts: ['alerts.lab.example.com'], secretName: 'alerts-tls' }, { hosts: ['am.lab.example.com'], secretName: 'am-tls' }],
-      }),
+      ...TYPED_EXPOSURES,
     });
     objects = Testing.synth(chart);
   }, SHARED_CONTROL_PLANE_TIMEOUT_MS);

@@ -85,6 +85,12 @@ describe('KubePrometheusStack with raw values where no prop was set', () => {
     expect(findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus').spec.replicas).toBe(2);
   });
 
+  test('a key the chart then writes twice synthesizes with its last value, as kubectl keeps it', () => {
+    // additionalConfig is copied into the spec after the chart's own logFormat.
+    const { objects } = synth({ values: { prometheus: { prometheusSpec: { additionalConfig: { logFormat: 'json' } } } } });
+    expect(findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus').spec.logFormat).toBe('json');
+  });
+
   test('admission webhooks with cert-manager render the Issuer and Certificates and no hook Job', () => {
     const { objects } = synth({ values: { prometheusOperator: { admissionWebhooks: { enabled: true, certManager: { enabled: true } }, tls: { enabled: true } } } }, [ClusterApi.CERT_MANAGER_V1]);
     expect(objectsOfKind(objects, 'Certificate').length).toBeGreaterThan(0);

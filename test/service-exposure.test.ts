@@ -1,9 +1,10 @@
 import { Testing } from 'cdk8s';
-import { ClusterApi, HttpRoutePathType, IngressPathType, KubePrometheusStack, KubePrometheusStackProps, ServiceExposure } from '../lib';
+import { ClusterApi, KubePrometheusStack, KubePrometheusStackProps, ServiceExposure } from '../lib';
 import { KubeManifest } from '../lib/render/manifest-parse';
 import { accessUrls } from '../lib/output/access-urls';
 import { preflight } from '../lib/output/preflight';
 import { findObject } from './inventory';
+import { TYPED_EXPOSURES } from './support/stacks';
 
 /** A standalone stack's objects, on a cluster declared to serve Gateway API v1 unless `gatewayApi` is false. */
 function synth(props: KubePrometheusStackProps, gatewayApi = true): any[] {
@@ -18,22 +19,7 @@ const exposedLine = (objects: any[]) => preflight(objects as KubeManifest[]).fin
 const gateway = { name: 'homelab', namespace: 'gateway', sectionName: 'https' };
 
 describe('ServiceExposure: LoadBalancer, HTTPRoute and an Ingress with annotations, paths and TLS per host', () => {
-  const objects = synth({
-    grafanaService: ServiceExposure.loadBalancer({ loadBalancerIP: '192.168.1.240', annotations: { 'metallb.universe.tf/address-pool': 'lab' } }),
-    prometheusService: ServiceExposure.httpRoute({
-      parentRefs: [gateway],
-      hostnames: ['prometheus.lab.example.com'],
-      paths: [{ value: '/' }, { type: HttpRoutePathType.EXACT, value: '/graph' }],
-    }),
-    alertmanagerService: ServiceExposure.ingress({
-      hosts: ['alerts.lab.example.com', 'am.lab.example.com'],
-      paths: ['/', '/api'],
-      pathType: IngressPathType.PREFIX,
-      annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
-      ingressClassName: 'nginx',
-      tls: [{ hosts: ['alerts.lab.example.com'], secretName: 'alerts-tls' }],
-    }),
-  });
+  const objects = synth(TYPED_EXPOSURES);
 
   test('Grafana is a LoadBalancer Service with the address and annotations', () => {
     const service = findObject(objects, 'Service', 'kube-prometheus-stack-grafana');
@@ -45,7 +31,7 @@ describe('ServiceExposure: LoadBalancer, HTTPRoute and an Ingress with annotatio
     const route = findObject(objects, 'HTTPRoute', 'kube-prometheus-stack-prometheus');
     expect(route.apiVersion).toBe('gateway.networking.k8s.io/v1');
     expect(route.spec.parentRefs).toEqual([gateway]);
-    expect(route.spec.hostnames).toEqual(['prometheus.lab.example.com']);
+    expect(route.spec.hostnames).toEqual(['prometheus.lab.example.com', '*.metrics.lab.example.com']);
     expect(route.spec.rules).toEqual([expect.objectContaining({
       backendRefs: [expect.objectContaining({ kind: 'Service', name: 'kube-prometheus-stack-prometheus', port: 9090 })],
       matches: [{ path: { type: 'PathPrefix', value: '/' } }, { path: { type: 'Exact', value: '/graph' } }],
@@ -53,11 +39,11 @@ describe('ServiceExposure: LoadBalancer, HTTPRoute and an Ingress with annotatio
     expect(findObject(objects, 'Service', 'kube-prometheus-stack-prometheus').spec.type).toBe('ClusterIP');
   });
 
-  test("Alertmanager's Ingress has the annotations, each path on each host, and TLS for one host", () => {
+  test("Alertmanager's Ingress has the annotations, each path on each host, and TLS per host", () => {
     const ingress = findObject(objects, 'Ingress', 'kube-prometheus-stack-alertmanager');
     expect(ingress.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
     expect(ingress.spec.ingressClassName).toBe('nginx');
-    expect(ingress.spec.tls).toEqual([{ hosts: ['alerts.lab.example.com'], secretName: 'alerts-tls' }]);
+    expect(ingress.spec.tls).toEqual([{ hosts: ['alerts.lab.example.com'], secretName: 'alerts-tls' }, { hosts: ['am.lab.example.com'], secretName: 'am-tls' }]);
     expect(ingress.spec.rules.map((r: any) => [r.host, r.http.paths.map((p: any) => `${p.pathType} ${p.path}`)])).toEqual([
       ['alerts.lab.example.com', ['Prefix /', 'Prefix /api']],
       ['am.lab.example.com', ['Prefix /', 'Prefix /api']],
@@ -68,8 +54,9 @@ describe('ServiceExposure: LoadBalancer, HTTPRoute and an Ingress with annotatio
     expect(exposedLine(objects)).toBe('exposed: '
       + 'http://192.168.1.240:80 (monitoring/kube-prometheus-stack-grafana), '
       + 'https://alerts.lab.example.com/ (monitoring/kube-prometheus-stack-alertmanager), https://alerts.lab.example.com/api (monitoring/kube-prometheus-stack-alertmanager), '
-      + 'http://am.lab.example.com/ (monitoring/kube-prometheus-stack-alertmanager), http://am.lab.example.com/api (monitoring/kube-prometheus-stack-alertmanager), '
-      + 'http(s)://prometheus.lab.example.com/ (monitoring/kube-prometheus-stack-prometheus), http(s)://prometheus.lab.example.com/graph (monitoring/kube-prometheus-stack-prometheus); '
+      + 'https://am.lab.example.com/ (monitoring/kube-prometheus-stack-alertmanager), https://am.lab.example.com/api (monitoring/kube-prometheus-stack-alertmanager), '
+      + 'http(s)://prometheus.lab.example.com/ (monitoring/kube-prometheus-stack-prometheus), http(s)://prometheus.lab.example.com/graph (monitoring/kube-prometheus-stack-prometheus), '
+      + 'http(s)://*.metrics.lab.example.com/ (monitoring/kube-prometheus-stack-prometheus), http(s)://*.metrics.lab.example.com/graph (monitoring/kube-prometheus-stack-prometheus); '
       + 'no other NodePort, LoadBalancer, Ingress or HTTPRoute');
   });
 });

@@ -1,4 +1,4 @@
-import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, KubePrometheusStackProps, MonitoringStackProps, Placement } from '../../lib';
+import { ControlPlaneMonitoring, HttpRoutePathType, IngressPathType, KUBEADM_CONTROL_PLANE, KubePrometheusStackProps, MonitoringStackProps, Placement, ServiceExposure } from '../../lib';
 
 /**
  * A second cluster beside the reference one, set apart from the defaults in several ways that do not
@@ -36,3 +36,26 @@ export const SELECTIVE_PROMETHEUS: KubePrometheusStackProps = {
  * their own use it, with otherwise default values: one render for all three.
  */
 export const RELEASE_OF_ITS_OWN = 'mon';
+
+/**
+ * Each new way in, once: Grafana on a MetalLB LoadBalancer address, Prometheus through an HTTPRoute (two
+ * hostnames, a wildcard among them, a prefix and an exact path), Alertmanager through an Ingress with an
+ * annotation, two hosts, two paths and a TLS Secret per host. service-exposure.test checks the objects and
+ * the summary, exposure.integration.test what the real API server makes of them.
+ */
+export const TYPED_EXPOSURES: KubePrometheusStackProps = {
+  grafanaService: ServiceExposure.loadBalancer({ loadBalancerIP: '192.168.1.240', annotations: { 'metallb.universe.tf/address-pool': 'lab' } }),
+  prometheusService: ServiceExposure.httpRoute({
+    parentRefs: [{ name: 'homelab', namespace: 'gateway', sectionName: 'https' }],
+    hostnames: ['prometheus.lab.example.com', '*.metrics.lab.example.com'],
+    paths: [{ value: '/' }, { type: HttpRoutePathType.EXACT, value: '/graph' }],
+  }),
+  alertmanagerService: ServiceExposure.ingress({
+    hosts: ['alerts.lab.example.com', 'am.lab.example.com'],
+    paths: ['/', '/api'],
+    pathType: IngressPathType.PREFIX,
+    annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
+    ingressClassName: 'nginx',
+    tls: [{ hosts: ['alerts.lab.example.com'], secretName: 'alerts-tls' }, { hosts: ['am.lab.example.com'], secretName: 'am-tls' }],
+  }),
+};
