@@ -256,7 +256,7 @@ describe('MonitoringStack', () => {
 
   test('fails when the Prometheus class would take the name longhorn-manager owns', () => {
     expect(() => new MonitoringStack(Testing.app(), 'stack', { prometheusStorageClassName: 'longhorn' }))
-      .toThrow("name is 'longhorn' but longhorn-manager owns the StorageClass 'longhorn'");
+      .toThrow("prometheusStorageClassName is 'longhorn' but longhorn-manager owns the StorageClass 'longhorn'");
   });
 
   test('fails when a node port is out of range', () => {

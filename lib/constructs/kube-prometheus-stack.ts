@@ -1,5 +1,6 @@
 import { Chart, Size } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkKnownProps, propNamesOf } from './known-props';
 import type { PrometheusSpec } from '../../imports/prometheus-monitoring.coreos.com';
 import { ChartSource } from '../render/chart-source';
 import { ClusterApi } from '../render/kube-api';
@@ -235,7 +236,8 @@ export class KubePrometheusStack extends Construct {
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps = {}) {
     super(scope, id);
-    const version = checkChartVersion('version', KUBE_PROMETHEUS_STACK_CHART, props.version ?? KubePrometheusStackVersion.V88_5_3);
+    checkKnownProps(`KubePrometheusStack '${id}'`, props, KUBE_PROMETHEUS_STACK_PROPS);
+    const version = checkChartVersion(props.propNames?.version ?? 'version', KUBE_PROMETHEUS_STACK_CHART, props.version ?? KubePrometheusStackVersion.V88_5_3);
     this.releaseName = props.releaseName ?? 'kube-prometheus-stack';
     if (!RELEASE_NAME.test(this.releaseName)) {
       throw new Error(`releaseName is '${this.releaseName}' but a Helm release name must be lowercase letters, digits and '-', at most 53 characters`);
@@ -461,3 +463,5 @@ function retentionSizeFor(retentionSize: Size | string | undefined, volume: Pars
   }
   return size.text;
 }
+
+const KUBE_PROMETHEUS_STACK_PROPS = propNamesOf<KubePrometheusStackProps>({ version: true, chartSource: true, namespace: true, releaseName: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, alertmanagerService: true, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true, retentionDays: true, retentionSize: true, prometheusReplicas: true, prometheusResources: true, grafanaResources: true, alertmanagerResources: true, operatorResources: true, kubeStateMetricsResources: true, placement: true, controlPlane: true, alerting: true, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true, valuesPropName: true, propNames: true });

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { checkKnownProps, propNamesOf } from './known-props';
 import { keepClusterScoped } from './cluster-scoped';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { DNS_SUBDOMAIN } from './kube-names';
@@ -84,6 +85,11 @@ export interface LonghornStorageClassProps {
    * @default false
    */
   readonly isDefaultClass?: boolean;
+  /**
+   * The names, in messages, of props a composite sets from props of its own (`{ name: 'prometheusStorageClassName' }`).
+   * @default - this construct's prop names
+   */
+  readonly propNames?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -101,14 +107,16 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
 
   constructor(scope: Construct, id: string, props: LonghornStorageClassProps) {
     super(scope, id);
+    checkKnownProps(`LonghornStorageClass '${id}'`, props, LONGHORN_STORAGE_CLASS_PROPS);
+    const nameProp = props.propNames?.name ?? 'name';
     if (props.name === LONGHORN_MANAGED_CLASS_NAME) {
-      throw new Error(`name is '${props.name}' but longhorn-manager owns the StorageClass 'longhorn' and rebuilds it from the chart's persistence.* values, so a second definition would be overwritten; configure that class through the Longhorn construct's props, or give this class another name such as 'longhorn-prometheus'`);
+      throw new Error(`${nameProp} is '${props.name}' but longhorn-manager owns the StorageClass 'longhorn' and rebuilds it from the chart's persistence.* values, so a second definition would be overwritten; configure that class through the Longhorn construct's props, or give this class another name such as 'longhorn-prometheus'`);
     }
     if (!DNS_SUBDOMAIN.test(props.name)) {
-      throw new Error(`name is '${props.name}' but a StorageClass name must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`);
+      throw new Error(`${nameProp} is '${props.name}' but a StorageClass name must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`);
     }
     this.storageClassName = props.name;
-    this.numberOfReplicas = checkWholeNumber('numberOfReplicas', props.numberOfReplicas ?? 3, 1, 20);
+    this.numberOfReplicas = checkWholeNumber(props.propNames?.numberOfReplicas ?? 'numberOfReplicas', props.numberOfReplicas ?? 3, 1, 20);
     const dataLocality = props.dataLocality ?? DataLocality.DISABLED;
     if (dataLocality === DataLocality.STRICT_LOCAL && this.numberOfReplicas !== 1) {
       throw new Error(`dataLocality is '${dataLocality}' but numberOfReplicas is ${this.numberOfReplicas}: strict-local keeps exactly one replica on the consuming node; use numberOfReplicas: 1 or DataLocality.BEST_EFFORT`);
@@ -138,3 +146,5 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
     keepClusterScoped(new ApiObject(this, 'Resource', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', ...spec }));
   }
 }
+
+const LONGHORN_STORAGE_CLASS_PROPS = propNamesOf<LonghornStorageClassProps>({ name: true, numberOfReplicas: true, reclaimPolicy: true, allowVolumeExpansion: true, fsType: true, dataLocality: true, staleReplicaTimeoutMinutes: true, isDefaultClass: true, propNames: true });

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkKnownProps, propNamesOf } from './known-props';
 import * as semver from 'semver';
 import { ChartSource } from '../render/chart-source';
 import { ChartValues, mergeValues } from '../render/chart-values';
@@ -119,13 +120,14 @@ export class Longhorn extends Construct {
 
   constructor(scope: Construct, id: string, props: LonghornProps = {}) {
     super(scope, id);
-    this.version = checkChartVersion('version', LONGHORN_CHART, props.version ?? LonghornVersion.V1_12_1);
+    checkKnownProps(`Longhorn '${id}'`, props, LONGHORN_PROPS);
+    this.version = checkChartVersion(props.propNames?.version ?? 'version', LONGHORN_CHART, props.version ?? LonghornVersion.V1_12_1);
     // A raw value stands where its prop is unset, so what depends on it (the default class claim, the
     // replica count others read) follows the raw value.
     const raw = (path: string): unknown => path.split('.').reduce<any>((node, key) => node?.[key], props.values);
     const rawReplicas = raw('persistence.defaultClassReplicaCount');
     this.defaultReplicaCount = props.defaultReplicaCount !== undefined || rawReplicas === undefined
-      ? checkWholeNumber('defaultReplicaCount', props.defaultReplicaCount ?? 3, 1, 20)
+      ? checkWholeNumber(props.propNames?.defaultReplicaCount ?? 'defaultReplicaCount', props.defaultReplicaCount ?? 3, 1, 20)
       : checkWholeNumber(`${props.valuesPropName ?? 'values'}.persistence.defaultClassReplicaCount`, Number(rawReplicas), 1, 20);
     const uiReplicas = checkWholeNumber('uiReplicas', props.uiReplicas ?? 2, 0, 10);
     const defaultDataPath = props.defaultDataPath ?? '/var/lib/longhorn/';
@@ -184,3 +186,5 @@ const LONGHORN_OWNED_VALUES: OwnedValue[] = [
 const LONGHORN_HOOK_VALUES: HookRevivingValue[] = [
   { path: 'preUpgradeChecker.jobEnabled', value: true, why: 'the pre-upgrade checker is a pre-upgrade Helm hook Job: applied as plain YAML it runs at once and again on every apply, not before an upgrade' },
 ];
+
+const LONGHORN_PROPS = propNamesOf<LonghornProps>({ version: true, chartSource: true, namespace: true, defaultReplicaCount: true, defaultDataPath: true, defaultClass: true, uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true });

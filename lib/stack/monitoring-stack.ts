@@ -27,6 +27,7 @@ import { registerOutputFolder } from '../output/layout';
 import { ClusterApi } from '../render/kube-api';
 import { ChartSource } from '../render/chart-source';
 import { ServiceExposure } from '../constructs/service-exposure';
+import { checkKnownProps, propNamesOf } from '../constructs/known-props';
 
 /** Requests and limits of the stack's servers. */
 export interface StackResources {
@@ -110,6 +111,13 @@ export interface MonitoringStackProps {
    * @default KubePrometheusStackVersion.V88_5_3
    */
   readonly kubePrometheusStackVersion?: KubePrometheusStackVersion | string;
+  /**
+   * kube-prometheus-stack's Helm release name; every object's name derives from it (`<release>-grafana`,
+   * the Prometheus claim `prometheus-<release>-prometheus-db-...`). Keep the one a `helm install` used, e.g.
+   * 'kube-prom-stack', so objects keep their names.
+   * @default 'kube-prometheus-stack'
+   */
+  readonly releaseName?: string;
   /**
    * Where the Longhorn chart comes from.
    * @default - Longhorn's Helm repository (or CDK8S_CHART_MIRROR)
@@ -248,6 +256,9 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
+    checkKnownProps(`MonitoringStack '${id}'`, props, MONITORING_STACK_PROPS);
+    checkKnownProps(`MonitoringStack '${id}'`, props.cluster, CLUSTER_PROPS, 'cluster.');
+    checkKnownProps(`MonitoringStack '${id}'`, props.resources, RESOURCES_PROPS, 'resources.');
     markCluster(this);
     // Before any chart renders: the renders and the validation of this cluster's output read them.
     ClusterApi.declare(this, ...(props.clusterApis ?? []));
@@ -299,6 +310,7 @@ export class MonitoringStack extends Construct {
     this.prometheusStorageClass = new LonghornStorageClass(storage, 'PrometheusStorageClass', {
       name: props.prometheusStorageClassName ?? 'longhorn-prometheus',
       numberOfReplicas: replicaCount,
+      propNames: { name: 'prometheusStorageClassName', numberOfReplicas: 'replicaCount' },
     });
     if (props.installPrerequisites) {
       new LonghornPrerequisites(longhornChart, 'Prerequisites', { namespace: longhornNamespace, ...props.installPrerequisites });
@@ -312,10 +324,11 @@ export class MonitoringStack extends Construct {
       crdScope: crds,
       values: props.longhornValues,
       valuesPropName: 'longhornValues',
-      propNames: { defaultReplicaCount: 'replicaCount', namespace: 'longhornNamespace' },
+      propNames: { version: 'longhornVersion', chartSource: 'longhornChartSource', defaultReplicaCount: 'replicaCount', namespace: 'longhornNamespace' },
     });
     this.kubePrometheusStack = new KubePrometheusStack(monitoring, 'KubePrometheusStack', {
       version: props.kubePrometheusStackVersion,
+      releaseName: props.releaseName,
       chartSource: props.kubePrometheusStackChartSource,
       namespace: monitoringNamespace,
       grafanaAdmin: props.grafanaAdmin,
@@ -398,6 +411,8 @@ export class MonitoringStack extends Construct {
 
 /** The stack's own names for the props it sets on KubePrometheusStack, for messages. */
 const KUBE_PROMETHEUS_STACK_PROP_NAMES: Readonly<Record<string, string>> = {
+  version: 'kubePrometheusStackVersion',
+  chartSource: 'kubePrometheusStackChartSource',
   namespace: 'monitoringNamespace',
   prometheusStorageClass: 'prometheusStorageClassName',
   prometheusResources: 'resources.prometheus',
@@ -406,3 +421,7 @@ const KUBE_PROMETHEUS_STACK_PROP_NAMES: Readonly<Record<string, string>> = {
   operatorResources: 'resources.operator',
   kubeStateMetricsResources: 'resources.kubeStateMetrics',
 };
+
+const MONITORING_STACK_PROPS = propNamesOf<MonitoringStackProps>({ cluster: true, replicaCount: true, resources: true, placement: true, controlPlane: true, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: true, kubePrometheusStackChartSource: true, clusterApis: true, monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true, prometheusStorageSize: true, retentionDays: true, retentionSize: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, gitOps: true, alertmanagerService: true, installPrerequisites: true, alerting: true, longhornMonitoring: true, longhornAlertThresholds: true, longhornValues: true, kubePrometheusStackValues: true });
+const CLUSTER_PROPS = propNamesOf<ClusterDescription>({ distribution: true, controlPlaneNodes: true, workerNodes: true, controlPlaneTaint: true });
+const RESOURCES_PROPS = propNamesOf<StackResources>({ prometheus: true, grafana: true, alertmanager: true, operator: true, kubeStateMetrics: true });
