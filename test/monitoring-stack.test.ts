@@ -1,5 +1,6 @@
-import { Testing } from 'cdk8s';
-import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, SMALL_CLUSTER_RESOURCES, KubernetesDistribution, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, validateOutput } from '../lib';
+import { Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, SMALL_CLUSTER_RESOURCES, KubernetesDistribution, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, Severity, validateOutput } from '../lib';
 import { findObject, objectsOfKind, SynthesizedObject } from './inventory';
 import { OFFICE } from './support/stacks';
 import { synthApp as synthTree } from './support/synth';
@@ -267,5 +268,23 @@ describe('MonitoringStack', () => {
   test("fails when the size is '10GB' instead of '10Gi'", () => {
     expect(() => new MonitoringStack(Testing.app(), 'stack', { prometheusStorageSize: '10GB' }))
       .toThrow("prometheusStorageSize is '10GB' but must be a positive Kubernetes quantity such as '10Gi'");
+  });
+});
+
+describe("the stack's shortcuts beside the README's own Chart 'apps'", () => {
+  const stack = new MonitoringStack(Testing.app(), 'homelab');
+  const apps = new Chart(stack, 'apps', { namespace: 'web' });
+
+  test('add to that Chart instead of failing on a second construct named apps', () => {
+    const rules = stack.addPrometheusRules('rules', { groups: [{ name: 'web', rules: [{ alert: 'WebDown', severity: Severity.CRITICAL, expr: 'up{job="web"} == 0' }] }] });
+    expect(stack.apps).toBe(apps);
+    expect(rules.node.scope).toBe(apps);
+    expect(apps.node.dependencies).toContain(stack.charts.monitoring);
+  });
+
+  test('fails when the construct named apps is no Chart, naming it', () => {
+    const other = new MonitoringStack(Testing.app(), 'office');
+    new Construct(other, 'apps');
+    expect(() => other.apps).toThrow("office/apps is not a Chart, but the stack's shortcuts (addServiceMonitor, ...) add to the Chart 'apps' inside the stack");
   });
 });

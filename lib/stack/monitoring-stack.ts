@@ -370,7 +370,12 @@ export class MonitoringStack extends Construct {
    */
   public get apps(): Chart {
     if (!this.appsChart) {
-      this.appsChart = new Chart(this, 'apps');
+      // A Chart 'apps' the app made inside the stack (as the README does) is that chart: the shortcuts add to it.
+      const own = this.node.tryFindChild('apps');
+      if (own !== undefined && !(own instanceof Chart)) {
+        throw new Error(`${own.node.path} is not a Chart, but the stack's shortcuts (addServiceMonitor, ...) add to the Chart 'apps' inside the stack; give it another id, or make it a Chart`);
+      }
+      this.appsChart = own ?? new Chart(this, 'apps');
       this.appsChart.addDependency(this.charts.monitoring);
     }
     return this.appsChart;
