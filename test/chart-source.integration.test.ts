@@ -170,6 +170,28 @@ describe('charts from an OCI registry', () => {
     }
   });
 
+  test("a fork's source is pulled even with the upstream archive in the chart folder, and charts.lock then refuses its other bytes", async () => {
+    const ws = freshWorkspace();
+    const forkDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fork-'));
+    const fork = await startOciRegistry([repackage(archive('longhorn-1.12.1.tgz'), forkDir)]);
+    try {
+      withEnv({ CDK8S_CHARTS_DIR: ws.charts, CDK8S_CHARTS_LOCK: ws.lock, CDK8S_CHART_PLAIN_HTTP: 'true' }, () => {
+        fs.mkdirSync(ws.charts, { recursive: true });
+        fs.copyFileSync(archive('longhorn-1.12.1.tgz'), path.join(ws.charts, 'longhorn-1.12.1.tgz'));
+        const upstream = render('1.12.1')!; // the folder's archive, recorded in the lock
+        expect(() => render('1.12.1', ChartSource.oci(`${fork.url}/longhorn`)))
+          .toThrow(`records longhorn 1.12.1 with SHA-256 ${upstream.resolved.digest}`);
+        expect(fork.requests()).toContainEqual('GET /v2/charts/longhorn/manifests/1.12.1');
+        // Nothing that failed the check entered the chart folder.
+        expect(fs.readdirSync(ws.charts).sort()).toEqual(['longhorn-1.12.1.tgz']);
+      });
+    } finally {
+      await fork.close();
+      fs.rmSync(forkDir, { recursive: true, force: true });
+      ws.cleanup();
+    }
+  });
+
   test('an oci:// mirror serves every chart', () => {
     const ws = freshWorkspace();
     try {

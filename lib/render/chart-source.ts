@@ -150,13 +150,24 @@ function pullTimeoutMs(): number {
 }
 
 function resolveRemote(chart: ChartDefinition, version: string, source: ChartSource): ResolvedChart {
-  const dir = chartsDir();
-  const file = path.join(dir, `${chart.name}-${version}.tgz`);
+  const file = path.join(sourceFolder(chart, source), `${chart.name}-${version}.tgz`);
   if (fs.existsSync(file)) {
     // Recorded as what it is, a file in the chart folder: it need not be the bytes the repository serves.
     return checkAgainstLock(chart, version, file, `file:${path.relative(process.cwd(), file) || file}`, false);
   }
   return pull(chart, version, source, file);
+}
+
+/**
+ * Where archives of `source` are kept: the chart folder itself for the chart's own repository, else a
+ * folder of the source's own inside it. An archive of the upstream chart already in the folder must never
+ * stand in for a fork or an OCI source (both would be the same file name): it is pulled from where it
+ * says, and charts.lock then compares its bytes.
+ */
+function sourceFolder(chart: ChartDefinition, source: ChartSource): string {
+  if (source.description === ChartSource.default(chart).description) return chartsDir();
+  const slug = source.description.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '-').slice(0, 60);
+  return path.join(chartsDir(), 'sources', `${slug}-${sha256(source.description).slice(0, 8)}`);
 }
 
 function pull(chart: ChartDefinition, version: string, source: ChartSource, file: string): ResolvedChart {
