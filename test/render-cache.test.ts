@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DiskCache, MemoryCache } from '../lib/render/cache';
+import { BoundedMap, DiskCache, MemoryCache } from '../lib/render/cache';
 import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
 import { renderChart, renderKey } from '../lib/render/render';
 
@@ -161,3 +161,38 @@ describe('the in-process memory cache', () => {
     expect(memo.get('big')).toBeUndefined();
   });
 });
+
+describe('BoundedMap (the in-process caches)', () => {
+  test('keeps at most its limit, dropping the oldest key first; replacing a key drops nothing', () => {
+    const map = new BoundedMap<string, number>(2);
+    map.set('a', 1).set('b', 2).set('b', 3);
+    expect([...map.entries()]).toEqual([['a', 1], ['b', 3]]);
+    map.set('c', 4);
+    expect([...map.keys()]).toEqual(['b', 'c']);
+  });
+});
+
+describe('the YAML cache', () => {
+  test("is keyed by the writer's versions: text another cdk8s (or the content key alone) stored is never read", () => {
+    withCacheDir(dir => {
+      let serialize: typeof import('../lib/output/serialize') | undefined;
+      jest.isolateModules(() => { serialize = require('../lib/output/serialize'); });
+      const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `yaml-key-${process.pid}` }, data: { a: 'b' } };
+      const key = serialize!.contentKey(object);
+      const cdk8sVersion = JSON.parse(fs.readFileSync(require.resolve('cdk8s/package.json'), 'utf8')).version;
+      const stale = new DiskCache('yaml', true, () => dir);
+      // What an older writer, or the content-keyed cache of before, may hold for the same object.
+      stale.put(key, 'stale: true\n');
+      stale.put(serialize!.yamlCacheKey(key, `cdk8s@0.0.1 yaml@1.0.0`), 'stale: true\n');
+      expect(serialize!.yamlWriter()).toBe(`cdk8s@${cdk8sVersion} yaml@${yamlVersionOfCdk8s()}`);
+      expect(serialize!.objectYaml(object)).toBe('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ' + object.metadata.name + '\ndata:\n  a: b\n');
+      expect(new DiskCache('yaml', true, () => dir).get(serialize!.yamlCacheKey(key))).toContain('kind: ConfigMap');
+    });
+  });
+});
+
+/** The version of the `yaml` package cdk8s loads (its own, if it has one). */
+function yamlVersionOfCdk8s(): string {
+  const file = require.resolve('yaml/package.json', { paths: [path.dirname(require.resolve('cdk8s/package.json'))] });
+  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+}

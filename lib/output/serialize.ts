@@ -1,8 +1,29 @@
 import { Yaml } from 'cdk8s';
-import { DiskCache, MemoryCache, sha256 } from '../render/cache';
+import * as fs from 'fs';
+import * as path from 'path';
+import { BoundedMap, DiskCache, MemoryCache, packageVersion, sha256 } from '../render/cache';
 
 const yamlCache = new DiskCache('yaml');
-const inProcess = new Map<string, string>();
+const inProcess = new BoundedMap<string, string>(20_000);
+
+let writer: string | undefined;
+/**
+ * What `Yaml.stringify`'s output depends on besides the object: the cdk8s version and the `yaml` it
+ * loads. Part of the disk key, so after an upgrade no text an older writer made is read back.
+ */
+export function yamlWriter(): string {
+  if (writer === undefined) {
+    const cdk8sDir = path.dirname(require.resolve('cdk8s/package.json'));
+    const yamlPackage = require.resolve('yaml/package.json', { paths: [cdk8sDir] });
+    writer = `cdk8s@${packageVersion('cdk8s')} yaml@${JSON.parse(fs.readFileSync(yamlPackage, 'utf8')).version}`;
+  }
+  return writer;
+}
+
+/** The disk cache's key for the YAML of the object with content key `key`, as written by `writerIdentity`. */
+export function yamlCacheKey(key: string, writerIdentity = yamlWriter()): string {
+  return sha256(`${writerIdentity}\0${key}`);
+}
 
 /**
  * The identity of an object's exact content: its JSON, with what JSON cannot tell apart (NaN, the
@@ -19,15 +40,16 @@ export function contentKey(object: unknown): string {
 /**
  * One object as a YAML document, exactly as cdk8s writes it (`Yaml.stringify`: YAML 1.1, no line
  * folding). Serializing is the slowest step of a synth, so each result is kept by the object's
- * {@link contentKey}, in memory and on disk.
+ * {@link contentKey}, in memory and on disk (there with the writer's versions).
  */
 export function objectYaml(object: unknown, key = contentKey(object)): string {
   let text = inProcess.get(key);
   if (text === undefined) {
-    text = yamlCache.get<string>(key);
+    const diskKey = yamlCacheKey(key);
+    text = yamlCache.get<string>(diskKey);
     if (text === undefined) {
       text = Yaml.stringify(object);
-      yamlCache.put(key, text);
+      yamlCache.put(diskKey, text);
     }
     inProcess.set(key, text);
   }

@@ -38,6 +38,22 @@ export function codeIdentity(modules: readonly string[], packages: readonly stri
   return sha256([...modules.map(file => fs.readFileSync(file, 'utf8')), ...packages.map(p => `${p}@${packageVersion(p)}`)].join('\0'));
 }
 
+/**
+ * A Map of at most `limit` entries; a new key beyond that drops the oldest first. For in-process caches
+ * of values that can be made again (from the disk cache or from scratch), so none grows without bound
+ * in a long process (a test run, a watch).
+ */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  public set(key: K, value: V): this {
+    if (this.size >= this.limit && !this.has(key)) this.delete(this.keys().next().value as K);
+    return super.set(key, value);
+  }
+}
+
 /** Buffers kept in this process by key; once they pass `maxBytes` in all, the oldest are dropped. */
 export class MemoryCache {
   private readonly entries = new Map<string, Buffer>();

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as semver from 'semver';
 import * as YAML from 'yaml';
+import { BoundedMap } from './cache';
 
 /** One chart archive an app renders, as recorded the first time it was used. */
 export interface ChartLockEntry {
@@ -56,7 +57,7 @@ function parseLock(file: string, text: string): readonly ChartLockEntry[] {
 }
 
 // Every render checks its archive against the lock: each lock text is parsed once per process.
-const parsedLocks = new Map<string, readonly ChartLockEntry[]>();
+const parsedLocks = new BoundedMap<string, readonly ChartLockEntry[]>(16);
 
 /** The entry for a chart version, if the lock has one. */
 export function lockedEntry(name: string, version: string, file = chartLockPath()): ChartLockEntry | undefined {

@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import type { Parser as TarParser } from 'tar';
 import YAML from 'yaml';
+import { BoundedMap } from './cache';
 
 /** A dependency as the parent chart's `Chart.yaml` (or a v1 chart's `requirements.yaml`) declares it. */
 export interface ChartDependency {
@@ -41,7 +42,7 @@ export interface ChartValuesSource {
 /** Files of one chart folder inside an archive, by path below that folder. */
 type ChartFolder = Map<string, Buffer>;
 
-const CACHE = new Map<string, ChartValuesSource>();
+const CACHE = new BoundedMap<string, ChartValuesSource>(64);
 
 /**
  * Reads a chart into a {@link ChartValuesSource}: a packaged chart (`.tgz`, as `helm pull` or

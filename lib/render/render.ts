@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
-import { codeIdentity, DiskCache, sha256 } from './cache';
+import { BoundedMap, codeIdentity, DiskCache, sha256 } from './cache';
 import { canonical } from './canonical';
 import { ChartSource, describeMissing, MissingChartError, ResolvedChart, resolveChart } from './chart-source';
 import { ChartValues } from './chart-values';
@@ -107,7 +107,8 @@ export interface RenderedChart {
 // render of a chart version shares its CRDs, several megabytes that are then written once per machine).
 const renderCache = new DiskCache('renders');
 const documentCache = new DiskCache('documents');
-const inProcess = new Map<string, RenderedChart>();
+// A few dozen renders: a kube-prometheus-stack render holds several megabytes of objects.
+const inProcess = new BoundedMap<string, RenderedChart>(32);
 
 /**
  * The one path every chart render goes through: finds the chart (source, chart folder, pull, lock
@@ -207,7 +208,7 @@ function parsing(): string {
 }
 
 /** Documents this process has read from or written to the cache, by {@link documentKey}. */
-const storedDocuments = new Map<string, StoredDocument>();
+const storedDocuments = new BoundedMap<string, StoredDocument>(20_000);
 
 /** The cached document whose text has `digest`, or undefined. */
 function storedDocument(digest: string): StoredDocument | undefined {
@@ -273,7 +274,7 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
 // each distinct text is looked at once per process; only its canonical form is kept, with its key
 // (each document of the render carries that key: storing the render, and writing the document as helm
 // wrote it, need no second digest).
-const documentMemo = new Map<string, { readonly document: StoredDocument | null; readonly digest: string }>();
+const documentMemo = new BoundedMap<string, { readonly document: StoredDocument | null; readonly digest: string }>(20_000);
 
 function parseRendered(text: string): StoredDocument | null {
   const { value, duplicates } = parseDocument(text);

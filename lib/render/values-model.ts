@@ -1,4 +1,4 @@
-import { codeIdentity, DiskCache, sha256 } from './cache';
+import { BoundedMap, codeIdentity, DiskCache, sha256 } from './cache';
 import { ChartValuesSource, readChartValuesSource } from './chart-values-source';
 import { ValuesNode, valuesTree } from './values-tree';
 import { parseValuesYaml } from './values-yaml';
@@ -32,7 +32,7 @@ export interface ResolvedChartFiles {
 }
 
 const BY_SOURCE = new WeakMap<ChartValuesSource, ChartValuesModel>();
-const BY_DIGEST = new Map<string, ChartValuesModel>();
+const BY_DIGEST = new BoundedMap<string, ChartValuesModel>(64);
 /** Where models live on disk, under the library's cache root. */
 export const VALUES_MODEL_CACHE = new DiskCache('values-models');
 

@@ -1,6 +1,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import type Ajv2019 from 'ajv/dist/2019';
 import type Ajv2020 from 'ajv/dist/2020';
+import { BoundedMap } from './cache';
 
 /** The keys a values.schema.json declares at one level, and whether it takes others. */
 export interface SchemaShape {
@@ -49,7 +50,7 @@ function resolveRef(schema: unknown, root: Schema): unknown {
   return current;
 }
 
-const VALIDATORS = new Map<string, ValidateFunction>();
+const VALIDATORS = new BoundedMap<string, ValidateFunction>(64);
 
 /**
  * Validates values (the chart's defaults with the user's values merged in, as Helm validates them)

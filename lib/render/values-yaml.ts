@@ -1,4 +1,5 @@
 import { constructFromEvents, Event, EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, ScalarEvent } from 'js-yaml';
+import { BoundedMap } from './cache';
 
 /** A key of values.yaml, where it stands and what its value is. */
 export interface KeyLine {
@@ -24,7 +25,7 @@ export interface ValuesYaml {
   readonly scalarLines: ReadonlySet<number>;
 }
 
-const PARSED = new Map<string, ValuesYaml>();
+const PARSED = new BoundedMap<string, ValuesYaml>(256);
 
 /**
  * Parses a values.yaml with js-yaml's event parser: one pass gives both the defaults and the
