@@ -84,6 +84,19 @@ describe('synth (npm run synth)', () => {
     expect(snapshotDir(outdir)).toEqual(before);
   });
 
+  test.each([
+    ['undefined', "synth failed: Cannot read properties of undefined (reading 'retention') (at test/fixtures/app-bug-app.ts:9:"],
+    ['misspelt', "synth failed: MonitoringStack 'lab' has no prop longhornVerison, so it would be ignored; did you mean longhornVersion? (at test/fixtures/app-bug-app.ts:12:"],
+  ])('an error of the app (%s) names the file and line of the app, and --verbose adds the whole stack', (which, message) => {
+    const result = runCli(['synth', '--app', fixture('app-bug-app.ts'), '--outdir', path.join(parent, 'bug')], { env: { APP_BUG: which } });
+    expect([result.status, result.stderr.trim()]).toEqual([1, expect.stringContaining(message)]);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const verbose = runCli(['synth', '--verbose', '--app', fixture('app-bug-app.ts'), '--outdir', path.join(parent, 'bug')], { env: { APP_BUG: which } });
+    expect(verbose.stderr).toContain(message);
+    expect(verbose.stderr).toMatch(/\n\s+at .*app-bug-app\.ts:\d+:\d+/);
+    expect(fs.existsSync(path.join(parent, 'bug'))).toBe(false);
+  });
+
   test('prints the app\'s warnings: a plain-text password is allowed only with one', () => {
     const result = runCli(['synth', '--app', fixture('plaintext-password-app.ts'), '--outdir', path.join(parent, 'plaintext')]);
     expect(result.status).toBe(0);

@@ -15,12 +15,43 @@ export function loadApp(app: string): void {
   const resolved = require.resolve(app);
   // The same app may run twice in one process (a synth, then another): run it again, not from the cache.
   delete require.cache[resolved];
+  const limit = Error.stackTraceLimit;
+  // Deep enough to reach the app's own frame from inside a render or a validation.
+  Error.stackTraceLimit = 100;
   try {
     require(resolved);
   } catch (e) {
-    // Only the error's message reaches the user: a stack trace of the app says nothing about the fix.
-    throw new Error(e instanceof Error ? e.message : String(e));
+    throw new AppError(e);
+  } finally {
+    Error.stackTraceLimit = limit;
   }
+}
+
+/**
+ * An error of the app, said in one line with where in the app's own code it happened (`at main.ts:12:7`:
+ * the frame nearest the throw that is neither in node_modules, nor in this library, nor in Node); the
+ * whole stack stays on `cause` for `--verbose`.
+ */
+export class AppError extends Error {
+  constructor(cause: unknown) {
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    const at = appFrame(error.stack ?? '');
+    super(at ? `${error.message} (at ${at})` : error.message, { cause: error });
+  }
+}
+
+const LIBRARY_DIR = path.resolve(__dirname, '..');
+
+/** The first `file:line:column` of `stack` in the app's own code, relative to the working directory. */
+export function appFrame(stack: string): string | undefined {
+  for (const line of stack.split('\n')) {
+    const frame = /^\s+at (?:.*? \()?((?:\/|[A-Za-z]:\\)[^()]+?):(\d+):(\d+)\)?$/.exec(line);
+    if (!frame) continue;
+    const file = frame[1];
+    if (file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith(LIBRARY_DIR + path.sep)) continue;
+    return `${path.relative(process.cwd(), file) || file}:${frame[2]}:${frame[3]}`;
+  }
+  return undefined;
 }
 
 function registerTsNode(app: string): void {

@@ -3,18 +3,26 @@ import { Command } from 'commander';
 
 // Each command loads its own modules when it runs: a synth never pays for deploy's, and the reverse.
 
-/** Runs `fn`, printing only the error's message (never a stack trace) and exiting `failure` (1) on failure. */
+/**
+ * Runs `fn`, printing only the error's message and exiting `failure` (1) on failure; with `--verbose`
+ * the whole stack follows (the app's own error's, for an error of the app).
+ */
 function run(what: string, fn: () => void, failure = 1): void {
   try {
     fn();
   } catch (e) {
     console.error(`${what} failed: ${(e as Error).message}`);
+    if (program.opts().verbose) {
+      const error = e as Error;
+      console.error((error.cause instanceof Error ? error.cause : error).stack);
+    }
     process.exitCode = failure;
   }
 }
 
 const program = new Command('cdk8s-monitoring')
-  .description('Synthesize, check and apply Longhorn and kube-prometheus-stack for self-built clusters.');
+  .description('Synthesize, check and apply Longhorn and kube-prometheus-stack for self-built clusters.')
+  .option('--verbose', 'on failure, print the whole stack trace after the message');
 
 program.command('synth')
   .description('Run the cdk8s app into a staging folder, validate every object, and replace the output folder only on success.')
