@@ -103,7 +103,7 @@ function locate(tool: Tool): FoundTool {
   if (fromPath) return { path: fromPath, origin: 'PATH' };
   throw new Error([
     `no ${tool.name} found: ${tool.envVar} is unset, ${TOOLS_PACKAGE} is not installed${process.platform === 'linux' && process.arch === 'x64' ? '' : ` (and its binaries are for linux x64 only; this is ${process.platform}-${process.arch})`}, and '${tool.name}' is not on PATH.`,
-    `Fix: install ${tool.name} (https://helm.sh/docs/intro/install/ or your package manager), set ${tool.envVar}, or run 'npm install --save-dev --legacy-peer-deps ${TOOLS_PACKAGE}' for the pinned one.`,
+    `Fix: install ${tool.name} (https://helm.sh/docs/intro/install/ or your package manager), set ${tool.envVar}, or for the pinned one run 'npm config set legacy-peer-deps true --location=project && npm install --save-dev ${TOOLS_PACKAGE}' (the setting stays in the app's .npmrc: a one-off --legacy-peer-deps would let the next npm install pull in aws-cdk-lib, 161 MB).`,
   ].join('\n'));
 }
 
