@@ -83,11 +83,15 @@ describeWithControlPlane('the configuration matrix on a real Kubernetes 1.35 API
     // names every stack shares (PriorityClass, ClusterRoleBindings, ...): their fields, owned by this file's
     // field manager, would conflict with a later file's server-side apply.
     CONFIGURATIONS.forEach((_, i) => controlPlane?.kubectl(['delete', 'daemonset', 'longhorn-manager', '-n', `l${i}`, '--ignore-not-found', '--wait=false']));
+    // Nor the stacks' servers: each asks the simulated workers for memory, and a later file's pods must still fit.
+    const monitoring = CONFIGURATIONS.flatMap((_, i) => [`m${i}`, `m${i}-grafana`, `m${i}-exporters`]);
+    const deleted = controlPlane?.kubectl(['delete', 'namespace', ...monitoring, '--ignore-not-found', '--wait=true', '--timeout=180s'], { timeoutMs: 200_000 });
+    if (deleted && deleted.status !== 0) throw new Error(`deleting the matrix's monitoring namespaces failed: ${deleted.stderr}`);
     if (clusterScoped.size > 0) {
       const result = controlPlane?.kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], { input: [...clusterScoped.values()].map(o => YAML.stringify(o)).join('---\n') });
       if (result && result.status !== 0) throw new Error(`deleting the matrix's cluster-scoped objects failed: ${result.stderr}`);
     }
-  });
+  }, 240_000);
 
   test.each(CONFIGURATIONS.map(([name, props], i) => [name, props, i] as const))('%s: synthesizes, validates and applies with 0 errors', (_name, props, i) => {
     const ns = `m${i}`;
