@@ -7,6 +7,12 @@ import { BoundedMap, DiskCache, MemoryCache } from '../lib/render/cache';
 import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
 import { renderChart, renderKey } from '../lib/render/render';
 
+/** Puts CDK8S_CACHE_DIR back as it was: unset stays unset (assigning undefined would set the string 'undefined'). */
+function restoreCacheDir(saved: string | undefined): void {
+  if (saved === undefined) delete process.env.CDK8S_CACHE_DIR;
+  else process.env.CDK8S_CACHE_DIR = saved;
+}
+
 /** Runs `fn` with its own cache folder, and without the in-process memory of earlier renders. */
 function withCacheDir<T>(fn: (dir: string, render: typeof renderChart) => T): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-cache-'));
@@ -17,7 +23,7 @@ function withCacheDir<T>(fn: (dir: string, render: typeof renderChart) => T): T 
     jest.isolateModules(() => { render = require('../lib/render/render').renderChart; });
     return fn(dir, render!);
   } finally {
-    process.env.CDK8S_CACHE_DIR = saved;
+    restoreCacheDir(saved);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -124,7 +130,7 @@ describe('the render cache', () => {
       try {
         expect(new DiskCache('renders').get(path.basename(entries[0]))).toBeDefined();
       } finally {
-        process.env.CDK8S_CACHE_DIR = saved;
+        restoreCacheDir(saved);
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
