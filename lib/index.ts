@@ -19,7 +19,7 @@ export { ChartDefinition, KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from './
 export { ChartValues, mergeValues } from './render/chart-values';
 export { KubeManifest } from './render/manifest-parse';
 export { RenderedObject, RenderedObjects } from './render/rendered-objects';
-export { ClusterApi } from './render/kube-api';
+export { ClusterApi, DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS, setKubernetesVersion } from './render/kube-api';
 export { OutputFile, OutputProblem, OutputValidationSummary, readOutputDir, validateOutput } from './output/validation';
 export { MonitoringTarget } from './constructs/prometheus-selection';
 export * from './constructs/service-monitor';

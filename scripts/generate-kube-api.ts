@@ -1,212 +1,137 @@
-// Regenerates lib/render/kube-api-1.28.json: every apiVersion + kind that Kubernetes 1.28 serves (the GVKs of
-// cdk8s-plus-28's generated k8s module) and whether it is namespaced, as a real API server reports it.
+// Regenerates lib/render/kube-api/<minor>.json, one table per supported Kubernetes minor: every apiVersion + kind
+// that minor's kube-apiserver serves, whether it is namespaced, and the fields (of the newest fields any supported
+// minor has) that this minor's objects do not have.
 //
-// Scope comes from, in this order:
-//   1. the same apiVersion + kind in the discovery of the cluster harness's kube-apiserver (test/cluster, 1.35; the
-//      table in the repository was last generated with 1.32, as its "scope" line says), started with
-//      every API group version and feature gate on, so that it serves its alpha and beta APIs too;
-//   2. the same group + kind in another version that server serves: a resource keeps its scope across versions
-//      (all versions of a resource share one storage and one REST path shape);
-//   3. for kinds that server no longer serves in any version, the Kubernetes 1.28 OpenAPI document: a kind is namespaced
-//      when its create operation's path is under /namespaces/{namespace}/. That document is read from
-//      @kubernetes/client-node 0.20.0, generated from it (release-1.28), fetched with `npm pack`.
-// Where 1.28's OpenAPI also knows a kind that the server decided, the two must agree, or this fails.
-// List kinds and meta/v1 Status are no objects with a scope; they are listed apart, with the reason.
+// Source: the k8s.io/kubernetes module of each minor's newest patch, from the Go module proxy. Its api/discovery/
+// and api/openapi-spec/swagger.json are what upstream's hack/update-openapi-spec.sh recorded from a real
+// kube-apiserver of that release, started with --runtime-config=api/all=true and every alpha feature gate on: every
+// group version and every field the release has. test/kube-api.integration.test.ts checks the tables of the oldest
+// and the newest minor against the live API servers the cluster harness builds of those versions.
 //
-// Run: node -r ./scripts/register-ts.js scripts/generate-kube-api.ts  (needs the harness of
-// test/support/control-plane.ts and the npm registry)
+// Run: npm run kube-api  (needs Go and the Go module proxy: `go mod download`, no build)
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { groupOf } from '../lib/render/kube-api';
-import { apiResources, compare, discoveredKinds, serverVersion, ServedKind } from '../test/support/api-discovery';
-import { ControlPlane, formatStopReport } from '../test/support/control-plane';
-import { KUBERNETES_1_28_KINDS } from '../test/support/kubernetes-1-28-kinds';
+import { compare } from '../test/support/api-discovery';
 
-const TABLE_FILE = path.resolve(__dirname, '../lib/render/kube-api-1.28.json');
-
-/** kube-apiserver flags that serve every API group version the server has, alpha ones included. */
-const ALL_APIS = ['--runtime-config=api/all=true', '--feature-gates=AllAlpha=true,AllBeta=true'];
-
-/** The Kubernetes 1.28 OpenAPI document, as @kubernetes/client-node 0.20.0 was generated from it. */
-const OPENAPI_1_28 = {
-  package: '@kubernetes/client-node@0.20.0',
-  integrity: 'sha512-xxlv5GLX4FVR/dDKEsmi4SPeuB49aRc35stndyxcC73XnUEEwF39vXbROpHOirmDse8WE9vxOjABnSVS+jb7EA==',
-  documentVersion: 'release-1.28',
+/** The newest patch of each supported minor (the k8s.io/kubernetes module versions the tables come from). */
+const SOURCES: Record<string, string> = {
+  '1.28': 'v1.28.15', '1.29': 'v1.29.15', '1.30': 'v1.30.14', '1.31': 'v1.31.14',
+  '1.32': 'v1.32.13', '1.33': 'v1.33.13', '1.34': 'v1.34.4', '1.35': 'v1.35.4',
 };
+const TABLE_DIR = path.resolve(__dirname, '../lib/render/kube-api');
 
-/** A row of the table. */
-interface KubeApiKind {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly namespaced: boolean;
-  /** What decided `namespaced`: the server and the resource it serves the kind as, or the 1.28 OpenAPI path. */
-  readonly scopeFrom: string;
+interface Kind { apiVersion: string; kind: string; namespaced: boolean }
+interface Schema { $ref?: string; type?: string; items?: Schema; properties?: Record<string, Schema>; additionalProperties?: unknown; allOf?: Schema[] }
+interface Swagger { definitions: Record<string, Schema & { 'x-kubernetes-group-version-kind'?: Array<{ group: string; version: string; kind: string }> }> }
+
+function main(): void {
+  const minors = Object.keys(SOURCES);
+  const read = new Map(minors.map(minor => [minor, readRelease(SOURCES[minor])]));
+  // Every field any supported minor has, per kind: what a minor lacks is what it does not have of these.
+  const union = new Map<string, Set<string>>();
+  for (const { fields } of read.values()) {
+    for (const [key, paths] of fields) {
+      const all = union.get(key) ?? new Set<string>();
+      for (const p of paths) all.add(p);
+      union.set(key, all);
+    }
+  }
+  fs.mkdirSync(TABLE_DIR, { recursive: true });
+  for (const minor of minors) {
+    const { kinds, fields } = read.get(minor)!;
+    const absentFields: Record<string, string[]> = {};
+    for (const k of kinds) {
+      const key = `${k.apiVersion} ${k.kind}`;
+      const own = fields.get(key) ?? new Set<string>();
+      // Only the outermost absent field: `spec.ordinals`, not also `spec.ordinals.start`.
+      const absent = [...union.get(key) ?? []].filter(p => !own.has(p)).sort(compare);
+      const outermost = absent.filter(p => !absent.some(q => q !== p && (p.startsWith(`${q}.`) || p.startsWith(`${q}[]`))));
+      if (outermost.length > 0) absentFields[key] = outermost;
+    }
+    const table = {
+      kubernetesVersion: minor,
+      source: `k8s.io/kubernetes ${SOURCES[minor]} api/discovery and api/openapi-spec/swagger.json, as upstream's hack/update-openapi-spec.sh `
+        + 'recorded them from a kube-apiserver started with --runtime-config=api/all=true and every alpha feature gate on',
+      kinds,
+      absentFields,
+    };
+    const file = path.join(TABLE_DIR, `${minor}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(table, null, 1)}\n`);
+    console.log(`${path.relative(process.cwd(), file)}: ${kinds.length} kinds (${kinds.filter(k => !k.namespaced).length} cluster-scoped), `
+      + `${Object.values(absentFields).reduce((n, a) => n + a.length, 0)} fields of ${Object.keys(absentFields).length} kinds that other minors have and ${minor} does not`);
+  }
 }
 
-/** A 1.28 kind that is no object with a scope (a list, or the API's Status response). */
-interface NotAnObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly why: string;
+/** One release's served kinds (from its discovery documents) and each kind's field paths (from its OpenAPI document). */
+function readRelease(version: string): { kinds: Kind[]; fields: Map<string, Set<string>> } {
+  const dir = moduleDir(version);
+  const discovery = path.join(dir, 'api', 'discovery');
+  const byKey = new Map<string, Kind & { subresource: boolean }>();
+  // api__v1.json and apis__<group>__<version>.json: one per group version (apis__<group>.json lists a group's versions)
+  for (const file of fs.readdirSync(discovery).filter(f => f === 'api__v1.json' || /^apis__[^_]+(?:_[^_]+)*__[^_]+\.json$/.test(f)).sort(compare)) {
+    const document = JSON.parse(fs.readFileSync(path.join(discovery, file), 'utf8')) as {
+      groupVersion: string; resources: Array<{ name: string; kind: string; namespaced: boolean; group?: string; version?: string }>;
+    };
+    for (const r of document.resources) {
+      // a subresource may serve a kind of another group version (pods/eviction: policy/v1 Eviction)
+      const apiVersion = r.version ? (r.group ? `${r.group}/${r.version}` : r.version) : document.groupVersion;
+      const key = `${apiVersion} ${r.kind}`;
+      const subresource = r.name.includes('/');
+      const known = byKey.get(key);
+      // A kind's scope is its own resource's; a subresource's counts only where it has none (Scale, Eviction).
+      if (!known || (known.subresource && !subresource)) byKey.set(key, { apiVersion, kind: r.kind, namespaced: r.namespaced, subresource });
+    }
+  }
+  if (byKey.size < 50) throw new Error(`k8s.io/kubernetes ${version} has only ${byKey.size} kinds in api/discovery: not the recorded discovery this reads`);
+  const kinds = [...byKey.values()].map(({ apiVersion, kind, namespaced }) => ({ apiVersion, kind, namespaced }))
+    .sort((a, b) => compare(a.apiVersion, b.apiVersion) || compare(a.kind, b.kind));
+  const swagger = JSON.parse(fs.readFileSync(path.join(dir, 'api', 'openapi-spec', 'swagger.json'), 'utf8')) as Swagger;
+  const fields = new Map<string, Set<string>>();
+  for (const [name, definition] of Object.entries(swagger.definitions)) {
+    for (const gvk of definition['x-kubernetes-group-version-kind'] ?? []) {
+      const key = `${gvk.group ? `${gvk.group}/` : ''}${gvk.version} ${gvk.kind}`;
+      if (!byKey.has(key) || fields.has(key)) continue;
+      const paths = new Set<string>();
+      walk(swagger, definition, '', [name], paths, true);
+      fields.set(key, paths);
+    }
+  }
+  return { kinds, fields };
 }
 
-/** Where the OpenAPI document of 1.28 puts a kind's create operation. */
-interface OpenApiScope {
-  readonly namespaced: boolean;
-  readonly path: string;
+/** Adds the path of every field below `schema` (objects through $ref, lists as `[]`; maps end a path). */
+function walk(swagger: Swagger, schema: Schema, prefix: string, chain: string[], out: Set<string>, root = false): void {
+  for (const [field, value] of Object.entries(schema.properties ?? {})) {
+    if (root && ['apiVersion', 'kind', 'metadata', 'status'].includes(field)) continue;
+    const here = prefix ? `${prefix}.${field}` : field;
+    out.add(here);
+    let target: Schema = value;
+    let at = here;
+    if (target.type === 'array' && target.items) {
+      target = target.items;
+      at = `${here}[]`;
+    }
+    const ref = target.$ref ?? target.allOf?.[0]?.$ref;
+    if (!ref) continue;
+    const name = ref.replace('#/definitions/', '');
+    if (chain.includes(name)) continue; // recursive types (JSONSchemaProps) end at their first repetition
+    walk(swagger, swagger.definitions[name], at, [...chain, name], out);
+  }
 }
 
-async function main(): Promise<void> {
-  const controlPlane = await ControlPlane.start({ extraApiServerFlags: ALL_APIS });
-  let served: ServedKind[];
-  let preferred: ServedKind[];
-  let version: string;
+/** The folder of k8s.io/kubernetes@version in the Go module cache, downloaded from the proxy when missing. */
+function moduleDir(version: string): string {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-api-'));
   try {
-    await controlPlane.ready();
-    served = discoveredKinds(controlPlane);
-    preferred = apiResources(controlPlane);
-    version = serverVersion(controlPlane);
+    const out = execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@${version}`], { cwd: empty, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const { Dir, Error: error } = JSON.parse(out) as { Dir?: string; Error?: string };
+    if (!Dir) throw new Error(`go mod download k8s.io/kubernetes@${version}: ${error}`);
+    return Dir;
   } finally {
-    console.log(formatStopReport(controlPlane.stop()));
-  }
-  checkApiResourcesAgree(preferred, served);
-  const openApi = openApi128Scopes();
-  const kinds: KubeApiKind[] = [];
-  const notObjects: NotAnObject[] = [];
-  const decidedBy = { server: 0, otherVersion: [] as string[], openApi: [] as string[] };
-  const unresolved: string[] = [];
-  for (const key of KUBERNETES_1_28_KINDS) {
-    const [apiVersion, kind] = key.split(' ');
-    const why = whyNotAnObject(apiVersion, kind);
-    if (why) {
-      notObjects.push({ apiVersion, kind, why });
-      continue;
-    }
-    const exact = served.filter(s => s.apiVersion === apiVersion && s.kind === kind);
-    const otherVersions = served.filter(s => groupOf(s.apiVersion) === groupOf(apiVersion) && s.kind === kind);
-    const fromServer = exact.length > 0 ? exact : otherVersions;
-    if (fromServer.length > 0) {
-      kinds.push({ apiVersion, kind, namespaced: sameScope(key, fromServer), scopeFrom: `kube-apiserver ${version} ${mainResource(fromServer)}` });
-      if (exact.length > 0) decidedBy.server++; else decidedBy.otherVersion.push(`${key} (${mainResource(fromServer)})`);
-    } else if (openApi.has(key)) {
-      const { namespaced, path: apiPath } = openApi.get(key)!;
-      kinds.push({ apiVersion, kind, namespaced, scopeFrom: `OpenAPI ${OPENAPI_1_28.documentVersion} ${apiPath}` });
-      decidedBy.openApi.push(`${key} (${namespaced ? 'namespaced' : 'cluster'})`);
-    } else {
-      unresolved.push(key);
-    }
-  }
-  if (unresolved.length > 0) {
-    throw new Error(`no source says whether these 1.28 kinds are namespaced: ${unresolved.join(', ')}; `
-      + `kube-apiserver ${version} serves them in no version and OpenAPI ${OPENAPI_1_28.documentVersion} has no create path for them`);
-  }
-  const disagreements = kinds.filter(k => openApi.has(`${k.apiVersion} ${k.kind}`) && openApi.get(`${k.apiVersion} ${k.kind}`)!.namespaced !== k.namespaced);
-  if (disagreements.length > 0) {
-    throw new Error(`kube-apiserver ${version} and OpenAPI ${OPENAPI_1_28.documentVersion} disagree on the scope of `
-      + `${disagreements.map(k => `${k.apiVersion} ${k.kind}`).join(', ')}: decide by hand which holds for 1.28`);
-  }
-  const table = {
-    kubernetesVersion: '1.28',
-    sources: {
-      kinds: `cdk8s-plus-28 ${packageVersion('cdk8s-plus-28')}: the GVK of every class of its generated k8s module`,
-      scope: `discovery of kube-apiserver ${version} started with ${ALL_APIS.join(' ')}; the same group and kind in another `
-        + `version where ${version} no longer serves the 1.28 one`,
-      scopeOfKindsNoLongerServed: `OpenAPI ${OPENAPI_1_28.documentVersion} (as in ${OPENAPI_1_28.package}): the path of the kind's create operation`,
-    },
-    kinds,
-    notObjects,
-  };
-  fs.writeFileSync(TABLE_FILE, `${JSON.stringify(table, null, 2)}\n`);
-  console.log(`${path.relative(process.cwd(), TABLE_FILE)}: ${kinds.length} kinds `
-    + `(${kinds.filter(k => !k.namespaced).length} cluster-scoped), ${notObjects.length} lists and responses set apart`);
-  console.log(`  scope from kube-apiserver ${version}, same apiVersion: ${decidedBy.server}`);
-  console.log(`  scope from kube-apiserver ${version}, same group and kind in another version: ${decidedBy.otherVersion.length}\n    ${decidedBy.otherVersion.join('\n    ')}`);
-  console.log(`  scope from OpenAPI ${OPENAPI_1_28.documentVersion} (served by ${version} in no version): ${decidedBy.openApi.length}\n    ${decidedBy.openApi.join('\n    ')}`);
-  console.log(`  cross-checked against OpenAPI ${OPENAPI_1_28.documentVersion}: ${kinds.filter(k => openApi.has(`${k.apiVersion} ${k.kind}`)).length} kinds agree`);
-}
-
-/** Why a 1.28 kind is no object with a scope, or undefined when it is one. */
-function whyNotAnObject(apiVersion: string, kind: string): string | undefined {
-  if (apiVersion === 'v1' && kind === 'Status') return 'the API\'s response to a failed or a delete request, never stored';
-  const item = kind.endsWith('List') ? kind.slice(0, -'List'.length) : undefined;
-  if (item && KUBERNETES_1_28_KINDS.includes(`${apiVersion} ${item}`)) return `the response to a list of ${item}`;
-  return undefined;
-}
-
-/** The one scope all these served resources report for `key`; fails if they disagree. */
-function sameScope(key: string, resources: readonly ServedKind[]): boolean {
-  const scopes = new Set(resources.map(r => r.namespaced));
-  if (scopes.size > 1) {
-    throw new Error(`the server reports ${key} both namespaced and not: ${resources.map(r => `${r.groupVersion}/${r.resource} ${r.namespaced}`).join(', ')}`);
-  }
-  return resources[0].namespaced;
-}
-
-/** Where a kind is served, `<group version>/<resource>`, preferring a resource to a subresource (`bindings` to `pods/binding`). */
-function mainResource(resources: readonly ServedKind[]): string {
-  const isSubresource = (r: ServedKind) => (r.resource.includes('/') ? 1 : 0);
-  const main = [...resources].sort((a, b) => isSubresource(a) - isSubresource(b) || compare(a.groupVersion, b.groupVersion)
-    || compare(a.resource, b.resource))[0];
-  return `${main.groupVersion}/${main.resource}`;
-}
-
-/** `kubectl api-resources -o wide` and the discovery documents are two readings of one server: they must agree. */
-function checkApiResourcesAgree(rows: readonly ServedKind[], served: readonly ServedKind[]): void {
-  const differing = rows.filter(row => !served.some(s => s.groupVersion === row.groupVersion && s.resource === row.resource
-    && s.kind === row.kind && s.namespaced === row.namespaced));
-  if (differing.length > 0) {
-    throw new Error('kubectl api-resources -o wide disagrees with discovery on: '
-      + `${differing.map(r => `${r.groupVersion}/${r.resource} ${r.kind} ${r.namespaced}`).join(', ')}`);
+    fs.rmSync(empty, { recursive: true, force: true });
   }
 }
 
-/**
- * Scope of every kind that has a create operation in the 1.28 OpenAPI document, keyed `apiVersion kind`: read
- * from the generated API classes of @kubernetes/client-node 0.20.0, whose method `create[Namespaced]<Kind>`
- * posts to the kind's collection path.
- */
-function openApi128Scopes(): Map<string, OpenApiScope> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-1.28-'));
-  try {
-    const [packed] = JSON.parse(execFileSync('npm', ['pack', OPENAPI_1_28.package, '--pack-destination', work, '--json'], {
-      cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
-    })) as Array<{ filename: string; integrity: string }>;
-    if (packed.integrity !== OPENAPI_1_28.integrity) {
-      throw new Error(`${OPENAPI_1_28.package} has integrity ${packed.integrity} but ${OPENAPI_1_28.integrity} is pinned`);
-    }
-    execFileSync('tar', ['-xzf', path.join(work, path.basename(packed.filename)), '-C', work, 'package/dist/gen/api']);
-    const apiDir = path.join(work, 'package', 'dist', 'gen', 'api');
-    const scopes = new Map<string, OpenApiScope>();
-    for (const file of fs.readdirSync(apiDir).filter(f => f.endsWith('Api.js')).sort(compare)) {
-      const source = fs.readFileSync(path.join(apiDir, file), 'utf8');
-      const operations = /async create(Namespaced)?(\w+)\([^)]*\)\s*\{\s*const localVarPath = this\.basePath \+ '([^']+)'/g;
-      for (const [, namespacedName, kind, apiPath] of source.matchAll(operations)) {
-        if (!source.includes(`The version of the OpenAPI document: ${OPENAPI_1_28.documentVersion}`)) {
-          throw new Error(`${OPENAPI_1_28.package} ${file} was not generated from OpenAPI ${OPENAPI_1_28.documentVersion}`);
-        }
-        if (apiPath.includes('{name}')) continue; // a subresource, such as pods/{name}/eviction
-        const groupVersion = apiPath.match(/^\/(?:api\/(v1)|apis\/([^/]+\/[^/]+))\//);
-        if (!groupVersion) throw new Error(`cannot read the group version of ${apiPath} in ${file}`);
-        const namespaced = apiPath.includes('/namespaces/{namespace}/');
-        if (namespaced !== Boolean(namespacedName)) throw new Error(`${file}: create${namespacedName ?? ''}${kind} posts to ${apiPath}`);
-        scopes.set(`${groupVersion[1] ?? groupVersion[2]} ${kind}`, { namespaced, path: apiPath });
-      }
-    }
-    if (scopes.size === 0) throw new Error(`found no create operations in ${OPENAPI_1_28.package}`);
-    return scopes;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-}
-
-function packageVersion(name: string): string {
-  const file = path.join(path.dirname(require.resolve(name)), '..', 'package.json');
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { name: string; version: string }).version;
-}
-
-main().catch(e => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exitCode = 1;
-});
+main();

@@ -52,7 +52,7 @@ describe('APIs the cluster already serves', () => {
 
   test.each([
     ['a group/version', 'gateway', "ClusterApi.of('gateway') needs a group/version such as 'gateway.networking.k8s.io/v1'"],
-    ['of a group Kubernetes does not have itself', 'apps/v1', "ClusterApi.of('apps/v1'): apps is built into Kubernetes 1.28; declare only APIs that come from CRDs"],
+    ['of a group Kubernetes does not have itself', 'apps/v1', "ClusterApi.of('apps/v1'): apps is built into Kubernetes; declare only APIs that come from CRDs"],
   ])('fails when the declaration is not %s', (_case, apiVersion, message) => {
     expect(() => ClusterApi.of(apiVersion)).toThrow(message);
   });

@@ -170,7 +170,7 @@ describe('the package in a cdk8s init typescript-app app, installed offline', ()
   test('`cdk8s-monitoring synth --app main.ts` (ts-node from the app) stages, validates and reports the helm it used', () => {
     const out = check(inApp('npx', ['cdk8s-monitoring', 'synth', '--app', 'main.ts', '--outdir', 'dist-ts']), 'cdk8s-monitoring synth main.ts');
     expect(out).toContain('(HELM_BIN)');
-    expect(out).toMatch(/validated \d+ objects against Kubernetes 1.28 and \d+ custom resources against their schemas/);
+    expect(out).toMatch(/validated \d+ objects against Kubernetes 1.35 and \d+ custom resources against their schemas/);
     expectValidFolders(path.join(app, 'dist-ts'), ['homelab', 'office']);
   });
 

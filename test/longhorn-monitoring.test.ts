@@ -427,7 +427,7 @@ describe('NetworkPolicy for the metrics port', () => {
 });
 
 describe.each(Object.values(LonghornVersion))('Longhorn %s: every object', version => {
-  test('is valid against its CRD schema or the Kubernetes 1.28 schemas', () => {
+  test('is valid against its CRD schema or the Kubernetes schemas', () => {
     const crds = kubePrometheusStack().filter(o => o.kind === 'CustomResourceDefinition');
     const ours = [
       longhornServiceMonitor(options(version)), longhornAlertRules(options(version)),

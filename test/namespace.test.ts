@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { Namespace, PodSecurityLevel } from '../lib';
+import { Namespace, PodSecurityLevel, setKubernetesVersion } from '../lib';
 
 describe('Namespace', () => {
   test('renders one Namespace with the managed-by label and extra labels', () => {
@@ -11,19 +11,34 @@ describe('Namespace', () => {
     expect(objects).toEqual([{
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: 'monitoring', labels: { 'app.kubernetes.io/managed-by': 'cdk8s-monitoring-stack', 'team': 'ops' } },
+      metadata: {
+        name: 'monitoring',
+        labels: { 'app.kubernetes.io/managed-by': 'cdk8s-monitoring-stack', 'team': 'ops' },
+        // the newest supported minor by default; deploy compares it with the server's
+        annotations: { 'cdk8s-monitoring-stack/kubernetes-version': '1.35' },
+      },
     }]);
   });
 
-  test('podSecurity sets the enforce, audit and warn labels, pinned to 1.28', () => {
+  test.each([undefined, '1.28', '1.31'])('podSecurity sets the enforce, audit and warn labels, pinned to the cluster\'s minor (%s)', version => {
     const chart = Testing.chart();
+    if (version) setKubernetesVersion(chart, version, 'kubernetesVersion');
     new Namespace(chart, 'apps', { name: 'apps', podSecurity: PodSecurityLevel.RESTRICTED });
+    const pinned = `v${version ?? '1.35'}`;
     expect(Testing.synth(chart)[0].metadata.labels).toEqual({
       'app.kubernetes.io/managed-by': 'cdk8s-monitoring-stack',
-      'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28',
-      'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/audit-version': 'v1.28',
-      'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': 'v1.28',
+      'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': pinned,
+      'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/audit-version': pinned,
+      'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': pinned,
     });
+  });
+
+  test('setting another Kubernetes version after a Namespace was made for one fails, naming the Namespace', () => {
+    const chart = Testing.chart();
+    new Namespace(chart, 'apps', { name: 'apps' });
+    expect(() => setKubernetesVersion(chart, '1.30', 'kubernetesVersion'))
+      .toThrow("kubernetesVersion is '1.30' but the Namespace 'apps' (test/apps) was already made for 1.35: one cluster has one Kubernetes version");
+    expect(() => setKubernetesVersion(chart, '1.35', 'kubernetesVersion')).not.toThrow();
   });
 
   test.each(['Monitoring', 'monitoring_ns', '-x', 'a'.repeat(64)])('fails when the name is not a DNS label (%s)', name => {

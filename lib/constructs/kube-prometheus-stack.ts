@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { checkKnownProps, propNamesOf } from './known-props';
 import type { PrometheusSpec } from '../../imports/prometheus-monitoring.coreos.com';
 import { ChartSource } from '../render/chart-source';
-import { ClusterApi } from '../render/kube-api';
+import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
 import { ChartValues, mergeValues } from '../render/chart-values';
 import { checkChartVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/charts';
 import { HookPolicy, ObjectSelector } from '../render/pipeline';
@@ -60,6 +60,13 @@ export interface KubePrometheusStackProps {
    * @default 'kube-prometheus-stack'
    */
   readonly releaseName?: string;
+  /**
+   * The Kubernetes minor of the cluster (e.g. `'1.34'`), for every construct of it: what charts are rendered for, what
+   * the output is validated against, the Pod Security labels' version and what deploy expects. Set it on the first
+   * construct of the cluster; on a MonitoringStack it is `cluster.kubernetesVersion`.
+   * @default - DEFAULT_KUBERNETES_VERSION, the newest supported minor (1.35)
+   */
+  readonly kubernetesVersion?: string;
   /**
    * Grafana's initial admin credentials.
    * @default GrafanaAdminCredentials.fromExistingSecret('grafana-admin')
@@ -237,6 +244,7 @@ export class KubePrometheusStack extends Construct {
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps = {}) {
     super(scope, id);
     checkKnownProps(`KubePrometheusStack '${id}'`, props, KUBE_PROMETHEUS_STACK_PROPS);
+    if (props.kubernetesVersion !== undefined) setKubernetesVersion(this, props.kubernetesVersion, props.propNames?.kubernetesVersion ?? 'kubernetesVersion');
     const version = checkChartVersion(props.propNames?.version ?? 'version', KUBE_PROMETHEUS_STACK_CHART, props.version ?? KubePrometheusStackVersion.V88_5_3);
     this.releaseName = props.releaseName ?? 'kube-prometheus-stack';
     if (!RELEASE_NAME.test(this.releaseName)) {
@@ -464,4 +472,4 @@ function retentionSizeFor(retentionSize: Size | string | undefined, volume: Pars
   return size.text;
 }
 
-const KUBE_PROMETHEUS_STACK_PROPS = propNamesOf<KubePrometheusStackProps>({ version: true, chartSource: true, namespace: true, releaseName: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, alertmanagerService: true, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true, retentionDays: true, retentionSize: true, prometheusReplicas: true, prometheusResources: true, grafanaResources: true, alertmanagerResources: true, operatorResources: true, kubeStateMetricsResources: true, placement: true, controlPlane: true, alerting: true, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true, valuesPropName: true, propNames: true });
+const KUBE_PROMETHEUS_STACK_PROPS = propNamesOf<KubePrometheusStackProps>({ version: true, kubernetesVersion: true, chartSource: true, namespace: true, releaseName: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, alertmanagerService: true, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true, retentionDays: true, retentionSize: true, prometheusReplicas: true, prometheusResources: true, grafanaResources: true, alertmanagerResources: true, operatorResources: true, kubeStateMetricsResources: true, placement: true, controlPlane: true, alerting: true, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true, valuesPropName: true, propNames: true });

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkKnownProps, propNamesOf } from './known-props';
+import { setKubernetesVersion } from '../render/kube-api';
 import * as semver from 'semver';
 import { ChartSource } from '../render/chart-source';
 import { ChartValues, mergeValues } from '../render/chart-values';
@@ -35,6 +36,13 @@ export interface LonghornProps {
    * @default LonghornVersion.V1_12_1
    */
   readonly version?: LonghornVersion | string;
+  /**
+   * The Kubernetes minor of the cluster (e.g. `'1.34'`), for every construct of it: what charts are rendered for, what
+   * the output is validated against, the Pod Security labels' version and what deploy expects. Set it on the first
+   * construct of the cluster; on a MonitoringStack it is `cluster.kubernetesVersion`.
+   * @default - DEFAULT_KUBERNETES_VERSION, the newest supported minor (1.35)
+   */
+  readonly kubernetesVersion?: string;
   /**
    * Where the chart comes from.
    * @default - Longhorn's Helm repository (or CDK8S_CHART_MIRROR), through the chart folder and charts.lock
@@ -121,6 +129,7 @@ export class Longhorn extends Construct {
   constructor(scope: Construct, id: string, props: LonghornProps = {}) {
     super(scope, id);
     checkKnownProps(`Longhorn '${id}'`, props, LONGHORN_PROPS);
+    if (props.kubernetesVersion !== undefined) setKubernetesVersion(this, props.kubernetesVersion, props.propNames?.kubernetesVersion ?? 'kubernetesVersion');
     this.version = checkChartVersion(props.propNames?.version ?? 'version', LONGHORN_CHART, props.version ?? LonghornVersion.V1_12_1);
     // A raw value stands where its prop is unset, so what depends on it (the default class claim, the
     // replica count others read) follows the raw value.
@@ -187,4 +196,4 @@ const LONGHORN_HOOK_VALUES: HookRevivingValue[] = [
   { path: 'preUpgradeChecker.jobEnabled', value: true, why: 'the pre-upgrade checker is a pre-upgrade Helm hook Job: applied as plain YAML it runs at once and again on every apply, not before an upgrade' },
 ];
 
-const LONGHORN_PROPS = propNamesOf<LonghornProps>({ version: true, chartSource: true, namespace: true, defaultReplicaCount: true, defaultDataPath: true, defaultClass: true, uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true });
+const LONGHORN_PROPS = propNamesOf<LonghornProps>({ version: true, kubernetesVersion: true, chartSource: true, namespace: true, defaultReplicaCount: true, defaultDataPath: true, defaultClass: true, uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true });

@@ -3,6 +3,7 @@ import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { keepClusterScoped } from './cluster-scoped';
 import { DNS_LABEL } from './kube-names';
+import { KUBERNETES_VERSION_ANNOTATION, kubernetesVersionOf } from '../render/kube-api';
 
 /** Pod Security Standards levels, enforced per namespace by the built-in admission controller. */
 export enum PodSecurityLevel {
@@ -24,7 +25,8 @@ export interface NamespaceProps {
    */
   readonly labels?: { readonly [key: string]: string };
   /**
-   * Pod Security level enforced, audited and warned about in this namespace (pinned to the 1.28 rules).
+   * Pod Security level enforced, audited and warned about in this namespace (pinned to the rules of the cluster's
+   * Kubernetes minor: `cluster.kubernetesVersion`).
    * @default - no label: the cluster's default admission configuration applies
    */
   readonly podSecurity?: PodSecurityLevel;
@@ -44,10 +46,13 @@ export class Namespace extends Construct {
     }
     this.name = props.name;
     this.podSecurity = props.podSecurity;
+    // Fixed from here on: setting another version for this cluster later is an error that names this Namespace.
+    const version = kubernetesVersionOf(this, `the Namespace '${props.name}' (${this.node.path})`);
     const spec: k8s.KubeNamespaceProps = {
       metadata: {
         name: props.name,
-        labels: { 'app.kubernetes.io/managed-by': 'cdk8s-monitoring-stack', ...podSecurityLabels(props.podSecurity), ...props.labels },
+        labels: { 'app.kubernetes.io/managed-by': 'cdk8s-monitoring-stack', ...podSecurityLabels(version, props.podSecurity), ...props.labels },
+        annotations: { [KUBERNETES_VERSION_ANNOTATION]: version },
       },
     };
     // A plain ApiObject typed by cdk8s-plus-28: the library needs its types, not its code, at run time.
@@ -66,12 +71,12 @@ export class Namespace extends Construct {
   }
 }
 
-function podSecurityLabels(level: PodSecurityLevel | undefined): Record<string, string> {
+function podSecurityLabels(version: string, level: PodSecurityLevel | undefined): Record<string, string> {
   if (level === undefined) return {};
   const labels: Record<string, string> = {};
   for (const mode of ['enforce', 'audit', 'warn']) {
     labels[`pod-security.kubernetes.io/${mode}`] = level;
-    labels[`pod-security.kubernetes.io/${mode}-version`] = 'v1.28';
+    labels[`pod-security.kubernetes.io/${mode}-version`] = `v${version}`;
   }
   return labels;
 }

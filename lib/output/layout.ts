@@ -8,6 +8,7 @@ import { RenderedObject } from '../render/rendered-objects';
 import { dependencyOrder } from './dependency-order';
 import { reportOf, SynthReport } from '../render/report';
 import { contentKey, joinDocuments, objectYaml } from './serialize';
+import { kubernetesVersionOf } from '../render/kube-api';
 import { ClusterApi, formatProblems, OutputValidationSummary, validateOutputOnce } from './validation';
 
 /** How one stack's charts are written: into a folder of their own, applied on their own. */
@@ -113,9 +114,10 @@ export function writeApp(app: App): WrittenApp {
     byFolder.set(key, [...(byFolder.get(key) ?? []), file]);
   }
   // Each stack folder is applied on its own, so it is validated on its own: its CRDs must be in it.
-  const summaries = [...byFolder.values()].map(group => validateOutputOnce(group.map(f => ({ file: f.file, objects: f.objects, keys: f.keys })), { clusterApis: group[0].clusterApis }));
+  const summaries = [...byFolder.values()].map(group => validateOutputOnce(group.map(f => ({ file: f.file, objects: f.objects, keys: f.keys })), { clusterApis: group[0].clusterApis, kubernetesVersion: group[0].kubernetesVersion }));
   const validation: OutputValidationSummary = {
     builtIn: summaries.reduce((n, s) => n + s.builtIn, 0),
+    kubernetesVersions: [...new Set(summaries.flatMap(s => s.kubernetesVersions))].sort(),
     custom: summaries.reduce((n, s) => n + s.custom, 0),
     clusterProvided: summaries.flatMap(s => s.clusterProvided),
     problems: summaries.flatMap(s => s.problems),
@@ -149,6 +151,7 @@ interface PlannedFile {
   readonly keys: string[];
   readonly texts: string[];
   readonly clusterApis?: readonly ClusterApi[];
+  readonly kubernetesVersion?: string;
 }
 
 function planFiles(app: App): PlannedFile[] {
@@ -180,7 +183,7 @@ function planFiles(app: App): PlannedFile[] {
       const index = rootCharts.indexOf(chart);
       const file = `${indexed ? `${String(index).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}${app.outputFileExtension}`;
       claim(file, chart.node.path);
-      files.push({ ...render(file, undefined, false, objects.map(o => [o, jsonOf(o)])), clusterApis: ClusterApi.declaredFor(app) });
+      files.push({ ...render(file, undefined, false, objects.map(o => [o, jsonOf(o)])), clusterApis: ClusterApi.declaredFor(app), kubernetesVersion: kubernetesVersionOf(app) });
       continue;
     }
     const [stack, options] = owner;
@@ -204,6 +207,7 @@ function planFiles(app: App): PlannedFile[] {
         return [undefined, { ...json, metadata: { ...json.metadata, annotations: { ...json.metadata?.annotations, ...options.syncAnnotations(json.apiVersion, wave) } } }];
       })),
       clusterApis: ClusterApi.declaredFor(stack),
+      kubernetesVersion: kubernetesVersionOf(stack),
     });
   }
   return files;

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import { OutputUnit, Validator } from '@cfworker/json-schema';
 import type { ErrorObject } from 'ajv';
-import { ClusterApi, groupOf, isBuiltInGroup, isClusterScoped, servesBuiltIn, TARGET_KUBERNETES } from '../render/kube-api';
+import { ClusterApi, DEFAULT_KUBERNETES_VERSION, groupOf, isBuiltInGroup, isClusterScoped, KubeApi, servedIn } from '../render/kube-api';
 
 export { ClusterApi };
 import { codeIdentity, DiskCache, MemoryCache, packageVersion, sha256 } from '../render/cache';
@@ -33,6 +33,8 @@ export interface OutputProblem {
 export interface OutputValidationSummary {
   /** Objects checked against the Kubernetes schemas. */
   readonly builtIn: number;
+  /** The Kubernetes minors they were checked against. */
+  readonly kubernetesVersions: string[];
   /** Custom resources checked against a CRD's `openAPIV3Schema` or a schema package. */
   readonly custom: number;
   /** Objects of cluster-provided APIs without a schema package: accepted unchecked, one line each. */
@@ -48,6 +50,11 @@ export interface ValidateOptions {
    * @default - none
    */
   readonly clusterApis?: readonly ClusterApi[];
+  /**
+   * The Kubernetes minor the output is for: its API and fields are what built-in objects are checked against.
+   * @default - DEFAULT_KUBERNETES_VERSION, the newest supported
+   */
+  readonly kubernetesVersion?: string;
 }
 
 // What a document's text parses to, kept by the text's digest: output read back (by deploy, diff and
@@ -88,6 +95,7 @@ function readDocument(text: string): unknown {
 }
 
 const validationCache = new DiskCache('validation');
+const KUBE_API_TABLES = fs.readdirSync(path.join(__dirname, '..', 'render', 'kube-api')).map(f => path.join(__dirname, '..', 'render', 'kube-api', f));
 let validatorIdentity: string | undefined;
 
 /**
@@ -98,9 +106,9 @@ let validatorIdentity: string | undefined;
  */
 export function validateOutputOnce(files: ReadonlyArray<OutputFile & { readonly keys: readonly string[] }>, options: ValidateOptions = {}): OutputValidationSummary {
   // (Objects are known by their text's digest where they are written as helm wrote them: the parser is part of what they are.)
-  validatorIdentity ??= sha256(`${codeIdentity([__filename, require.resolve('../render/kube-api')], ['kubernetes-models', '@cfworker/json-schema', '@kubernetes-models/argo-cd', '@kubernetes-models/flux-cd'])}\0${parserIdentity()}`);
+  validatorIdentity ??= sha256(`${codeIdentity([__filename, require.resolve('../render/kube-api'), ...KUBE_API_TABLES], ['kubernetes-models', '@cfworker/json-schema', '@kubernetes-models/argo-cd', '@kubernetes-models/flux-cd'])}\0${parserIdentity()}`);
   const schemaPackages = (options.clusterApis ?? []).flatMap(a => a.schemaPackage ?? []).map(p => `${p}@${packageVersion(p)}`);
-  const key = sha256(JSON.stringify([validatorIdentity, schemaPackages, (options.clusterApis ?? []).map(a => a.apiVersion), files.map(f => [f.file, f.keys])]));
+  const key = sha256(JSON.stringify([validatorIdentity, options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION, schemaPackages, (options.clusterApis ?? []).map(a => a.apiVersion), files.map(f => [f.file, f.keys])]));
   const known = validationCache.get<OutputValidationSummary>(key);
   if (known) return known;
   const summary = validateOutput(files, options);
@@ -110,7 +118,7 @@ export function validateOutputOnce(files: ReadonlyArray<OutputFile & { readonly 
 
 /**
  * Checks every object the way an API server would before anything is applied: built-in kinds
- * against the Kubernetes 1.28 API surface and schemas, custom resources against the
+ * against the API of the Kubernetes minor the output is for (kinds and fields) and the kubernetes-models schemas, custom resources against the
  * `openAPIV3Schema` of their CRD in the same output (or a declared cluster API), namespaces against
  * each kind's scope, and no object twice.
  */
@@ -119,6 +127,7 @@ export function validateOutput(files: readonly OutputFile[], options: ValidateOp
   const clusterProvided: string[] = [];
   const crds = files.flatMap(f => f.objects).filter(o => o.kind === 'CustomResourceDefinition');
   const crdSchemas = new CrdSchemas(crds);
+  const api = KubeApi.of(options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
   const seen = new Map<string, string>();
   let builtIn = 0;
   let custom = 0;
@@ -138,9 +147,10 @@ export function validateOutput(files: readonly OutputFile[], options: ValidateOp
       seen.set(key, file);
 
       const builtInGroup = isBuiltInGroup(group);
-      if (builtInGroup && !servesBuiltIn(object.apiVersion, object.kind)) {
+      if (builtInGroup && !api.serves(object.apiVersion, object.kind)) {
         builtIn++;
-        report('/apiVersion', `Kubernetes ${TARGET_KUBERNETES} does not serve ${object.apiVersion} ${object.kind}`);
+        report('/apiVersion', `Kubernetes ${api.version} does not serve ${object.apiVersion} ${object.kind} (served in ${servedIn(object.apiVersion, object.kind)}); `
+          + 'set cluster.kubernetesVersion to the minor your cluster runs, or use an apiVersion it serves');
         continue;
       }
       if (isClusterScoped(object, crds)) {
@@ -152,6 +162,10 @@ export function validateOutput(files: readonly OutputFile[], options: ValidateOp
       if (builtInGroup) {
         builtIn++;
         for (const error of modelSchemaErrors('kubernetes-models', object)) report(error.path, error.message);
+        for (const field of api.absentFields(object)) {
+          report(`/${field.replace(/\[\]/g, '/*').replace(/\./g, '/')}`, `Kubernetes ${api.version} has no field ${field} in ${object.apiVersion} ${object.kind} `
+            + `(it is in ${servedIn(object.apiVersion, object.kind, field)}); the server would drop or refuse it: set cluster.kubernetesVersion to the minor your cluster runs, or leave the field out`);
+        }
         continue;
       }
       custom++;
@@ -175,7 +189,7 @@ export function validateOutput(files: readonly OutputFile[], options: ValidateOp
       }
     }
   }
-  return { builtIn, custom, clusterProvided, problems };
+  return { builtIn, kubernetesVersions: [api.version], custom, clusterProvided, problems };
 }
 
 /** A readable, multi-line account of problems, one per line, for error messages. */
@@ -206,7 +220,7 @@ function modelSchemaErrors(modelPackage: string, object: KubeManifest): Array<{ 
     model = require(`${modelPackage}/${object.apiVersion}/${object.kind}`)[object.kind];
   } catch (e) {
     if (!['MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED'].includes((e as { code?: string }).code ?? '')) throw e;
-    if (modelPackage === 'kubernetes-models') return []; // served by 1.28 but no longer modelled (a removed beta): surface already checked
+    if (modelPackage === 'kubernetes-models') return []; // served by the minor but not modelled by kubernetes-models (1.27): kinds and fields already checked
     if (!isInstalled(modelPackage)) {
       return [{ path: '/apiVersion', message: `checking ${object.apiVersion} ${object.kind} needs the schema package ${modelPackage}, an optional peer of this library: npm install --save-dev ${modelPackage}` }];
     }

@@ -8,13 +8,11 @@ import { canonical } from './canonical';
 import { ChartSource, describeMissing, MissingChartError, ResolvedChart, resolveChart } from './chart-source';
 import { ChartValues } from './chart-values';
 import { ChartDefinition, isTestedVersion } from './charts';
+import { DEFAULT_KUBERNETES_VERSION } from './kube-api';
 import { DuplicateKey, KubeManifest, parseDocument, parserIdentity, splitDocuments } from './manifest-parse';
 import type { HookRevivingValue, OwnedValue } from './values-check';
 import { reportOf, warnOnce } from './report';
 import { helm, helmVersion } from './tools';
-
-/** The Kubernetes version charts are rendered for (their `.Capabilities.KubeVersion`). */
-export const TARGET_KUBE_VERSION = 'v1.28.0';
 
 /**
  * Bumped whenever what a render stores changes shape, so entries written by an older version of this
@@ -52,6 +50,11 @@ export interface RenderRequest {
    * @default - none
    */
   readonly apiVersions?: readonly string[];
+  /**
+   * The Kubernetes minor the chart is rendered for (helm's `--kube-version`, the templates' `.Capabilities.KubeVersion`).
+   * @default - DEFAULT_KUBERNETES_VERSION, the newest supported
+   */
+  readonly kubernetesVersion?: string;
 }
 
 /** Raw chart values and what they must leave alone. */
@@ -112,7 +115,7 @@ const inProcess = new BoundedMap<string, RenderedChart>(32);
 
 /**
  * The one path every chart render goes through: finds the chart (source, chart folder, pull, lock
- * check), runs the real `helm template` for Kubernetes 1.28 with `--include-crds`, and parses the
+ * check), runs the real `helm template` for the request's Kubernetes minor with `--include-crds`, and parses the
  * output the way Kubernetes reads YAML. The result is cached by everything it depends on (helm version,
  * archive digest, release, namespace, flags and values): on disk across synths, and in memory so that
  * identical renders in one app (several clusters with equal values) are made once.
@@ -158,7 +161,7 @@ export function renderChart(request: RenderRequest, scope?: IConstruct): Rendere
 
 /** What `helm template` gets besides release, namespace and values. */
 function helmFlags(request: RenderRequest): string[] {
-  return ['--include-crds', '--kube-version', TARGET_KUBE_VERSION, ...(request.apiVersions ?? []).flatMap(v => ['--api-versions', v])];
+  return ['--include-crds', '--kube-version', `v${request.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION}.0`, ...(request.apiVersions ?? []).flatMap(v => ['--api-versions', v])];
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ApiObject, App, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ClusterApi, isClusterScoped } from './kube-api';
+import { ClusterApi, isClusterScoped, kubernetesVersionOf } from './kube-api';
 import { KubeManifest } from './manifest-parse';
 import { transformRender, TransformOptions } from './pipeline';
 import { RenderRequest, renderChart, RenderedChart, helmDescription } from './render';
@@ -33,7 +33,8 @@ export interface RenderedObjects {
 export function addRenderedObjects(placement: RenderPlacement, request: RenderRequest, options: Omit<TransformOptions, 'namespace'>): RenderedObjects | undefined {
   // The APIs the cluster is declared to serve are what helm's .Capabilities.APIVersions has.
   const apiVersions = request.apiVersions ?? ClusterApi.declaredFor(placement.scope).map(a => a.apiVersion);
-  const rendered = renderChart({ ...request, apiVersions }, placement.scope);
+  const kubernetesVersion = request.kubernetesVersion ?? kubernetesVersionOf(placement.scope, `${request.chart.name} (${placement.scope.node.path})`);
+  const rendered = renderChart({ ...request, apiVersions, kubernetesVersion }, placement.scope);
   if (!rendered) return undefined;
   const { manifests, notes } = transformRender(rendered.documents.map(d => d.manifest), { ...options, namespace: request.namespace });
   const sourceOf = new Map(rendered.documents.map(d => [d.manifest, d]));

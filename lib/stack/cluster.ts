@@ -1,4 +1,5 @@
 import { checkWholeNumber } from '../constructs/quantity';
+import { checkKubernetesVersion, DEFAULT_KUBERNETES_VERSION } from '../render/kube-api';
 
 /** How the cluster was built: decides what its control plane exposes. */
 export enum KubernetesDistribution {
@@ -34,6 +35,13 @@ export interface ClusterDescription {
    * @default true
    */
   readonly controlPlaneTaint?: boolean;
+  /**
+   * The Kubernetes minor the cluster runs (`kubectl version` shows it), e.g. `'1.34'`: what the charts are rendered
+   * for (helm's `--kube-version`), the API and fields the output is validated against, the Pod Security labels'
+   * version, and what deploy and diff expect of the server. Supported: `SUPPORTED_KUBERNETES_VERSIONS` (1.28 to 1.35).
+   * @default - DEFAULT_KUBERNETES_VERSION: the newest supported minor, 1.35
+   */
+  readonly kubernetesVersion?: string;
 }
 
 /** A {@link ClusterDescription} with every default filled in and checked. */
@@ -42,6 +50,7 @@ export interface Cluster {
   readonly controlPlaneNodes: number;
   readonly workerNodes: number;
   readonly controlPlaneTaint: boolean;
+  readonly kubernetesVersion: string;
   /** Nodes that run ordinary pods and hold volume replicas. */
   readonly schedulableNodes: number;
 }
@@ -52,9 +61,10 @@ export function describeCluster(description: ClusterDescription = {}): Cluster {
   const controlPlaneNodes = checkWholeNumber('cluster.controlPlaneNodes', description.controlPlaneNodes ?? 1, 1);
   const workerNodes = checkWholeNumber('cluster.workerNodes', description.workerNodes ?? 2, 0);
   const controlPlaneTaint = description.controlPlaneTaint ?? true;
+  const kubernetesVersion = checkKubernetesVersion('cluster.kubernetesVersion', description.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
   const schedulableNodes = workerNodes + (controlPlaneTaint ? 0 : controlPlaneNodes);
   if (schedulableNodes === 0) {
     throw new Error(`cluster.workerNodes is 0 and cluster.controlPlaneTaint is true, so no node can run the stack; add workers or set controlPlaneTaint: false (a single-node cluster with the taint removed)`);
   }
-  return { distribution, controlPlaneNodes, workerNodes, controlPlaneTaint, schedulableNodes };
+  return { distribution, controlPlaneNodes, workerNodes, controlPlaneTaint, kubernetesVersion, schedulableNodes };
 }

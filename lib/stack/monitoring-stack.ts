@@ -24,7 +24,7 @@ import { checkWholeNumber } from '../constructs/quantity';
 import { markCluster } from '../render/cluster-boundary';
 import { DNS_LABEL } from '../constructs/kube-names';
 import { registerOutputFolder } from '../output/layout';
-import { ClusterApi } from '../render/kube-api';
+import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
 import { ChartSource } from '../render/chart-source';
 import { ServiceExposure } from '../constructs/service-exposure';
 import { checkKnownProps, propNamesOf } from '../constructs/known-props';
@@ -266,6 +266,7 @@ export class MonitoringStack extends Construct {
       throw new Error(`the MonitoringStack id is '${id}' but it names the stack's output folder (dist/${id}/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', e.g. 'homelab'`);
     }
     this.cluster = describeCluster(props.cluster);
+    setKubernetesVersion(this, this.cluster.kubernetesVersion, 'cluster.kubernetesVersion');
     const nodes = this.cluster.schedulableNodes;
     const resources = { ...SMALL_CLUSTER_RESOURCES, ...props.resources };
     const placement = props.placement ?? (this.cluster.workerNodes > 0 ? Placement.WORKERS_ONLY : Placement.ANY_NODE);
@@ -428,5 +429,5 @@ const KUBE_PROMETHEUS_STACK_PROP_NAMES: Readonly<Record<string, string>> = {
 };
 
 const MONITORING_STACK_PROPS = propNamesOf<MonitoringStackProps>({ cluster: true, replicaCount: true, resources: true, placement: true, controlPlane: true, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: true, kubePrometheusStackChartSource: true, clusterApis: true, monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true, prometheusStorageSize: true, retentionDays: true, retentionSize: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, gitOps: true, alertmanagerService: true, installPrerequisites: true, alerting: true, longhornMonitoring: true, longhornAlertThresholds: true, longhornValues: true, kubePrometheusStackValues: true });
-const CLUSTER_PROPS = propNamesOf<ClusterDescription>({ distribution: true, controlPlaneNodes: true, workerNodes: true, controlPlaneTaint: true });
+const CLUSTER_PROPS = propNamesOf<ClusterDescription>({ distribution: true, controlPlaneNodes: true, workerNodes: true, controlPlaneTaint: true, kubernetesVersion: true });
 const RESOURCES_PROPS = propNamesOf<StackResources>({ prometheus: true, grafana: true, alertmanager: true, operator: true, kubeStateMetrics: true });

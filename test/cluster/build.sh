@@ -3,7 +3,7 @@
 # outside the repository: one folder per program and version, reused by every later run (and by CI on the same
 # machine). Nothing is downloaded from anywhere but the Go module proxy.
 #
-#   test/cluster/build.sh [kubernetes] [kwok] [prometheus-operator] [prometheus] [alertmanager] [gateway-api-crds]   (default: all)
+#   test/cluster/build.sh [kubernetes] [kubernetes-oldest] [kwok] [prometheus-operator] [prometheus] [alertmanager] [gateway-api-crds]   (default: all)
 #
 # Prints the folder of each program it was asked for, one "name=folder" line each. A folder holds its binaries and
 # a `built` marker; it is written under a temporary name and renamed when complete, so an interrupted build never
@@ -127,18 +127,22 @@ alertmanager_without_ui() {
 }
 
 k8s_ldflags() {
-  local v=${KUBERNETES_VERSION#v} p=k8s.io/component-base/version
+  local v=${1#v} p=k8s.io/component-base/version
   local major=${v%%.*} rest=${v#*.}
-  echo "-X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=$major -X $p.gitMinor=${rest%%.*} -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+  echo "-X $p.gitVersion=$1 -X $p.gitMajor=$major -X $p.gitMinor=${rest%%.*} -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
 }
 
 mkdir -p "$CLUSTER_TOOLS_DIR"
-[ $# -gt 0 ] || set -- kubernetes kwok prometheus-operator prometheus alertmanager gateway-api-crds
+[ $# -gt 0 ] || set -- kubernetes kubernetes-oldest kwok prometheus-operator prometheus alertmanager gateway-api-crds
 for tool in "$@"; do
   case $tool in
-    kubernetes)
-      build kubernetes k8s.io/kubernetes "$KUBERNETES_VERSION" "v0.${KUBERNETES_VERSION#v1.}" "$(k8s_ldflags)" \
-        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler ;;
+    kubernetes | kubernetes-oldest)
+      version=$KUBERNETES_VERSION
+      [ "$tool" = kubernetes ] || version=$KUBERNETES_OLDEST_VERSION
+      # Both in folders named kubernetes-<version>; the line printed names the program asked for.
+      build kubernetes k8s.io/kubernetes "$version" "v0.${version#v1.}" "$(k8s_ldflags "$version")" \
+        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
+        | sed "s/^kubernetes=/$tool=/" ;;
     kwok)
       build kwok sigs.k8s.io/kwok "$KWOK_VERSION" "$KWOK_VERSION" \
         "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" sigs.k8s.io/kwok/cmd/kwok ;;
@@ -153,6 +157,6 @@ for tool in "$@"; do
         "-X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v}" \
         github.com/prometheus/alertmanager/cmd/alertmanager github.com/prometheus/alertmanager/cmd/amtool ;;
     gateway-api-crds) fetch_gateway_api_crds ;;
-    *) die "unknown program '$tool': kubernetes, kwok, prometheus-operator, prometheus, alertmanager or gateway-api-crds" ;;
+    *) die "unknown program '$tool': kubernetes, kubernetes-oldest, kwok, prometheus-operator, prometheus, alertmanager or gateway-api-crds" ;;
   esac
 done

@@ -23,7 +23,8 @@ declare -A DIRS
 # (not a process substitution: set -e would not see build.sh fail)
 built=$("$HERE/build.sh" kubernetes kwok prometheus-operator) || die "building the harness's programs failed (build.sh's output above)"
 while IFS='=' read -r name dir; do DIRS[$name]=$dir; done <<<"$built"
-BIN=${DIRS[kubernetes]}
+# K8S_BIN_DIR (from up.sh's caller) chooses the Kubernetes version; the newest otherwise.
+BIN=${K8S_BIN_DIR:-${DIRS[kubernetes]}}
 
 STARTED=()
 start_bg() { # name logfile cmd...

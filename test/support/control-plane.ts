@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { describeMissing, HARNESS_DIR, harnessKubectl, harnessProgram, missingPrerequisites } from './harness';
+import { describeMissing, HARNESS_DIR, harnessKubectl, harnessProgram, KubernetesProgram, missingPrerequisites } from './harness';
 
 /** How long up.sh (and so a wait for it) may take; up.sh's own readiness wait is 180 s. */
 const START_TIMEOUT_MS = 240_000;
@@ -46,6 +46,12 @@ export interface ControlPlaneOptions {
    * @default - none: the API server runs as up.sh starts it
    */
   readonly extraApiServerFlags?: readonly string[];
+  /**
+   * Which Kubernetes the control plane runs: the newest or the oldest minor this library supports (build.sh's
+   * `kubernetes` or `kubernetes-oldest`: KUBERNETES_VERSION or KUBERNETES_OLDEST_VERSION of versions.sh).
+   * @default 'kubernetes': the newest
+   */
+  readonly kubernetes?: KubernetesProgram;
   /**
    * Keep it running when this process ends (`npm run cluster:up`); `npm run cluster:down` or `stop()` ends it.
    * @default false: it is stopped when the process that started it ends
@@ -129,6 +135,7 @@ export interface StopReport {
 interface Settings {
   readonly ports: ControlPlanePorts;
   readonly extraApiServerFlags: readonly string[];
+  readonly kubernetes?: KubernetesProgram;
 }
 
 interface UpResult {
@@ -158,7 +165,7 @@ export class ControlPlane {
     const missing = missingPrerequisites();
     if (missing.length > 0) throw new Error(describeMissing(missing));
     // Built (or found in the cache) before anything starts: a first build takes minutes, longer than a start-up.
-    const kubernetes = harnessProgram('kubernetes');
+    const kubernetes = harnessProgram(options.kubernetes ?? 'kubernetes');
     harnessProgram('kwok');
     harnessProgram('prometheus-operator');
     let stateDir: string;
@@ -174,6 +181,7 @@ export class ControlPlane {
     const settings: Settings = {
       ports: { apiServer, etcdClient, etcdPeer, controllerManager, scheduler },
       extraApiServerFlags: options.extraApiServerFlags ?? [],
+      kubernetes: options.kubernetes,
     };
     fs.writeFileSync(path.join(stateDir, FILES.settings), JSON.stringify(settings, null, 2));
     const controlPlane = new ControlPlane(stateDir);
@@ -307,12 +315,12 @@ export class ControlPlane {
 
   /** The environment of the harness scripts for this control plane. */
   private env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-    const { ports } = this.settings();
+    const { ports, kubernetes } = this.settings();
     return loopbackEnv({
       ...process.env,
       K8S_STATE: this.stateDir,
       KUBECTL: harnessKubectl(),
-      K8S_BIN_DIR: harnessProgram('kubernetes'),
+      K8S_BIN_DIR: harnessProgram(kubernetes ?? 'kubernetes'),
       APISERVER_PORT: String(ports.apiServer),
       ETCD_CLIENT_PORT: String(ports.etcdClient),
       ETCD_PEER_PORT: String(ports.etcdPeer),

@@ -43,7 +43,10 @@ export function isCI(): boolean {
 }
 
 /** A program the harness builds from the Go module proxy (test/cluster/build.sh). */
-export type HarnessProgram = 'kubernetes' | 'kwok' | 'prometheus-operator' | 'prometheus' | 'alertmanager';
+export type HarnessProgram = KubernetesProgram | 'kwok' | 'prometheus-operator' | 'prometheus' | 'alertmanager';
+
+/** The control plane of the newest supported Kubernetes minor, or of the oldest (test/cluster/versions.sh). */
+export type KubernetesProgram = 'kubernetes' | 'kubernetes-oldest';
 
 const built = new Map<HarnessProgram, string>();
 
