@@ -8,7 +8,6 @@
 //   2. stack 'lab' (Argo CD annotations, namespaces of its own): Longhorn 1.6.2 fresh with --wait; 1.12.1 refused by
 //      the guard; 1.7.3 through it with --wait, with diff 1 before and 0 after; an Ingress pruned when the exposure goes back to a NodePort.
 // deploy and diff run as `npm run` runs them (the CLI in a child process) with the pinned kubectl 1.35.2.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,32 +15,25 @@ import { App } from 'cdk8s';
 import { GitOpsTool, LonghornVersion, MonitoringStack, MonitoringStackProps, readOutputDir, ServiceExposure } from '../lib';
 import { PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
 import { KubeManifest } from '../lib/render/manifest-parse';
-import { bundledKubectl } from './support/bundled-kubectl';
-import { runCli } from './support/cli';
 import { ControlPlane, KUBEADM_ONE_CONTROL_PLANE_TWO_WORKERS, NodeRole } from './support/control-plane';
+import { ClusterUser, everyPodPlaced, expectNoDrift, Pod } from './support/deployed';
 import { describeWithControlPlane, eventually, SHARED_CONTROL_PLANE_TIMEOUT_MS, sharedControlPlane } from './support/shared-control-plane';
 
 const STEP_TIMEOUT_MS = 240_000;
 /** The namespaces of stack 'lab'. */
 const LAB = { longhorn: 'lab-longhorn', monitoring: 'lab-monitoring' };
 
-
-interface Pod {
-  metadata: { name: string; namespace: string; uid: string; ownerReferences?: Array<{ kind: string; name: string }> };
-  spec: { nodeName?: string };
-}
-
 describeWithControlPlane('deploy, diff, prune and the upgrade guard on a real Kubernetes 1.35 control plane', () => {
   let controlPlane: ControlPlane;
+  let user: ClusterUser;
   let work: string;
   let context: string;
-  let kubectlBin: string;
   beforeAll(async () => {
     controlPlane = await sharedControlPlane();
     await controlPlane.simulateCluster(KUBEADM_ONE_CONTROL_PLANE_TWO_WORKERS);
+    user = new ClusterUser(controlPlane);
+    context = user.context;
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-integration-'));
-    context = controlPlane.kubectl(['config', 'current-context']).stdout.trim();
-    kubectlBin = bundledKubectl();
   }, SHARED_CONTROL_PLANE_TIMEOUT_MS);
   afterAll(() => { if (work) fs.rmSync(work, { recursive: true, force: true }); });
 
@@ -54,22 +46,9 @@ describeWithControlPlane('deploy, diff, prune and the upgrade guard on a real Ku
     return outdir;
   }
 
-  /** `npm run <command> -- --outdir DIR --context NAME ...` with the pinned kubectl and the control plane's kubeconfig. */
-  function cli(command: 'deploy' | 'diff', outdir: string, ...args: string[]) {
-    const started = Date.now();
-    const result = runCli([command, '--outdir', outdir, '--context', context, ...args], {
-      env: { KUBECONFIG: controlPlane.kubeconfig, KUBECTL_BIN: kubectlBin, GRAFANA_ADMIN_PASSWORD: '' },
-    });
-    process.stderr.write(`${command} ${path.basename(outdir)} ${args.join(' ')}: exit ${result.status} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    return { ...result, output: `${result.stdout}${result.stderr}` };
-  }
-
-  /** The pinned kubectl against the control plane (the same v1.35.2 the harness runs). */
-  function kubectl(args: readonly string[], input?: string) {
-    const result = spawnSync(kubectlBin, ['--kubeconfig', controlPlane.kubeconfig, ...args], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
-  const json = (args: readonly string[]) => JSON.parse(kubectl([...args, '--output=json']).stdout);
+  const cli = (command: 'deploy' | 'diff', outdir: string, ...args: string[]) => user.cli(command, outdir, ...args);
+  const kubectl = (args: readonly string[], input?: string) => user.kubectl(args, input);
+  const json = (args: readonly string[]) => user.json(args);
 
   /** `kubectl diff --server-side` of one file as a person runs it: exit 0 is no drift. */
   function plainDiff(file: string) {
@@ -108,29 +87,11 @@ describeWithControlPlane('deploy, diff, prune and the upgrade guard on a real Ku
     }, STEP_TIMEOUT_MS);
 
     test('then shows no drift: npm run diff exits 0, and so does kubectl diff --server-side of the CRDs and namespaces', () => {
-      const run = cli('diff', outdir);
-      expect(run.output).toContain('no changes: a deploy would change nothing');
-      expect(run.status).toBe(0);
-      for (const file of ['0000-crds.k8s.yaml', '0001-namespaces.k8s.yaml']) {
-        expect([file, plainDiff(path.join(folder, file))]).toEqual([file, { status: 0, stdout: '', stderr: '' }]);
-      }
+      expectNoDrift({ diff: () => cli('diff', outdir), plainDiff }, folder);
     }, STEP_TIMEOUT_MS);
 
     test('every pod the controllers create is admitted by Pod Security and placed; only DaemonSet pods on the control plane', async () => {
-      const files = readOutputDir(folder);
-      const workloads = files.flatMap(f => f.objects).filter(o => ['Deployment', 'DaemonSet'].includes(o.kind));
-      const namespaces = [...new Set(workloads.map(w => w.metadata.namespace!))];
-      const replicas = workloads.filter(w => w.kind === 'Deployment').reduce((n, d) => n + ((d.spec as { replicas?: number }).replicas ?? 1), 0);
-      // DaemonSets: one pod per node they tolerate; the controller's desiredNumberScheduled says how many that is
-      const pods = await eventually('the controllers did not create and place every pod', 120_000, () => {
-        const daemonSets = namespaces.flatMap(ns => json(['get', 'daemonsets', '--namespace', ns]).items as Array<{ status: { desiredNumberScheduled?: number } }>);
-        const expected = replicas + daemonSets.reduce((n, d) => n + (d.status.desiredNumberScheduled ?? 0), 0);
-        // (the pods of the operator's StatefulSets are stack-runs.integration.test.ts' to check)
-        const live = podsIn(namespaces).filter(p => p.metadata.ownerReferences?.[0]?.kind !== 'StatefulSet');
-        return daemonSets.length > 0 && live.length === expected && live.every(p => p.spec.nodeName) ? live : undefined;
-      });
-      const events = namespaces.flatMap(ns => json(['get', 'events', '--namespace', ns, '--field-selector=reason=FailedCreate']).items as Array<{ message: string }>);
-      expect(events.map(e => e.message)).toEqual([]);
+      const pods = await everyPodPlaced(json, folder);
       const onControlPlane = pods.filter(p => p.spec.nodeName === KUBEADM_ONE_CONTROL_PLANE_TWO_WORKERS.find(n => n.role === NodeRole.CONTROL_PLANE)!.name);
       expect(onControlPlane.length).toBeGreaterThan(0);
       expect(onControlPlane.filter(p => p.metadata.ownerReferences?.[0]?.kind !== 'DaemonSet').map(p => p.metadata.name)).toEqual([]);
@@ -277,6 +238,32 @@ describeWithControlPlane('deploy, diff, prune and the upgrade guard on a real Ku
       expect(controllersBefore.filter(uid => !controllersAfter.has(uid))).toEqual([]);
       expect(run.stdout.split('\n').filter(l => / pruned$/.test(l.trim()))).toEqual(['  ingress.networking.k8s.io/kube-prometheus-stack-grafana pruned']);
       expect(kubectl(['get', 'customresourcedefinition', PARENT_CRD.metadata.name, '-o', 'name']).status).toBe(0);
+    }, STEP_TIMEOUT_MS);
+    test('the cluster grows from 2 to 3 workers: diff shows the StorageClass replaced, deploy replaces it, Prometheus keeps its claim', () => {
+      const claim = 'prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-0';
+      const claimUid = json(['get', 'pvc', claim, '--namespace', LAB.monitoring]).metadata.uid;
+      const classUid = json(['get', 'storageclass', 'longhorn-prometheus']).metadata.uid;
+      const grown = synth('lab-3-workers', 'lab', props(LonghornVersion.V1_7_3, { cluster: { workerNodes: 3 } }));
+      const diff = cli('diff', grown);
+      expect(diff.status).toBe(1);
+      expect(diff.stdout).toContain("~ StorageClass longhorn-prometheus must be replaced, as Kubernetes forbids changing parameters in place (parameters.numberOfReplicas: '2' → '3')");
+
+      const run = cli('deploy', grown);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('replacing StorageClass longhorn-prometheus must be replaced');
+      const replaced = json(['get', 'storageclass', 'longhorn-prometheus']);
+      expect(replaced.parameters.numberOfReplicas).toBe('3');
+      expect(replaced.metadata.uid).not.toBe(classUid);
+      // the claim made from the old class is the same object, with its volume
+      expect(json(['get', 'pvc', claim, '--namespace', LAB.monitoring]).metadata.uid).toBe(claimUid);
+      expect(cli('diff', grown).status).toBe(0);
+
+      // and back to 2 workers, as the later files of the run (which apply the reference class) expect
+      const back = cli('deploy', synth('lab-2-workers', 'lab', props(LonghornVersion.V1_7_3)));
+      expect(back.status).toBe(0);
+      expect(back.stdout).toContain("(parameters.numberOfReplicas: '3' → '2')");
+      expect(json(['get', 'storageclass', 'longhorn-prometheus']).parameters.numberOfReplicas).toBe('2');
     }, STEP_TIMEOUT_MS);
   });
 });

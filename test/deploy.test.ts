@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { App } from 'cdk8s';
 import { AlertDelivery, BackupStore, LonghornVersion, MonitoringStack, MonitoringStackProps, readOutputDir, Receiver, SecretKey, Severity } from '../lib';
 import { applySetId, PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
@@ -26,12 +27,15 @@ class ScriptedKubectl implements KubectlRunner {
   }
 }
 
-/** A fresh 1.32 cluster: nothing installed, everything applies. */
+/** A fresh 1.35 cluster (the minor the reference output is made for): nothing installed, everything applies. */
 function defaultAnswer(args: string[]): Partial<KubectlResult> {
-  if (args[0] === 'version') return { stdout: JSON.stringify({ clientVersion: { gitVersion: 'v1.35.2' }, serverVersion: { gitVersion: 'v1.32.13' } }) };
+  if (args[0] === 'version') return { stdout: versionAnswer('v1.35.4') };
   if (args[0] === 'get' && args[1] === 'daemonsets') return { stdout: JSON.stringify({ items: [] }) };
   return {};
 }
+
+/** What `kubectl version -o json` prints against a server of `server`. */
+const versionAnswer = (server: string) => JSON.stringify({ clientVersion: { gitVersion: 'v1.35.2' }, serverVersion: { gitVersion: server } });
 
 /** What deploy's look-up of a Secret prints for the reference stack's Grafana admin Secret: found, then its keys. */
 const GRAFANA_SECRET_FOUND = 'found\nadmin-password\nadmin-user\n';
@@ -230,6 +234,40 @@ describe('deploy (npm run deploy)', () => {
     expect(failedObjects(objects, { status: 1, stdout: '', stderr: 'Unable to connect to the server' })).toBeUndefined();
   });
 
+  describe('the Kubernetes version', () => {
+    // The reference output is made for the default minor, 1.35 (its Namespaces say so); the scripted server runs 1.32.
+    const olderServer = () => new ScriptedKubectl(args => (args[0] === 'version' ? { stdout: versionAnswer('v1.32.13') } : args[1] === 'secret' ? { stdout: GRAFANA_SECRET_FOUND }
+      : args[1] === 'customresourcedefinitions' ? { stdout: '{"items":[]}' } : undefined));
+    const refusal = "was made for Kubernetes 1.35 but the cluster of context 'lab' runs v1.32.13 (1.32): charts were rendered and the output checked for another API; set cluster.kubernetesVersion: '1.32' on the MonitoringStack";
+
+    test('deploy stops before applying anything when the server runs another minor, naming both and the prop', () => {
+      const kubectl = olderServer();
+      expect(() => deploy({ outdir, kubectl, env: {}, log: () => undefined })).toThrow(refusal);
+      expect(kubectl.lines.filter(l => /^(apply|create|annotate|label)/.test(l))).toEqual([]);
+    });
+
+    test('--force deploys anyway and says so', () => {
+      const kubectl = olderServer();
+      const log: string[] = [];
+      deploy({ outdir, kubectl, force: true, env: {}, log: l => log.push(l) });
+      expect(log).toContain(`--force: applying although ${path.join(outdir, 'reference')} was made for Kubernetes 1.35 but the cluster of context 'lab' runs v1.32.13 (1.32)`);
+      expect(kubectl.lines.some(l => l.includes('--prune'))).toBe(true);
+    });
+
+    test('diff stops too (exit 2 from the CLI), and compares with --force', () => {
+      expect(() => diff({ outdir, kubectl: olderServer(), log: () => undefined })).toThrow(refusal);
+      const log: string[] = [];
+      diff({ outdir, kubectl: olderServer(), force: true, log: l => log.push(l) });
+      expect(log.some(l => l.startsWith('--force: comparing although'))).toBe(true);
+    });
+
+    test('a server outside the supported range is named with the range', () => {
+      const kubectl = new ScriptedKubectl(args => (args[0] === 'version' ? { stdout: versionAnswer('v1.27.16') } : undefined));
+      expect(() => deploy({ outdir, kubectl, env: {}, log: () => undefined }))
+        .toThrow('Kubernetes 1.27 is not one this library makes output for (1.28 to 1.35); upgrade the cluster to one of those');
+    });
+  });
+
   describe('upgrade guard', () => {
     test('stops a Longhorn jump of more than one minor version before applying anything, naming the path and each step', () => {
       const kubectl = new ScriptedKubectl(args => (args[1] === 'daemonsets' ? { stdout: longhornManager('docker.io/longhornio/longhorn-manager:v1.6.2') } : undefined));
@@ -302,7 +340,8 @@ describe('deploy (npm run deploy)', () => {
       const kubectl = new ScriptedKubectl(args => {
         if (args[1] === 'monitoringstacks.cdk8s-monitoring-stack.internal') return { stdout: args.includes('--output=json') ? parent : 'monitoringstack/reference' };
         if (args[1] === 'secret') return { stdout: GRAFANA_SECRET_FOUND };
-        if (args[0] === 'get' && args.includes('--all-namespaces') && args[1] !== 'daemonsets') {
+        // (the ApplySet's members: the get with the set's selector, not deploy's other look-ups)
+        if (args[0] === 'get' && args.some(a => a.startsWith('--selector=applyset'))) {
           expect(args[1].split(',')).toEqual(expect.arrayContaining(['Ingress.networking.k8s.io', 'StatefulSet.apps', 'Deployment.apps', 'ConfigMap']));
           expect(args).toContain(`--selector=applyset.kubernetes.io/part-of=${stackApplySetId('reference')}`);
           return { stdout: JSON.stringify({ items: [
@@ -378,6 +417,148 @@ describe('deploy (npm run deploy)', () => {
 
       const broken = new ScriptedKubectl(args => existing(args) ?? (args[0] === 'diff' ? { status: 2, stderr: 'error: unable to connect' } : undefined));
       expect(diff({ outdir, kubectl: broken, log: () => undefined })).toBe(DiffResult.ERROR);
+    });
+  });
+
+  describe('--adopt: what helm install and a client-side kubectl apply made', () => {
+    // A scripted guide cluster: the output's Grafana Deployment and operator ServiceAccount made by a Helm release
+    // 'kube-prometheus-stack' (revisions 1 and 2), the Longhorn manager made by a client-side kubectl apply.
+    const output = () => readStack(outdir).files.flatMap(f => f.objects);
+    const find = (kind: string, name: string) => output().find(o => o.kind === kind && o.metadata.name === name)!;
+    const managed = (o: KubeManifest, managers: string[], annotations: Record<string, string> = {}) => ({
+      ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { ...o.metadata.annotations, ...annotations }, managedFields: managers.map(manager => ({ manager, operation: 'Update', fieldsType: 'FieldsV1' })) },
+    });
+    const helmMarks = { 'meta.helm.sh/release-name': 'kube-prometheus-stack', 'meta.helm.sh/release-namespace': 'monitoring' };
+    const webhook = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'kube-prometheus-stack-admission' } };
+    const grafanaSecret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kube-prometheus-stack-grafana', namespace: 'monitoring' } };
+    /** A release Secret as helm 3 and 4 store it: data.release is base64 of helm's own base64 of gzipped JSON. */
+    const releaseSecret = (revision: number) => {
+      const manifest = [find('Deployment', 'kube-prometheus-stack-grafana'), webhook, grafanaSecret].map(o => JSON.stringify(o)).join('\n---\n');
+      const record = { name: 'kube-prometheus-stack', namespace: 'monitoring', version: revision, manifest, chart: { metadata: { name: 'kube-prometheus-stack', version: '88.5.3' } } };
+      const inner = zlib.gzipSync(Buffer.from(JSON.stringify(record))).toString('base64');
+      return { apiVersion: 'v1', kind: 'Secret', metadata: { name: `sh.helm.release.v1.kube-prometheus-stack.v${revision}`, namespace: 'monitoring', labels: { owner: 'helm', name: 'kube-prometheus-stack', version: String(revision) } }, data: { release: Buffer.from(inner).toString('base64') } };
+    };
+    const guideCluster = (grafanaManagers = ['helm']) => new ScriptedKubectl(args => {
+      if (args[0] === 'get' && args[1] === 'secrets' && args.includes('--selector=owner=helm')) return { stdout: JSON.stringify({ items: [releaseSecret(2), releaseSecret(1)] }) };
+      if (args[0] === 'get' && args.includes('--show-managed-fields')) {
+        return { stdout: JSON.stringify({ items: [
+          managed(find('Deployment', 'kube-prometheus-stack-grafana'), grafanaManagers, helmMarks),
+          managed(find('DaemonSet', 'longhorn-manager'), ['kubectl-client-side-apply'], { 'kubectl.kubernetes.io/last-applied-configuration': '{}' }),
+          managed(find('ServiceAccount', 'kube-prometheus-stack-operator'), ['cdk8s-monitoring-stack', 'helm'], helmMarks),
+        ] }) };
+      }
+      if (args[1] === 'secret') return { stdout: GRAFANA_SECRET_FOUND };
+      if (args[1] === 'customresourcedefinitions' && args.includes('--output=json')) return { stdout: '{"items":[]}' };
+      return undefined;
+    });
+
+    test('without --adopt, deploy stops before applying anything, naming the release and the client-side apply', () => {
+      const kubectl = guideCluster();
+      expect(() => deploy({ outdir, kubectl, env: {}, log: () => undefined })).toThrow(
+        "nothing was applied: this cluster already has the Helm release 'kube-prometheus-stack' in monitoring (kube-prometheus-stack-88.5.3, revision 2) "
+        + 'and 1 object(s) made with a client-side kubectl apply (longhorn-system), e.g. DaemonSet longhorn-system/longhorn-manager, which the output also has');
+      expect(kubectl.lines.filter(l => /^(apply|create|annotate|label|delete)/.test(l))).toEqual([]);
+    });
+
+    test('with --adopt: webhooks go first, the adopted objects are applied forcing conflicts, marks come off, the release record goes last', () => {
+      const kubectl = guideCluster();
+      const log: string[] = [];
+      deploy({ outdir, kubectl, adopt: true, env: {}, log: l => log.push(l) });
+      const lines = kubectl.lines;
+      const at = (prefix: string) => lines.findIndex(l => l.startsWith(prefix));
+      expect(at('delete validatingwebhookconfiguration.admissionregistration.k8s.io kube-prometheus-stack-admission')).toBeGreaterThan(-1);
+      const forced = kubectl.calls.find(c => c.args.includes('--force-conflicts'))!;
+      // only the objects no one but the earlier tools manage; the operator's ServiceAccount is this library's already
+      expect(JSON.parse(forced.input!).items.map((o: KubeManifest) => `${o.kind} ${o.metadata.name}`)).toEqual(['Deployment kube-prometheus-stack-grafana', 'DaemonSet longhorn-manager']);
+      expect(forced.args).toEqual(['apply', '--server-side', '--field-manager=cdk8s-monitoring-stack', '--force-conflicts', '-f', '-']);
+      expect(lines).toContain('annotate deployment.apps kube-prometheus-stack-grafana --namespace monitoring meta.helm.sh/release-name- meta.helm.sh/release-namespace-');
+      expect(lines).toContain('annotate daemonset.apps longhorn-manager --namespace longhorn-system kubectl.kubernetes.io/last-applied-configuration-');
+      // helm install labels what it makes managed-by Helm; where the output's object sets no such label, it comes off
+      expect(lines).toContain('label deployment.apps kube-prometheus-stack-grafana --namespace monitoring app.kubernetes.io/managed-by-');
+      expect(at('delete secret --namespace monitoring sh.helm.release.v1.kube-prometheus-stack.v1 sh.helm.release.v1.kube-prometheus-stack.v2')).toBe(lines.length - 1 - [...lines].reverse().findIndex(l => l.startsWith('delete secret')));
+      expect(at('delete secret')).toBeGreaterThan(lines.findIndex(l => l.includes('--prune')));
+      expect(log).toContain('adopt: left alone: Secret monitoring/kube-prometheus-stack-grafana, which the Helm release has and the output does not (delete it by hand if nothing needs it)');
+      expect(log.find(l => l.startsWith("adopt: removed the record of the Helm release 'kube-prometheus-stack' in monitoring"))).toBeDefined();
+    });
+
+    test('an object another manager also has is tried first: forced only when its conflicts are with the earlier tools', () => {
+      // no conflict in the server-side dry run: left to the steps, not forced
+      const calm = guideCluster(['helm', 'kube-controller-manager']);
+      deploy({ outdir, kubectl: calm, adopt: true, env: {}, log: () => undefined });
+      expect(calm.lines).toContain('apply --server-side --field-manager=cdk8s-monitoring-stack --dry-run=server -f -');
+      expect(JSON.parse(calm.calls.find(c => c.args.includes('--force-conflicts'))!.input!).items.map((o: KubeManifest) => o.metadata.name)).toEqual(['longhorn-manager']);
+
+      // conflicts with helm only: forced
+      const conflict = (manager: string) => new ScriptedKubectl((args, input) => (args.includes('--dry-run=server')
+        ? { status: 1, stderr: `error: Apply failed with 1 conflict: conflict with "${manager}" using apps/v1: .metadata.labels.app.kubernetes.io/managed-by` }
+        : guideCluster(['helm', 'kube-controller-manager']).run(args, input)));
+      const helmOnly = conflict('helm');
+      deploy({ outdir, kubectl: helmOnly, adopt: true, env: {}, log: () => undefined });
+      expect(JSON.parse(helmOnly.calls.find(c => c.args.includes('--force-conflicts'))!.input!).items.map((o: KubeManifest) => o.metadata.name))
+        .toEqual(['kube-prometheus-stack-grafana', 'longhorn-manager']);
+
+      // conflicts with someone else: stops before anything is applied, naming them
+      const edited = conflict('kubectl-edit');
+      expect(() => deploy({ outdir, kubectl: edited, adopt: true, env: {}, log: () => undefined }))
+        .toThrow('adopt: Deployment monitoring/kube-prometheus-stack-grafana has fields that kubectl-edit set differently, which deploy does not take');
+      expect(edited.lines.filter(l => /^(apply|delete|annotate)/.test(l) && !l.includes('--dry-run'))).toEqual([]);
+    });
+
+    test('diff says deploy needs --adopt', () => {
+      const log: string[] = [];
+      expect(diff({ outdir, kubectl: guideCluster(), log: l => log.push(l) })).toBe(DiffResult.CHANGES);
+      expect(log.find(l => l.startsWith("deploy would stop here unless given --adopt: this cluster already has the Helm release 'kube-prometheus-stack'"))).toBeDefined();
+    });
+  });
+
+  describe('changes Kubernetes forbids in place', () => {
+    // The output's StorageClass longhorn-prometheus as a cluster of 2 workers got it (2 replicas), and its Grafana
+    // Deployment with a selector the chart once had: the live objects of a scripted cluster.
+    const outputClass = () => readStack(outdir).files.flatMap(f => f.objects).find(o => o.kind === 'StorageClass')!;
+    const liveClass = (replicas: string) => ({ ...outputClass(), parameters: { ...(outputClass() as any).parameters, numberOfReplicas: replicas } });
+    const cluster = (live: Record<string, object[]>) => new ScriptedKubectl(args => {
+      if (args[0] === 'get' && live[args[1]]) return { stdout: JSON.stringify({ items: live[args[1]] }) };
+      if (args[1] === 'secret') return { stdout: GRAFANA_SECRET_FOUND };
+      if (args[1] === 'customresourcedefinitions') return { stdout: '{"items":[]}' };
+      return undefined;
+    });
+
+    test('deploy replaces a StorageClass whose parameters changed (2 workers became 3), just before the step that applies it, and says what old volumes keep', () => {
+      const kubectl = cluster({ 'storageclasses.storage.k8s.io': [liveClass('3')] });
+      const log: string[] = [];
+      deploy({ outdir, kubectl, env: {}, log: l => log.push(l) });
+      expect(log).toContain("replacing StorageClass longhorn-prometheus must be replaced, as Kubernetes forbids changing parameters in place (parameters.numberOfReplicas: '3' → '2'): "
+        + 'deploy deletes it and creates it again: volumes made from it keep the parameters they were made with (only new volumes get the new ones)');
+      const deleted = kubectl.lines.indexOf('delete storageclass.storage.k8s.io longhorn-prometheus --wait=true');
+      const applied = kubectl.lines.findIndex(l => l.includes('--prune'));
+      expect(deleted).toBeGreaterThan(-1);
+      expect(applied).toBe(deleted + 1);
+    });
+
+    test('an unchanged StorageClass is left alone', () => {
+      const kubectl = cluster({ 'storageclasses.storage.k8s.io': [liveClass('2')] });
+      deploy({ outdir, kubectl, env: {}, log: () => undefined });
+      expect(kubectl.lines.filter(l => l.startsWith('delete'))).toEqual([]);
+    });
+
+    test('diff shows the replacement and leaves the class out of the server-side dry run, which would fail on it', () => {
+      const kubectl = cluster({ 'storageclasses.storage.k8s.io': [liveClass('3')], namespaces: [] });
+      const log: string[] = [];
+      expect(diff({ outdir, kubectl, log: l => log.push(l) })).toBe(DiffResult.CHANGES);
+      expect(log.find(l => l.startsWith("~ StorageClass longhorn-prometheus must be replaced, as Kubernetes forbids changing parameters in place (parameters.numberOfReplicas: '3' → '2')"))).toBeDefined();
+      const sent = kubectl.calls.filter(c => c.args[0] === 'diff').map(c => c.input ?? '');
+      expect(sent.some(i => i.includes('"kind":"StorageClass"'))).toBe(false);
+    });
+
+    test('a Deployment whose selector changed stops deploy before anything is applied, with the step to take', () => {
+      const grafana = readStack(outdir).files.flatMap(f => f.objects).find(o => o.kind === 'Deployment' && o.metadata.name === 'kube-prometheus-stack-grafana')!;
+      const live = { ...grafana, spec: { ...(grafana.spec as object), selector: { matchLabels: { app: 'grafana' } } } };
+      const kubectl = cluster({ 'deployments.apps': [live] });
+      expect(() => deploy({ outdir, kubectl, env: {}, log: () => undefined })).toThrow(
+        'nothing was applied: 1 object(s) of the output cannot change in place:\n- Deployment monitoring/kube-prometheus-stack-grafana must be replaced, as Kubernetes forbids changing spec.selector in place '
+        + '(spec.selector: {"matchLabels":{"app":"grafana"}} → {"matchLabels":{"app.kubernetes.io/instance":"kube-prometheus-stack","app.kubernetes.io/name":"grafana"}}): '
+        + 'delete it without its pods (kubectl --namespace monitoring delete deployment kube-prometheus-stack-grafana --cascade=orphan), then deploy again');
+      expect(kubectl.lines.filter(l => /^(apply|create|annotate|label|delete)/.test(l))).toEqual([]);
     });
   });
 

@@ -46,16 +46,17 @@ program.command('deploy')
   .option('--grafana-admin-password-file <file>', 'when Grafana\'s admin Secret does not exist yet: create it with the password in this file (also: GRAFANA_ADMIN_PASSWORD in the environment)')
   .option('--generate-grafana-admin-password', 'when Grafana\'s admin Secret does not exist yet: create it with a random password (deploy prints how to read it)')
   .option('--grafana-admin-user <name>', 'the admin user of a Secret deploy creates', 'admin')
-  .option('--force', 'skip the upgrade guard (a Longhorn minor version skipped, a downgrade, older operator CRDs) and apply anyway')
+  .option('--force', 'skip the upgrade guard (a Longhorn minor version skipped, a downgrade, older operator CRDs) and the Kubernetes version check (output made for another minor than the server runs), and apply anyway')
+  .option('--adopt', 'take over objects that helm install or a client-side kubectl apply made (the install guides\' cluster): resolve conflicts only with those tools, keep every volume, remove Helm\'s marks and, once applied, the release record')
   .option('--dry-run', 'print the kubectl commands instead of running them')
   .option('--wait', 'then wait until the Deployments, StatefulSets and DaemonSets are rolled out, Prometheus and Alertmanager are Available and Reconciled, and the volume claims are Bound; on timeout, say what is not ready and why, and fail')
   .option('--timeout <duration>', 'how long --wait waits, e.g. 90s, 10m, 1h', '10m')
-  .action((opts: { outdir: string; stack?: string; context?: string; grafanaAdminPasswordFile?: string; generateGrafanaAdminPassword?: boolean; grafanaAdminUser: string; force?: boolean; dryRun?: boolean; wait?: boolean; timeout: string }, command: Command) => run('deploy', () => {
+  .action((opts: { outdir: string; stack?: string; context?: string; grafanaAdminPasswordFile?: string; generateGrafanaAdminPassword?: boolean; grafanaAdminUser: string; force?: boolean; adopt?: boolean; dryRun?: boolean; wait?: boolean; timeout: string }, command: Command) => run('deploy', () => {
     const { deploy } = require('./deploy') as typeof import('./deploy');
     const { parseDuration } = require('./wait') as typeof import('./wait');
     if (!opts.wait && command.getOptionValueSource('timeout') === 'cli') throw new Error(`--timeout ${opts.timeout} is for --wait, which is not given; add --wait`);
     deploy({
-      outdir: opts.outdir, stack: opts.stack, context: opts.context, dryRun: opts.dryRun, force: opts.force,
+      outdir: opts.outdir, stack: opts.stack, context: opts.context, dryRun: opts.dryRun, force: opts.force, adopt: opts.adopt,
       passwordFile: opts.grafanaAdminPasswordFile, generate: opts.generateGrafanaAdminPassword, user: opts.grafanaAdminUser,
       wait: opts.wait, timeoutMs: parseDuration(opts.timeout, '--timeout'),
       log: line => console.log(line),
@@ -67,10 +68,30 @@ program.command('diff')
   .option('--outdir <dir>', 'synthesized output folder', 'dist')
   .option('--stack <name>', 'the stack (cluster) folder to compare (default: the only one)')
   .option('--context <name>', 'kubeconfig context (default: the current one)')
-  .action((opts: { outdir: string; stack?: string; context?: string }) => run('diff', () => {
+  .option('--force', 'compare even when the output was made for another Kubernetes minor than the server runs')
+  .action((opts: { outdir: string; stack?: string; context?: string; force?: boolean }) => run('diff', () => {
     const { diff } = require('./diff') as typeof import('./diff');
     process.exitCode = diff({ ...opts, log: line => console.log(line) });
   }, 2));
+
+program.command('import-values')
+  .description('Write a main.ts with a MonitoringStack from the values.yaml of a helm install of kube-prometheus-stack: typed props where a prop owns the value, the rest as raw chart values; prints what moved and what it could not map.')
+  .argument('<values>', 'the values.yaml given to helm install')
+  .option('--release <name>', 'the Helm release name', 'kube-prom-stack')
+  .option('--namespace <name>', 'the release\'s namespace', 'monitoring')
+  .option('--longhorn-version <version>', 'the Longhorn version the cluster runs', '1.6.2')
+  .option('--out <file>', 'where to write the app', 'main.ts')
+  .option('--overwrite', 'replace the file if it exists')
+  .action((file: string, opts: { release: string; namespace: string; longhornVersion: string; out: string; overwrite?: boolean }) => run('import-values', () => {
+    const fs = require('fs') as typeof import('fs');
+    const { importValues } = require('./import-values') as typeof import('./import-values');
+    if (fs.existsSync(opts.out) && !opts.overwrite) throw new Error(`${opts.out} exists; pass --overwrite to replace it, or --out another file`);
+    const imported = importValues({ values: fs.readFileSync(file, 'utf8'), source: file, release: opts.release, namespace: opts.namespace, longhornVersion: opts.longhornVersion });
+    fs.writeFileSync(opts.out, imported.mainTs);
+    console.log(`wrote ${opts.out}`);
+    for (const note of imported.notes) console.log(`note: ${note}`);
+    for (const left of imported.unmapped) console.log(`not mapped: ${left}`);
+  }));
 
 program.command('vendor')
   .description('Put chart archives into the chart folder (CDK8S_CHARTS_DIR, default charts/), pulling what is missing and recording each in charts.lock.')

@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApplyStep, applyPlan, createSecretHint, StepAction } from '../output/apply-plan';
+import { ApplyStep, applyPlan, createSecretHint, FIELD_MANAGER, StepAction } from '../output/apply-plan';
 import { OutputFile, readOutputDir } from '../output/validation';
 import { KubeManifest } from '../render/manifest-parse';
 import { controllerOf, LiveParent, objectName, PARENT_GROUP, PARENT_RESOURCE, PART_OF_LABEL, prunePlan, readParent } from './applyset';
-import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, requireApplySetSupport, versionSkew } from './kubectl';
+import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, requireApplySetSupport, serverVersionMismatch, versionSkew } from './kubectl';
 import { checkClusterServes, requiredClusterApis } from './cluster-apis';
+import { describeReplacement, Replacement, replacements } from './immutable';
+import { Adoption, adoptionNeeded, findAdoption, hasAdoption, HelmRelease, earlierMarksRemoval, otherManagers, PREVIOUS_MANAGERS, resourceOf } from './adopt';
 import { checkSecretsCanBeMet, ensureSecret, grafanaPassword, GrafanaPassword, GrafanaPasswordSource } from './required-secrets';
 import { checkUpgrade, refusalMessage, runningVersions, targetVersions, UpgradeCheck } from './upgrade-guard';
 import { Clock, describeWait, statusLine, waitTargets, waitUntilReady } from './wait';
@@ -33,10 +35,19 @@ export interface DeployOptions extends GrafanaPasswordSource {
    */
   readonly dryRun?: boolean;
   /**
-   * Apply even when the upgrade guard refuses (a Longhorn minor version skipped, a downgrade).
+   * Apply even when the upgrade guard refuses (a Longhorn minor version skipped, a downgrade), or when the output
+   * was made for another Kubernetes minor than the server runs.
    * @default false
    */
   readonly force?: boolean;
+  /**
+   * Take over objects that `helm install` or a client-side `kubectl apply` made (see {@link findAdoption}): conflicts
+   * with those tools' fields are resolved in the output's favour, Helm's marks and the release's webhook
+   * configurations are removed, and the release record is deleted once everything is applied. Without it, deploy
+   * stops on such a cluster, saying what it found.
+   * @default false
+   */
+  readonly adopt?: boolean;
   /** Where each line of progress goes. */
   readonly log: (line: string) => void;
   /**
@@ -141,6 +152,9 @@ export function deploy(options: DeployOptions): void {
   const skew = versionSkew(kubectl);
   options.log(describeSkew(skew, binary));
   requireApplySetSupport(skew, binary);
+  const mismatch = serverVersionMismatch(output.files, skew, shownPath(output.folder), kubectl.context);
+  if (mismatch && !options.force) throw new Error(mismatch);
+  if (mismatch) options.log(`--force: applying although ${mismatch.split(': charts were')[0]}`);
 
   // APIs the output relies on the cluster for (declared with ClusterApi at synth) must be there before anything is applied.
   checkClusterServes(kubectl, requiredClusterApis(output.files));
@@ -156,6 +170,18 @@ export function deploy(options: DeployOptions): void {
   const password = secrets.some(s => s.grafanaAdmin) ? grafanaPassword(options) : undefined;
   checkSecretsCanBeMet(kubectl, secrets, password);
 
+  // Changes Kubernetes refuses in place: a StorageClass is replaced where it is applied; anything else stops here.
+  const replaced = replacements(kubectl, appliedObjects(steps));
+  const unsafe = replaced.filter(r => !r.safe);
+  if (unsafe.length > 0) {
+    throw new Error(`nothing was applied: ${unsafe.length} object(s) of the output cannot change in place:\n${unsafe.map(r => `- ${describeReplacement(r)}`).join('\n')}`);
+  }
+
+  // What helm install or kubectl apply made: taken over with --adopt, else a stop that says so.
+  const adoption = findAdoption(kubectl, appliedObjects(steps));
+  if (hasAdoption(adoption) && !options.adopt) throw new Error(adoptionNeeded(adoption));
+  if (hasAdoption(adoption)) adopt(kubectl, adoption, options.log);
+
   const parent = readParent(kubectl, output.name);
   for (const line of notPruned(parent, output.files)) options.log(line);
 
@@ -163,17 +189,89 @@ export function deploy(options: DeployOptions): void {
     const label = `step ${index + 1} of ${steps.length}: ${step.title}`;
     options.log(`[${index + 1}/${steps.length}] ${step.title}`);
     try {
+      for (const r of replaced.filter(x => step.objects.includes(x.object))) replace(kubectl, r, options.log);
       runStep(kubectl, step, output, parent, password, options);
     } catch (e) {
       throw new Error(`${label} failed${(e as StepFailure).objects ? ` for ${(e as StepFailure).objects}` : ''}:\n${(e as Error).message}`);
     }
   });
+  for (const release of adoption.releases) forgetRelease(kubectl, release, options.log);
   options.log(`deployed ${output.folder} (${output.files.reduce((n, f) => n + f.objects.length, 0)} objects) to ${kubectl.context ? `context ${kubectl.context}` : 'the current context'}`);
   if (options.wait) {
     waitUntilReady({ kubectl, targets, timeoutMs, log: options.log, pollIntervalMs: options.pollIntervalMs, clock: options.clock });
   } else {
     options.log(statusLine(kubectl, targets));
   }
+}
+
+/** The objects the output applies (the steps' that apply, not the ApplySet parent's). */
+export function appliedObjects(steps: readonly ApplyStep[]): KubeManifest[] {
+  return steps.filter(s => s.action === StepAction.APPLY || s.action === StepAction.APPLY_AND_PRUNE).flatMap(s => s.objects);
+}
+
+/**
+ * Takes over what earlier tools made, before the steps: removes the releases' webhook configurations (they call a
+ * webhook the output does not run), applies the output's version of each adopted object resolving conflicts (only
+ * objects no manager but helm, kubectl-client-side-apply and this library's own has fields of), and takes Helm's
+ * release annotations off. Nothing is deleted but the webhook configurations.
+ */
+function adopt(kubectl: KubectlRunner, adoption: Adoption, log: (line: string) => void): void {
+  for (const r of adoption.releases) log(`adopt: Helm release '${r.name}' in ${r.namespace} (${r.chart}, revision ${r.revision})`);
+  // An object only the earlier tools (and this library) manage is forced; one that others also manage (a controller's
+  // annotation, a person's kubectl edit) is tried first: forced when its only conflicts are with the earlier tools,
+  // else the deploy stops, naming the other managers.
+  const forced: KubeManifest[] = [];
+  adoption.adopted.forEach((live, i) => {
+    const desired = adoption.desired[i];
+    if (otherManagers(live).length === 0) {
+      forced.push(desired);
+      return;
+    }
+    const trial = kubectl.run(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--dry-run=server', '-f', '-'], JSON.stringify(desired));
+    if (trial.status === 0) return; // no conflict: the steps apply it
+    const managers = [...trial.stderr.matchAll(/conflicts? with "([^"]+)"/g)].map(m => m[1]);
+    const others = [...new Set(managers.filter(m => !PREVIOUS_MANAGERS.includes(m)))];
+    if (managers.length === 0 || others.length > 0) {
+      throw new StepFailure(`adopt: ${objectName(desired)} has fields that ${others.length > 0 ? others.join(', ') : 'another manager'} set differently, which deploy does not take: ${trial.stderr.trim()}\nFix: make them agree with the output (or remove that manager's change), then deploy --adopt again`, objectName(desired));
+    }
+    forced.push(desired);
+  });
+  for (const w of adoption.webhooks) {
+    const result = kubectl.run(['delete', resourceOf(w), w.metadata.name, '--ignore-not-found']);
+    if (result.status !== 0) throw new StepFailure(`adopt: deleting ${objectName(w)}: ${result.stderr.trim()}`, objectName(w));
+    log(`adopt: deleted ${objectName(w)}: it sends objects to the release's admission webhook, which this stack does not run`);
+  }
+  if (forced.length > 0) {
+    const result = kubectl.run(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: forced }));
+    if (result.status !== 0) throw new StepFailure(`adopt: applying the output over what helm and kubectl apply made: ${result.stderr.trim()}`, failedObjects(forced, result));
+    log(`adopt: applied ${forced.length} object(s) over their earlier managers' (${PREVIOUS_MANAGERS.join(', ')}), taking the fields they set differently`);
+  }
+  let unmarked = 0;
+  adoption.adopted.forEach((o, i) => {
+    const calls = earlierMarksRemoval(o, adoption.desired[i]);
+    for (const args of calls) {
+      const result = kubectl.run(args);
+      if (result.status !== 0) throw new StepFailure(`adopt: taking the earlier tools' marks off ${objectName(o)}: ${result.stderr.trim()}`, objectName(o));
+    }
+    if (calls.length > 0) unmarked++;
+  });
+  if (unmarked > 0) log(`adopt: took Helm's marks (meta.helm.sh/release-name, -namespace, app.kubernetes.io/managed-by: Helm) and kubectl's last-applied configuration off ${unmarked} object(s)`);
+  for (const o of adoption.leftAlone) log(`adopt: left alone: ${objectName(o)}, which the Helm release has and the output does not (delete it by hand if nothing needs it)`);
+}
+
+/** Deletes a release's record (its release Secrets) once the output is applied: helm then knows no such release. */
+function forgetRelease(kubectl: KubectlRunner, release: HelmRelease, log: (line: string) => void): void {
+  const result = kubectl.run(['delete', 'secret', '--namespace', release.namespace, ...release.secrets]);
+  if (result.status !== 0) throw new Error(`deployed, but removing the record of the Helm release '${release.name}' failed: ${result.stderr.trim()}; remove it by hand: kubectl --namespace ${release.namespace} delete secret ${release.secrets.join(' ')}`);
+  log(`adopt: removed the record of the Helm release '${release.name}' in ${release.namespace} (${release.secrets.join(', ')}): 'helm list' no longer shows it, and 'helm uninstall' can no longer delete what deploy manages`);
+}
+
+/** Deletes an object the next apply creates again (only what {@link replacements} calls safe), saying so. */
+function replace(kubectl: KubectlRunner, r: Replacement, log: (line: string) => void): void {
+  log(`replacing ${describeReplacement(r)}`);
+  const group = r.object.apiVersion.includes('/') ? `.${r.object.apiVersion.split('/')[0]}` : '';
+  const result = kubectl.run(['delete', `${r.object.kind.toLowerCase()}${group}`, r.object.metadata.name, ...(r.object.metadata.namespace ? ['--namespace', r.object.metadata.namespace] : []), '--wait=true']);
+  if (result.status !== 0) throw new StepFailure(`deleting ${objectName(r.object)} to create it again: ${result.stderr.trim()}`, objectName(r.object));
 }
 
 /** What `--dry-run` adds to a step's comment: what happens beyond the command. */

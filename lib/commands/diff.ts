@@ -3,8 +3,10 @@ import { FIELD_MANAGER, StepAction } from '../output/apply-plan';
 import { groupOf, isBuiltInGroup } from '../render/kube-api';
 import { KubeManifest } from '../render/manifest-parse';
 import { objectName, prunePlan, readParent, withMembership } from './applyset';
-import { notPruned, readStack, shownPath, upgradeCheck } from './deploy';
-import { describeSkew, Kubectl, KubectlRunner, versionSkew } from './kubectl';
+import { appliedObjects, notPruned, readStack, shownPath, upgradeCheck } from './deploy';
+import { describeReplacement, replacements } from './immutable';
+import { adoptionNeeded, findAdoption, hasAdoption } from './adopt';
+import { describeSkew, Kubectl, KubectlRunner, serverVersionMismatch, versionSkew } from './kubectl';
 import { ensureSecretNote } from './required-secrets';
 
 /** Options of {@link diff}. */
@@ -28,6 +30,11 @@ export interface DiffOptions {
    * @default - the kubectl of tools.ts against `context`
    */
   readonly kubectl?: KubectlRunner;
+  /**
+   * Compare even when the output was made for another Kubernetes minor than the server runs.
+   * @default false
+   */
+  readonly force?: boolean;
 }
 
 /** Exit codes, as `kubectl diff` has them. */
@@ -50,13 +57,29 @@ export function diff(options: DiffOptions): DiffResult {
   const output = readStack(options.outdir, options.stack);
   const kubectl = options.kubectl ?? new Kubectl(options.context);
   const log = options.log;
-  log(describeSkew(versionSkew(kubectl), kubectl instanceof Kubectl ? kubectl.binary : 'kubectl'));
+  const skew = versionSkew(kubectl);
+  log(describeSkew(skew, kubectl instanceof Kubectl ? kubectl.binary : 'kubectl'));
+  const mismatch = serverVersionMismatch(output.files, skew, shownPath(output.folder), kubectl.context);
+  if (mismatch && !options.force) throw new Error(mismatch);
+  if (mismatch) log(`--force: comparing although ${mismatch.split(': charts were')[0]}`);
   let result = DiffResult.NO_CHANGES as DiffResult;
   const changed = () => { if (result === DiffResult.NO_CHANGES) result = DiffResult.CHANGES; };
 
   const check = upgradeCheck(kubectl, output.files);
   for (const refusal of check.refusals) log(`deploy would stop here (upgrade guard): ${refusal}`);
   for (const note of check.notes) log(`upgrade: ${note}`);
+
+  const adoption = findAdoption(kubectl, appliedObjects(output.steps));
+  if (hasAdoption(adoption)) {
+    log(`deploy would stop here unless given --adopt: ${adoptionNeeded(adoption).replace(/^nothing was applied: /, '')}`);
+    changed();
+  }
+
+  // What Kubernetes refuses to change in place: a server-side dry run would fail on it, so it is said here instead.
+  const replaced = replacements(kubectl, appliedObjects(output.steps));
+  for (const r of replaced) log(`${r.safe ? '~' : '!'} ${r.safe ? '' : 'deploy would stop here: '}${describeReplacement(r)}`);
+  if (replaced.length > 0) changed();
+  const replacedObjects = new Set(replaced.map(r => r.object));
 
   const served = servedKinds(kubectl);
   const namespaces = existingNamespaces(kubectl);
@@ -71,7 +94,8 @@ export function diff(options: DiffOptions): DiffResult {
     const parts = output.files.filter(f => f.objects.some(o => step.objects.includes(o)))
       .map(f => ({ what: path.join(shownPath(output.folder), f.file), objects: f.objects.filter(o => step.objects.includes(o)) }));
     for (const part of parts.length > 0 ? parts : [{ what: step.title, objects: [...step.objects] }]) {
-      const objects = pruned ? withMembership(part.objects, output.name) : part.objects;
+      const kept = part.objects.filter(o => !replacedObjects.has(o));
+      const objects = pruned ? withMembership(kept, output.name) : kept;
       // Objects whose namespace or CRD a deploy creates first cannot be sent to a dry run yet.
       const pending = objects.filter(o => !isServed(o, served) || (o.metadata.namespace !== undefined && !namespaces.has(o.metadata.namespace)));
       const ready = objects.filter(o => !pending.includes(o));

@@ -18,7 +18,17 @@ import { helm, helmVersion } from './tools';
  * Bumped whenever what a render stores changes shape, so entries written by an older version of this
  * library are never read as current ones.
  */
-const RENDER_FORMAT = 2;
+const RENDER_FORMAT = 3;
+
+/**
+ * The one change made to helm's text: the labels that say Helm manages an object (`app.kubernetes.io/managed-by: Helm`,
+ * the older `heritage: Helm`) say this library does, as on its own Namespaces. No Helm release manages the output, and
+ * a tool that finds those labels (helm itself, Argo CD's Helm detection, a person) would take the objects for one's.
+ * Done on the text, line by line, so an object nothing else changes is still written as helm wrote it.
+ */
+const MANAGED_BY_HELM = /^(\s*(?:app\.kubernetes\.io\/managed-by|heritage):[ \t]*)(["']?)Helm\2[ \t]*$/gm;
+/** The value of those labels in the output. */
+export const MANAGED_BY = 'cdk8s-monitoring-stack';
 
 /** One `helm template`. */
 export interface RenderRequest {
@@ -256,7 +266,7 @@ function runHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[
       const reason = result.error ? result.error.message : result.stderr.trim();
       throw new Error(`helm template of ${request.chart.name} ${request.version} failed: ${reason}`);
     }
-    return splitDocuments(result.stdout).flatMap(({ text, source }) => {
+    return splitDocuments(result.stdout.replace(MANAGED_BY_HELM, `$1${MANAGED_BY}`)).flatMap(({ text, source }) => {
       let known = documentMemo.get(text);
       if (known === undefined) {
         const digest = documentKey(text);
