@@ -7,7 +7,7 @@ import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
 import { ChartValues, mergeValues } from '../render/chart-values';
 import { checkChartVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/charts';
 import { HookPolicy, ObjectSelector } from '../render/pipeline';
-import { HookRevivingValue, OwnedValue, ownedBySetProps } from '../render/values-check';
+import { HookRevivingValue, OwnedValue, ownedBySetProps, valueAt } from '../render/values-check';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { ContainerResources, resourcesValues } from './container-resources';
 import { CONTROL_PLANE_CHART_KEYS, ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
@@ -251,7 +251,7 @@ export class KubePrometheusStack extends Construct {
       throw new Error(`releaseName is '${this.releaseName}' but a Helm release name must be lowercase letters, digits and '-', at most 53 characters`);
     }
     const valuesProp = props.valuesPropName ?? 'values';
-    const raw = (path: string): unknown => path.split('.').reduce<any>((node, key) => node?.[key], props.values);
+    const raw = (path: string): unknown => valueAt(props.values, path.split('.'));
     this.grafanaAdmin = props.grafanaAdmin ?? grafanaAdminFromValues(raw, valuesProp) ?? GrafanaAdminCredentials.fromExistingSecret('grafana-admin');
     if (this.grafanaAdmin.existingSecretName === undefined) {
       process.emitWarning(`${this.node.path}: Grafana's admin password is written into the output in plain text (GrafanaAdminCredentials.unsafePlaintext); anyone who can read it or its Git repository has the password. Use GrafanaAdminCredentials.fromExistingSecret for anything but a throwaway cluster.`, { code: 'CDK8S_PLAINTEXT_SECRET' });

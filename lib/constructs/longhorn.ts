@@ -7,7 +7,7 @@ import { ChartSource } from '../render/chart-source';
 import { ChartValues, mergeValues } from '../render/chart-values';
 import { checkChartVersion, LONGHORN_CHART } from '../render/charts';
 import { HookPolicy } from '../render/pipeline';
-import { HookRevivingValue, OwnedValue, ownedBySetProps } from '../render/values-check';
+import { HookRevivingValue, OwnedValue, ownedBySetProps, valueAt } from '../render/values-check';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
@@ -133,7 +133,7 @@ export class Longhorn extends Construct {
     this.version = checkChartVersion(props.propNames?.version ?? 'version', LONGHORN_CHART, props.version ?? LonghornVersion.V1_12_1);
     // A raw value stands where its prop is unset, so what depends on it (the default class claim, the
     // replica count others read) follows the raw value.
-    const raw = (path: string): unknown => path.split('.').reduce<any>((node, key) => node?.[key], props.values);
+    const raw = (path: string): unknown => valueAt(props.values, path.split('.'));
     const rawReplicas = raw('persistence.defaultClassReplicaCount');
     this.defaultReplicaCount = props.defaultReplicaCount !== undefined || rawReplicas === undefined
       ? checkWholeNumber(props.propNames?.defaultReplicaCount ?? 'defaultReplicaCount', props.defaultReplicaCount ?? 3, 1, 20)

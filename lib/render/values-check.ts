@@ -298,7 +298,8 @@ export function formatPath(path: ReadonlyArray<string | number>): string {
   }).join('');
 }
 
-function valueAt(values: unknown, path: ReadonlyArray<string | number>): unknown {
+/** The value at `path` in a values tree (maps and lists), or undefined where any step is missing. */
+export function valueAt(values: unknown, path: ReadonlyArray<string | number>): unknown {
   let at = values;
   for (const key of path) {
     if (typeof key === 'number') at = Array.isArray(at) ? at[key] : undefined;
