@@ -4,7 +4,7 @@ import { gunzipSync } from 'zlib';
 import { FIELD_MANAGER } from '../output/apply-plan';
 import { groupOf, isBuiltInGroup } from '../render/kube-api';
 import { KubeManifest, parseDocument, splitDocuments } from '../render/manifest-parse';
-import { APPLYSET_FIELD_MANAGER, objectName } from './applyset';
+import { APPLYSET_FIELD_MANAGER, objectName, resourceOf } from './applyset';
 import { KubectlRunner } from './kubectl';
 
 /** The field managers of the tools a guide's cluster was made with: conflicts with them, and only them, are resolved. */
@@ -181,11 +181,6 @@ export function earlierMarksRemoval(o: KubeManifest, desired: KubeManifest): str
     ...(annotations.length > 0 ? [['annotate', ...where, ...annotations.map(a => `${a}-`)]] : []),
     ...(label ? [['label', ...where, `${MANAGED_BY_LABEL}-`]] : []),
   ];
-}
-
-/** `kind.group` of an object, as kubectl takes it. */
-export function resourceOf(o: KubeManifest): string {
-  return `${o.kind.toLowerCase()}${o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : ''}`;
 }
 
 function keyOf(o: KubeManifest): ObjectKey {

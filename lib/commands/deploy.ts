@@ -3,11 +3,11 @@ import * as path from 'path';
 import { ApplyStep, applyPlan, createSecretHint, FIELD_MANAGER, StepAction } from '../output/apply-plan';
 import { OutputFile, readOutputDir } from '../output/validation';
 import { KubeManifest } from '../render/manifest-parse';
-import { controllerOf, LiveParent, objectName, PARENT_GROUP, PARENT_RESOURCE, PART_OF_LABEL, prunePlan, readParent } from './applyset';
+import { controllerOf, LiveParent, objectName, PARENT_GROUP, PARENT_RESOURCE, PART_OF_LABEL, prunePlan, readParent, resourceOf } from './applyset';
 import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, requireApplySetSupport, serverVersionMismatch, versionSkew } from './kubectl';
 import { checkClusterServes, requiredClusterApis } from './cluster-apis';
 import { describeReplacement, Replacement, replacements } from './immutable';
-import { Adoption, adoptionNeeded, findAdoption, hasAdoption, HelmRelease, earlierMarksRemoval, otherManagers, PREVIOUS_MANAGERS, resourceOf } from './adopt';
+import { Adoption, adoptionNeeded, findAdoption, hasAdoption, HelmRelease, earlierMarksRemoval, otherManagers, PREVIOUS_MANAGERS } from './adopt';
 import { checkSecretsCanBeMet, ensureSecret, grafanaPassword, GrafanaPassword, GrafanaPasswordSource } from './required-secrets';
 import { checkUpgrade, refusalMessage, runningVersions, targetVersions, UpgradeCheck } from './upgrade-guard';
 import { Clock, describeWait, statusLine, waitTargets, waitUntilReady } from './wait';
@@ -153,8 +153,8 @@ export function deploy(options: DeployOptions): void {
   options.log(describeSkew(skew, binary));
   requireApplySetSupport(skew, binary);
   const mismatch = serverVersionMismatch(output.files, skew, shownPath(output.folder), kubectl.context);
-  if (mismatch && !options.force) throw new Error(mismatch);
-  if (mismatch) options.log(`--force: applying although ${mismatch.split(': charts were')[0]}`);
+  if (mismatch && !options.force) throw new Error(mismatch.message);
+  if (mismatch) options.log(`--force: applying although ${mismatch.what}`);
 
   // APIs the output relies on the cluster for (declared with ClusterApi at synth) must be there before anything is applied.
   checkClusterServes(kubectl, requiredClusterApis(output.files));
@@ -171,14 +171,15 @@ export function deploy(options: DeployOptions): void {
   checkSecretsCanBeMet(kubectl, secrets, password);
 
   // Changes Kubernetes refuses in place: a StorageClass is replaced where it is applied; anything else stops here.
-  const replaced = replacements(kubectl, appliedObjects(steps));
+  const applied = appliedObjects(steps);
+  const replaced = replacements(kubectl, applied);
   const unsafe = replaced.filter(r => !r.safe);
   if (unsafe.length > 0) {
     throw new Error(`nothing was applied: ${unsafe.length} object(s) of the output cannot change in place:\n${unsafe.map(r => `- ${describeReplacement(r)}`).join('\n')}`);
   }
 
   // What helm install or kubectl apply made: taken over with --adopt, else a stop that says so.
-  const adoption = findAdoption(kubectl, appliedObjects(steps));
+  const adoption = findAdoption(kubectl, applied);
   if (hasAdoption(adoption) && !options.adopt) throw new Error(adoptionNeeded(adoption));
   if (hasAdoption(adoption)) adopt(kubectl, adoption, options.log);
 
@@ -269,8 +270,7 @@ function forgetRelease(kubectl: KubectlRunner, release: HelmRelease, log: (line:
 /** Deletes an object the next apply creates again (only what {@link replacements} calls safe), saying so. */
 function replace(kubectl: KubectlRunner, r: Replacement, log: (line: string) => void): void {
   log(`replacing ${describeReplacement(r)}`);
-  const group = r.object.apiVersion.includes('/') ? `.${r.object.apiVersion.split('/')[0]}` : '';
-  const result = kubectl.run(['delete', `${r.object.kind.toLowerCase()}${group}`, r.object.metadata.name, ...(r.object.metadata.namespace ? ['--namespace', r.object.metadata.namespace] : []), '--wait=true']);
+  const result = kubectl.run(['delete', resourceOf(r.object), r.object.metadata.name, ...(r.object.metadata.namespace ? ['--namespace', r.object.metadata.namespace] : []), '--wait=true']);
   if (result.status !== 0) throw new StepFailure(`deleting ${objectName(r.object)} to create it again: ${result.stderr.trim()}`, objectName(r.object));
 }
 
@@ -338,7 +338,7 @@ function runStep(kubectl: KubectlRunner, step: ApplyStep, output: StackOutput, p
 function keepControllerMade(kubectl: KubectlRunner, output: StackOutput, parent: LiveParent, desired: readonly KubeManifest[], log: (line: string) => void): void {
   const plan = prunePlan(kubectl, output.name, parent, desired);
   for (const member of plan.ownedByController) {
-    const resource = `${member.kind.toLowerCase()}${member.apiVersion.includes('/') ? `.${member.apiVersion.split('/')[0]}` : ''}/${member.metadata.name}`;
+    const resource = `${resourceOf(member)}/${member.metadata.name}`;
     const args = ['label', resource, `${PART_OF_LABEL}-`, ...(member.metadata.namespace ? ['--namespace', member.metadata.namespace] : [])];
     const result = kubectl.run(args);
     if (result.status !== 0) throw new StepFailure(`taking the ApplySet label off ${objectName(member)}, made by ${controllerOf(member)}: ${result.stderr.trim()}`);
@@ -364,10 +364,7 @@ function report(result: KubectlResult, log: (line: string) => void): void {
  */
 export function failedObjects(objects: readonly KubeManifest[], result: KubectlResult): string | undefined {
   const done = new Set(result.stdout.split('\n').map(l => l.match(/^(\S+)\s+(serverside-applied|created|configured|unchanged|labeled|annotated|condition met)/)?.[1]).filter(Boolean));
-  const failed = objects.filter(o => {
-    const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
-    return !done.has(`${o.kind.toLowerCase()}${group}/${o.metadata.name}`);
-  });
+  const failed = objects.filter(o => !done.has(`${resourceOf(o)}/${o.metadata.name}`));
   if (failed.length === 0 || failed.length === objects.length && objects.length > 5) return undefined;
   const shown = failed.slice(0, 5).map(objectName).join(', ');
   return failed.length > 5 ? `${shown} and ${failed.length - 5} more` : shown;

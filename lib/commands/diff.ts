@@ -60,8 +60,8 @@ export function diff(options: DiffOptions): DiffResult {
   const skew = versionSkew(kubectl);
   log(describeSkew(skew, kubectl instanceof Kubectl ? kubectl.binary : 'kubectl'));
   const mismatch = serverVersionMismatch(output.files, skew, shownPath(output.folder), kubectl.context);
-  if (mismatch && !options.force) throw new Error(mismatch);
-  if (mismatch) log(`--force: comparing although ${mismatch.split(': charts were')[0]}`);
+  if (mismatch && !options.force) throw new Error(mismatch.message);
+  if (mismatch) log(`--force: comparing although ${mismatch.what}`);
   let result = DiffResult.NO_CHANGES as DiffResult;
   const changed = () => { if (result === DiffResult.NO_CHANGES) result = DiffResult.CHANGES; };
 
@@ -69,14 +69,15 @@ export function diff(options: DiffOptions): DiffResult {
   for (const refusal of check.refusals) log(`deploy would stop here (upgrade guard): ${refusal}`);
   for (const note of check.notes) log(`upgrade: ${note}`);
 
-  const adoption = findAdoption(kubectl, appliedObjects(output.steps));
+  const applied = appliedObjects(output.steps);
+  const adoption = findAdoption(kubectl, applied);
   if (hasAdoption(adoption)) {
     log(`deploy would stop here unless given --adopt: ${adoptionNeeded(adoption).replace(/^nothing was applied: /, '')}`);
     changed();
   }
 
   // What Kubernetes refuses to change in place: a server-side dry run would fail on it, so it is said here instead.
-  const replaced = replacements(kubectl, appliedObjects(output.steps));
+  const replaced = replacements(kubectl, applied);
   for (const r of replaced) log(`${r.safe ? '~' : '!'} ${r.safe ? '' : 'deploy would stop here: '}${describeReplacement(r)}`);
   if (replaced.length > 0) changed();
   const replacedObjects = new Set(replaced.map(r => r.object));

@@ -1,3 +1,4 @@
+import { groupOf } from '../render/kube-api';
 import { KubeManifest } from '../render/manifest-parse';
 import { objectName } from './applyset';
 import { KubectlRunner } from './kubectl';
@@ -50,7 +51,7 @@ function orphanStep(resource: string): (o: KubeManifest) => string {
 export function replacements(kubectl: KubectlRunner, objects: readonly KubeManifest[]): Replacement[] {
   const found: Replacement[] = [];
   for (const [kind, rule] of Object.entries(IMMUTABLE)) {
-    const desired = objects.filter(o => o.kind === kind && groupOf(o) === (kind === 'StorageClass' ? 'storage.k8s.io' : kind === 'Service' ? '' : 'apps'));
+    const desired = objects.filter(o => o.kind === kind && groupOf(o.apiVersion) === (kind === 'StorageClass' ? 'storage.k8s.io' : kind === 'Service' ? '' : 'apps'));
     if (desired.length === 0) continue;
     const live = liveObjects(kubectl, kind, desired);
     for (const object of desired) {
@@ -91,10 +92,6 @@ function liveObjects(kubectl: KubectlRunner, kind: string, desired: readonly Kub
 
 function key(o: KubeManifest): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
-
-function groupOf(o: KubeManifest): string {
-  return o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
 }
 
 function at(o: unknown, field: string): unknown {

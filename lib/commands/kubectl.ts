@@ -96,9 +96,10 @@ export function describeSkew(skew: VersionSkew, binary: string): string {
 
 /**
  * Why the output must not go to this server, or undefined when it may: the Kubernetes minor the output was made
- * for (the annotation on its Namespaces) is not the server's. `where` names the output folder.
+ * for (the annotation on its Namespaces) is not the server's. `where` names the output folder. `what` says the two
+ * versions; `message` adds why it matters and the fix.
  */
-export function serverVersionMismatch(files: readonly OutputFile[], skew: VersionSkew, where: string, context?: string): string | undefined {
+export function serverVersionMismatch(files: readonly OutputFile[], skew: VersionSkew, where: string, context?: string): { what: string; message: string } | undefined {
   const made = new Set(files.flatMap(f => f.objects).filter(o => o.kind === 'Namespace')
     .map(o => o.metadata.annotations?.[KUBERNETES_VERSION_ANNOTATION]).filter((v): v is string => typeof v === 'string'));
   const server = semver.coerce(skew.server);
@@ -109,7 +110,8 @@ export function serverVersionMismatch(files: readonly OutputFile[], skew: Versio
   const fix = SUPPORTED_KUBERNETES_VERSIONS.includes(minor)
     ? `set cluster.kubernetesVersion: '${minor}' on the MonitoringStack (kubernetesVersion on a standalone construct) and synth again`
     : `Kubernetes ${minor} is not one this library makes output for (${SUPPORTED_KUBERNETES_VERSIONS[0]} to ${SUPPORTED_KUBERNETES_VERSIONS[SUPPORTED_KUBERNETES_VERSIONS.length - 1]}); upgrade the cluster to one of those, then set cluster.kubernetesVersion to it and synth again`;
-  return `${where} was made for Kubernetes ${[...made].sort().join(' and ')} but ${cluster} runs ${skew.server} (${minor}): charts were rendered and the output checked for another API; ${fix}; or pass --force to go on anyway`;
+  const what = `${where} was made for Kubernetes ${[...made].sort().join(' and ')} but ${cluster} runs ${skew.server} (${minor})`;
+  return { what, message: `${what}: charts were rendered and the output checked for another API; ${fix}; or pass --force to go on anyway` };
 }
 
 /** The oldest kubectl with ApplySet pruning (`--applyset`, alpha since 1.27). */
