@@ -2,7 +2,7 @@
 // without deleting or recreating anything that holds data.
 import { gunzipSync } from 'zlib';
 import { FIELD_MANAGER } from '../output/apply-plan';
-import { groupOf, isBuiltInGroup } from '../render/kube-api';
+import { groupOf, isBuiltInGroup, isClusterScoped } from '../render/kube-api';
 import { KubeManifest, parseDocument, splitDocuments } from '../render/manifest-parse';
 import { APPLYSET_FIELD_MANAGER, objectName, resourceOf } from './applyset';
 import { KubectlRunner } from './kubectl';
@@ -101,9 +101,10 @@ export function helmReleases(kubectl: KubectlRunner): HelmRelease[] {
       name: release.name, namespace: release.namespace, revision: release.version,
       chart: `${release.chart?.metadata?.name}-${release.chart?.metadata?.version}`,
       secrets: sorted.map(s => s.metadata.name),
+      // a release manifest leaves a namespaced object's namespace out when it is the release's
       objects: splitDocuments(release.manifest ?? '').map(d => parseDocument(d.text).value as KubeManifest)
         .filter(o => o && o.kind && o.metadata?.name)
-        .map(o => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? (isNamespaced(o) ? release.namespace : undefined) } })),
+        .map(o => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? (isClusterScoped(o, []) ? undefined : release.namespace) } })),
     };
   });
 }
@@ -124,12 +125,6 @@ function decodeRelease(data: string, where: string): ReleaseRecord {
   } catch (e) {
     throw new Error(`cannot read the Helm release in ${where}: ${(e as Error).message}`);
   }
-}
-
-/** A release manifest leaves namespaced objects without a namespace when they are in the release's. */
-function isNamespaced(o: KubeManifest): boolean {
-  return !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'PriorityClass',
-    'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'PersistentVolume', 'CSIDriver', 'APIService'].includes(o.kind);
 }
 
 /** The live objects the output has, with their managed fields (one `kubectl get` for all their kinds). */
