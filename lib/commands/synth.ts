@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { collectWrites, WrittenFile } from '../output/layout';
+import { collectWrites, listYaml, WrittenFile } from '../output/layout';
 import { preflight } from '../output/preflight';
 import { formatProblems, OutputValidationSummary, validateOutput } from '../output/validation';
 import { parseManifests } from '../render/manifest-parse';
@@ -90,14 +90,6 @@ function readBack(dir: string): SynthesizeResult {
     throw new Error(`the output has ${validation.problems.length} problem(s):\n${formatProblems(shown)}${validation.problems.length > shown.length ? '\n...' : ''}`);
   }
   return { files, validation, report: { renders: [], warnings: [], notices: [], leftOut: [] } };
-}
-
-function listYaml(dir: string, sub = ''): string[] {
-  return fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap(entry => {
-    const rel = sub ? `${sub}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) return listYaml(dir, rel);
-    return entry.name.endsWith('.yaml') ? [rel] : [];
-  });
 }
 
 /** Puts `staging` at `outdir` with two renames, so `outdir` is never half-written. */

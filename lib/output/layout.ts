@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, Chart, Names } from 'cdk8s';
+import { ApiObject, App, Chart, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { sha256 } from '../render/cache';
 import { KubeManifest } from '../render/manifest-parse';
@@ -9,7 +9,7 @@ import { dependencyOrder } from './dependency-order';
 import { reportOf, SynthReport } from '../render/report';
 import { contentKey, joinDocuments, objectYaml } from './serialize';
 import { kubernetesVersionOf } from '../render/kube-api';
-import { ClusterApi, formatProblems, OutputValidationSummary, validateOutputOnce } from './validation';
+import { ClusterApi, formatProblems, OutputProblem, OutputValidationSummary, readOutputObjects, validateOutputOnce } from './validation';
 
 /** How one stack's charts are written: into a folder of their own, applied on their own. */
 export interface OutputFolderOptions {
@@ -80,6 +80,15 @@ export function useOutputWriter(scope: IConstruct): void {
   const app = App.of(scope);
   if (installed.has(app)) return;
   installed.add(app);
+  // The output checks are a validation of the app, so every way cdk8s synthesizes runs them: app.synth(),
+  // app.synthYaml(), Chart.toJson() and cdk8s' own writer for another yamlOutputType.
+  app.node.addValidation({
+    validate: () => {
+      if (deferred.has(app)) return [];
+      const { problems } = outputValidation(app);
+      return problems.length > 0 ? [problemsMessage(problems)] : [];
+    },
+  });
   // An own property of this App instance: other Apps (and cdk8s' prototype) are untouched.
   Object.defineProperty(app, 'synth', { value: () => { writeApp(app); }, configurable: true, writable: true });
 }
@@ -102,35 +111,51 @@ export function collectWrites(fn: () => void): WrittenApp[] {
   return written;
 }
 
-/** Writes the app: validated, stacks in their folders, each file in dependency order. Throws, writing nothing, on any problem. */
+/**
+ * Writes the app: validated, stacks in their folders, each file in dependency order. Throws, writing nothing, on any problem.
+ * Stack folders are the layout of cdk8s' default `YamlOutputType.FILE_PER_CHART`; an app that asks for another
+ * output type is written by cdk8s' own writer, in its layout, after the same checks.
+ */
 export function writeApp(app: App): WrittenApp {
-  prepare(app);
   const outdir = path.resolve(app.outdir);
   const report = reportOf(app);
-  const planned = planFiles(app);
-  const byFolder = new Map<string, PlannedFile[]>();
-  for (const file of planned) {
-    const key = file.bootstrap ? `bootstrap:${file.file}` : file.folder ?? '';
-    byFolder.set(key, [...(byFolder.get(key) ?? []), file]);
-  }
-  // Each stack folder is applied on its own, so it is validated on its own: its CRDs must be in it.
-  const summaries = [...byFolder.values()].map(group => validateOutputOnce(group.map(f => ({ file: f.file, objects: f.objects, keys: f.keys })), { clusterApis: group[0].clusterApis, kubernetesVersion: group[0].kubernetesVersion }));
-  const validation: OutputValidationSummary = {
-    builtIn: summaries.reduce((n, s) => n + s.builtIn, 0),
-    kubernetesVersions: [...new Set(summaries.flatMap(s => s.kubernetesVersions))].sort(),
-    custom: summaries.reduce((n, s) => n + s.custom, 0),
-    clusterProvided: summaries.flatMap(s => s.clusterProvided),
-    problems: summaries.flatMap(s => s.problems),
-  };
-  if (validation.problems.length > 0) {
-    const shown = validation.problems.slice(0, 50);
-    throw new Error(`the output has ${validation.problems.length} problem(s); nothing was written:\n${formatProblems(shown)}${validation.problems.length > shown.length ? '\n...' : ''}`);
-  }
-
-  for (const file of planned) {
-    const target = path.join(outdir, file.file);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, joinDocuments(file.texts, file.keys));
+  let planned: PlannedFile[];
+  let validation: OutputValidationSummary;
+  if (app.yamlOutputType !== YamlOutputType.FILE_PER_CHART) {
+    for (const [stack, options] of folders) {
+      if (App.of(stack) !== app || !options.bootstrap) continue;
+      throw new Error(`MonitoringStack '${options.name}': gitOps needs the stack's own folder, which cdk8s' default yamlOutputType (FILE_PER_CHART) makes, and the app asks for ${YamlOutputType[app.yamlOutputType]}; remove yamlOutputType from the App's props or gitOps from the stack`);
+    }
+    // cdk8s validates the app again for each chart it writes (Chart.toJson): the checks run once per write.
+    const checks = new Map<App, OutputValidationSummary>();
+    validations = checks;
+    try {
+      App.prototype.synth.call(app);
+      validation = outputValidation(app);
+    } finally {
+      validations = undefined;
+    }
+    planned = readWrittenFiles(outdir);
+  } else {
+    // The output checks run below, on the files as planned, instead of as a validation of the app.
+    deferred.add(app);
+    try {
+      prepare(app);
+    } finally {
+      deferred.delete(app);
+    }
+    planned = planFiles(app);
+    validation = validatePlanned(planned);
+    if (validation.problems.length > 0) throw new Error(problemsMessage(validation.problems));
+    for (const file of planned) {
+      const target = path.join(outdir, file.file);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, joinDocuments(file.texts, file.keys));
+    }
+    // cdk8s' own record of which construct made each object, when the app asks for it.
+    if ((app as unknown as { recordConstructMetadata?: boolean }).recordConstructMetadata) {
+      (app as unknown as { writeConstructMetadata(objects: ApiObject[]): void }).writeConstructMetadata(app.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject));
+    }
   }
   const written: WrittenApp = { outdir, files: planned.map(({ file, folder, bootstrap, objects }) => ({ file, folder, bootstrap, objects })), report, validation };
   const session = (globalThis as unknown as Record<symbol, WrittenApp[] | undefined>)[SESSION];
@@ -140,6 +165,61 @@ export function writeApp(app: App): WrittenApp {
     for (const line of [...report.warnings.map(w => `warning: ${w}`), ...report.notices]) process.stderr.write(`${line}\n`);
   }
   return written;
+}
+
+/** Apps whose output checks {@link writeApp} runs itself, after planning the files. */
+const deferred = new WeakSet<App>();
+
+/** While cdk8s' own writer runs: the checks already made, by app. */
+let validations: Map<App, OutputValidationSummary> | undefined;
+
+/** The output checks of an app, as a node validation: what {@link writeApp} checks before it writes. */
+function outputValidation(app: App): OutputValidationSummary {
+  const known = validations?.get(app);
+  if (known) return known;
+  resolveDependencies(app);
+  const summary = validatePlanned(planFiles(app));
+  validations?.set(app, summary);
+  return summary;
+}
+
+/** Each stack folder is applied on its own, so it is validated on its own: its CRDs must be in it. */
+function validatePlanned(planned: readonly PlannedFile[]): OutputValidationSummary {
+  const byFolder = new Map<string, PlannedFile[]>();
+  for (const file of planned) {
+    const key = file.bootstrap ? `bootstrap:${file.file}` : file.folder ?? '';
+    byFolder.set(key, [...(byFolder.get(key) ?? []), file]);
+  }
+  const summaries = [...byFolder.values()].map(group => validateOutputOnce(group.map(f => ({ file: f.file, objects: f.objects, keys: f.keys })), { clusterApis: group[0].clusterApis, kubernetesVersion: group[0].kubernetesVersion }));
+  return {
+    builtIn: summaries.reduce((n, s) => n + s.builtIn, 0),
+    kubernetesVersions: [...new Set(summaries.flatMap(s => s.kubernetesVersions))].sort(),
+    custom: summaries.reduce((n, s) => n + s.custom, 0),
+    clusterProvided: summaries.flatMap(s => s.clusterProvided),
+    problems: summaries.flatMap(s => s.problems),
+  };
+}
+
+function problemsMessage(problems: readonly OutputProblem[]): string {
+  const shown = problems.slice(0, 50);
+  return `the output has ${problems.length} problem(s); nothing was written:\n${formatProblems(shown)}${problems.length > shown.length ? '\n...' : ''}`;
+}
+
+/** The files cdk8s' own writer made, read back (every `.yaml` under the folder, in name order). */
+function readWrittenFiles(outdir: string): PlannedFile[] {
+  return listYaml(outdir).map(file => {
+    const folder = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : undefined;
+    return { file, folder, bootstrap: false, objects: readOutputObjects(fs.readFileSync(path.join(outdir, file))), keys: [], texts: [] };
+  });
+}
+
+/** The `.yaml` files under `dir`, relative to it with '/' separators, in name order. */
+export function listYaml(dir: string, sub = ''): string[] {
+  return fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap(entry => {
+    const rel = sub ? `${sub}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) return listYaml(dir, rel);
+    return entry.name.endsWith('.yaml') ? [rel] : [];
+  });
 }
 
 interface PlannedFile {
@@ -253,15 +333,22 @@ function chartObjects(chart: Chart): ApiObject[] {
 
 /**
  * What cdk8s' `App.synth()` does before writing (its own functions are not exported): every
- * construct's validations, then nested charts and cross-chart construct dependencies turned into
- * chart and object dependencies, which order the files and the objects in them.
+ * construct's validations (this library's output checks among them), then {@link resolveDependencies}.
  */
 function prepare(app: App): void {
-  const all = app.node.findAll();
-  const errors = all.flatMap(c => c.node.validate().map(e => `[${c.node.path}] ${e}`));
+  const errors = app.node.findAll().flatMap(c => c.node.validate().map(e => `[${c.node.path}] ${e}`));
   if (errors.length > 0) {
     throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
   }
+  resolveDependencies(app);
+}
+
+/**
+ * Nested charts and cross-chart construct dependencies turned into chart and object dependencies, which
+ * order the files and the objects in them, as cdk8s does before writing. Adding one twice changes nothing.
+ */
+function resolveDependencies(app: App): void {
+  const all = app.node.findAll();
   for (const parent of all.filter((c): c is Chart => c instanceof Chart)) {
     for (const child of parent.node.children.filter(c => c instanceof Chart)) parent.node.addDependency(child);
   }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
+import { App, AppProps } from 'cdk8s';
 import { readOutputObjects } from '../../lib/output/validation';
 import { KubeManifest } from '../../lib/render/manifest-parse';
 
@@ -16,10 +16,10 @@ export interface SynthesizedFile {
  * Builds an app with `build` and runs `app.synth()` (as `cdk8s synth` does) into a temporary folder,
  * then reads back every file, subfolders included. The folder is removed again.
  */
-export function synthApp(build: (app: App) => void): SynthesizedFile[] {
+export function synthApp(build: (app: App) => void, props: AppProps = {}): SynthesizedFile[] {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dist-'));
   try {
-    const app = new App({ outdir });
+    const app = new App({ ...props, outdir });
     build(app);
     app.synth();
     return readTree(outdir);

@@ -1,0 +1,113 @@
+// Issue 25, defect 2: a MonitoringStack must not take over its app's synthesis. The app's own settings
+// (yamlOutputType, CDK8S_DISABLE_SORT, recordConstructMetadata) hold, and the output checks run on every way
+// cdk8s synthesizes (app.synth() with any output type, app.synthYaml()). Real helm on the vendored charts.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
+import { GitOpsTool, MonitoringStack } from '../lib';
+import { synthApp, SynthesizedFile } from './support/synth';
+
+/** The reference stack and a chart of the app's own with one ConfigMap (`data` given b before a). */
+function build(app: App, configMap: Record<string, unknown> = {}): void {
+  new MonitoringStack(app, 'reference');
+  const own = new Chart(app, 'own');
+  new ApiObject(own, 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { b: '1', a: '2' }, ...configMap });
+}
+
+const idsOf = (files: SynthesizedFile[]) => files.flatMap(f => f.objects.map(o => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).sort();
+
+describe("the app's yamlOutputType", () => {
+  const byChart = synthApp(app => build(app));
+
+  test('FILE_PER_CHART (the default): a folder per stack, a file per chart outside any', () => {
+    expect(byChart.map(f => f.file)).toEqual([
+      '0000-own.k8s.yaml',
+      'reference/0000-crds.k8s.yaml', 'reference/0001-namespaces.k8s.yaml', 'reference/0002-longhorn.k8s.yaml', 'reference/0003-storage.k8s.yaml', 'reference/0004-monitoring.k8s.yaml',
+    ]);
+  });
+
+  test('FILE_PER_APP: cdk8s writes every object into app.k8s.yaml, the same objects', () => {
+    const files = synthApp(app => build(app), { yamlOutputType: YamlOutputType.FILE_PER_APP });
+    expect(files.map(f => f.file)).toEqual(['app.k8s.yaml']);
+    expect(idsOf(files)).toEqual(idsOf(byChart));
+  });
+
+  test('FILE_PER_RESOURCE: cdk8s writes one file per object, named by kind and name', () => {
+    const files = synthApp(app => build(app), { yamlOutputType: YamlOutputType.FILE_PER_RESOURCE });
+    expect(files.every(f => f.objects.length === 1)).toBe(true);
+    expect(files.find(f => f.file === 'ConfigMap.settings.k8s.yaml')?.objects[0].data).toEqual({ a: '2', b: '1' });
+    expect(files.some(f => f.file === 'Prometheus.kube-prometheus-stack-prometheus.k8s.yaml')).toBe(true);
+    // The reference stack has no two objects of one kind and name, so no file of cdk8s' naming is written twice.
+    expect(idsOf(files)).toEqual(idsOf(byChart));
+  });
+
+  test.each(['FILE_PER_APP', 'FILE_PER_RESOURCE', 'FOLDER_PER_CHART_FILE_PER_RESOURCE'] as const)(
+    'the output checks still run with %s, and nothing is written', name => {
+      const type = YamlOutputType[name];
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'settings-'));
+      try {
+        const app = new App({ outdir, yamlOutputType: type });
+        build(app, { data: { replicas: 1 } });
+        expect(() => app.synth()).toThrow(/the output has 1 problem\(s\); nothing was written:\n.*ConfigMap default\/settings at \/data\/replicas: must be string/);
+        expect(fs.readdirSync(outdir)).toEqual([]);
+      } finally {
+        fs.rmSync(outdir, { recursive: true, force: true });
+      }
+    });
+
+  test('gitOps needs the stack folder: with another output type it is an error naming both settings', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'settings-')), yamlOutputType: YamlOutputType.FILE_PER_APP });
+    new MonitoringStack(app, 'reference', { gitOps: { tool: GitOpsTool.ARGO_CD, repoUrl: 'https://git.example.com/ops.git' } });
+    try {
+      expect(() => app.synth()).toThrow("MonitoringStack 'reference': gitOps needs the stack's own folder, which cdk8s' default yamlOutputType (FILE_PER_CHART) makes, and the app asks for FILE_PER_APP; remove yamlOutputType from the App's props or gitOps from the stack");
+      expect(fs.readdirSync(app.outdir)).toEqual([]);
+    } finally {
+      fs.rmSync(app.outdir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('app.synthYaml()', () => {
+  test('runs the output checks too', () => {
+    const app = new App();
+    build(app, { data: { replicas: 1 } });
+    expect(() => app.synthYaml()).toThrow(/the output has 1 problem\(s\)/);
+  });
+
+  test('returns the same objects as the stack folders hold', () => {
+    const app = new App();
+    build(app);
+    const documents = app.synthYaml().split(/^---$/m).filter(d => d.trim() !== '');
+    expect(documents.length).toBe(idsOf(synthApp(a => build(a))).length);
+  });
+});
+
+describe('CDK8S_DISABLE_SORT', () => {
+  const ownData = (files: SynthesizedFile[]) => files.find(f => f.file === '0000-own.k8s.yaml')!.text.match(/^data:\n((?: {2}.*\n)+)/m)![1];
+
+  afterEach(() => { delete process.env.CDK8S_DISABLE_SORT; });
+
+  test("keeps the app's own objects' keys in the order given when set", () => {
+    process.env.CDK8S_DISABLE_SORT = '1';
+    expect(ownData(synthApp(app => build(app)))).toBe('  b: "1"\n  a: "2"\n');
+  });
+
+  test('sorts them when unset, as cdk8s does', () => {
+    expect(ownData(synthApp(app => build(app)))).toBe('  a: "2"\n  b: "1"\n');
+  });
+});
+
+test('recordConstructMetadata: construct-metadata.json names the construct of each object', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'settings-'));
+  try {
+    const app = new App({ outdir, recordConstructMetadata: true });
+    build(app);
+    app.synth();
+    const { resources } = JSON.parse(fs.readFileSync(path.join(outdir, 'construct-metadata.json'), 'utf8'));
+    expect(resources[app.node.findChild('own').node.findChild('settings') instanceof ApiObject ? (app.node.findChild('own').node.findChild('settings') as ApiObject).name : '']).toEqual({ path: 'own/settings' });
+    expect(Object.keys(resources).length).toBeGreaterThan(100);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+});
