@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
-import { KubeManifest, Longhorn, LonghornStorageClass, Namespace, validateOutput } from '../lib';
+import { KubeManifest, Longhorn, LonghornStorageClass, Namespace } from '../lib';
+import { validateOutput } from '../lib/output/validation';
 import { findObject } from './inventory';
 
 describe('constructs in a Chart that has a namespace', () => {

@@ -12,7 +12,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readOutputDir, validateOutput } from '../lib';
+import { readOutputDir, validateOutput } from '../lib/output/validation';
 import { helmBinary } from '../lib/render/tools';
 import { SHARED_CHARTS, startChartRepo } from './support/chart-repo';
 

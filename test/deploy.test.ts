@@ -3,14 +3,15 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { App } from 'cdk8s';
-import { AlertDelivery, BackupStore, LonghornVersion, MonitoringStack, MonitoringStackProps, readOutputDir, Receiver, SecretKey, Severity } from '../lib';
+import { AlertDelivery, BackupStore, LonghornVersion, MonitoringStack, MonitoringStackProps, Receiver, SecretKey, Severity } from '../lib';
+import { readOutputDir } from '../lib/output/validation';
 import { applySetId, PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
 import { deploy, failedObjects, notPruned, readStack, stackFolder, stepCommand } from '../lib/commands/deploy';
 import { diff, DiffResult } from '../lib/commands/diff';
 import { ensureSecretNote } from '../lib/commands/required-secrets';
 import { commandLine, describeSkew, KubectlResult, KubectlRunner, requireApplySetSupport } from '../lib/commands/kubectl';
 import { checkUpgrade, targetVersions, versionOfImage } from '../lib/commands/upgrade-guard';
-import { applyPlan, requiredSecrets, StepAction } from '../lib/output/apply-plan';
+import { applyPlan, requiredSecrets, StepAction } from '../lib/commands/apply-plan';
 import { KubeManifest } from '../lib/render/manifest-parse';
 
 /** A kubectl that answers from a script and records every call (arguments and standard input). */

@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
-import { GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool, MonitoringStack, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION, validateOutput } from '../lib';
-import { applyPlan } from '../lib/output/apply-plan';
+import { GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool, MonitoringStack, SYNC_OPTIONS_ANNOTATION, SYNC_WAVE_ANNOTATION } from '../lib';
+import { validateOutput } from '../lib/output/validation';
+import { applyPlan } from '../lib/commands/apply-plan';
 import { findObject } from './inventory';
 import { synthApp, SynthesizedFile } from './support/synth';
 

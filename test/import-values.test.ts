@@ -5,7 +5,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readOutputDir } from '../lib';
+import { readOutputDir } from '../lib/output/validation';
 import { importValues } from '../lib/commands/import-values';
 import { canonical } from '../lib/render/canonical';
 import { parseDocument, splitDocuments } from '../lib/render/manifest-parse';

@@ -1,6 +1,7 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import { accessUrls } from '../lib/output/access-urls';
-import { AccessMode, GrafanaAdminCredentials, PodSecurityLevel, KubePrometheusStack, KubePrometheusStackVersion, LonghornStorageClass, Namespace, ServiceExposure, validateOutput } from '../lib';
+import { AccessMode, GrafanaAdminCredentials, PodSecurityLevel, KubePrometheusStack, KubePrometheusStackVersion, LonghornStorageClass, Namespace, ServiceExposure } from '../lib';
+import { validateOutput } from '../lib/output/validation';
 import { PrometheusSpecAlertingAlertmanagersPort, PrometheusSpecImagePullPolicy } from '../imports/prometheus-monitoring.coreos.com';
 import { findObject, inventory, objectsOfKind } from './inventory';
 

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { KubeManifest, LonghornPrerequisites, MonitoringStack, Namespace, OsFamily, validateOutput } from '../lib';
+import { KubeManifest, LonghornPrerequisites, MonitoringStack, Namespace, OsFamily } from '../lib';
+import { validateOutput } from '../lib/output/validation';
 import { findObject } from './inventory';
 
 function render(props: { osFamily?: OsFamily; nfs?: boolean }) {

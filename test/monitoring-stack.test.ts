@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, SMALL_CLUSTER_RESOURCES, KubernetesDistribution, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, Severity, validateOutput } from '../lib';
+import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, SMALL_CLUSTER_RESOURCES, KubernetesDistribution, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, Severity } from '../lib';
+import { validateOutput } from '../lib/output/validation';
 import { findObject, objectsOfKind, SynthesizedObject } from './inventory';
 import { OFFICE } from './support/stacks';
 import { synthApp as synthTree } from './support/synth';

@@ -1,7 +1,8 @@
 import { App, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MonitoringStack, RecurringJobTask, validateOutput } from '../lib';
-import { applyPlan } from '../lib/output/apply-plan';
+import { MonitoringStack, RecurringJobTask } from '../lib';
+import { validateOutput } from '../lib/output/validation';
+import { applyPlan } from '../lib/commands/apply-plan';
 import { OFFICE } from './support/stacks';
 import { synthApp } from './support/synth';
 

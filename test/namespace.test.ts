@@ -1,5 +1,6 @@
-import { Testing } from 'cdk8s';
-import { Namespace, PodSecurityLevel, setKubernetesVersion } from '../lib';
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { KubePrometheusStack, Longhorn, Namespace, PodSecurityLevel, PrometheusRules, setKubernetesVersion } from '../lib';
 
 describe('Namespace', () => {
   test('renders one Namespace with the managed-by label and extra labels', () => {
@@ -44,5 +45,26 @@ describe('Namespace', () => {
   test.each(['Monitoring', 'monitoring_ns', '-x', 'a'.repeat(64)])('fails when the name is not a DNS label (%s)', name => {
     expect(() => new Namespace(Testing.chart(), 'ns', { name }))
       .toThrow(`name is '${name}' but a namespace name must be a DNS label`);
+  });
+});
+
+describe('a namespace by reference (INamespace)', () => {
+  test('an existing namespace by name: the rules land in it, and no Namespace object is made for it', () => {
+    const app = Testing.app();
+    const kps = new KubePrometheusStack(new Chart(app, 'stack'), 'kps');
+    const chart = new Chart(app, 'apps');
+    new PrometheusRules(chart, 'Rules', { monitoring: kps, name: 'web', namespace: { name: 'apps' }, groups: [{ name: 'g', rules: [{ record: 'r', expr: 'up' }] }] });
+    const objects = Testing.synth(chart);
+    expect(objects.map(o => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['PrometheusRule apps/web']);
+  });
+
+  test("a cdk8s-plus Namespace runs Longhorn, and only this library's Namespace has its Pod Security level checked", () => {
+    const chart = Testing.chart();
+    const storage = new kplus.Namespace(chart, 'storage', { metadata: { name: 'storage' } });
+    const longhorn = new Longhorn(chart, 'Longhorn', { namespace: storage });
+    expect(longhorn.namespace.name).toBe('storage');
+    expect(Testing.synth(chart).filter(o => o.kind === 'DaemonSet').map(o => o.metadata.namespace)).toEqual(['storage']);
+    const baseline = new Namespace(Testing.chart(), 'ns', { name: 'storage', podSecurity: PodSecurityLevel.BASELINE });
+    expect(() => new Longhorn(Testing.chart(), 'Longhorn', { namespace: baseline })).toThrow("namespace is the Namespace 'storage', which enforces Pod Security 'baseline'");
   });
 });

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { KubeManifest, KubePrometheusStack, Longhorn, OutputFile, validateOutput } from '../lib';
+import { KubeManifest, KubePrometheusStack, Longhorn } from '../lib';
+import { OutputFile, validateOutput } from '../lib/output/validation';
 
 /** The real render of both charts, as one output file, for breaking on purpose. */
 function realOutput(): OutputFile[] {

@@ -1,5 +1,5 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
-import { RenderedObject } from '../lib';
+import { RenderedObject } from '../lib/render/rendered-objects';
 import { LONGHORN_CHART } from '../lib/render/charts';
 import { KubeManifest } from '../lib/render/manifest-parse';
 import { HookPolicy, transformRender } from '../lib/render/pipeline';

@@ -3,8 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
-import { KubePrometheusStack, Longhorn, MonitoringStack, Placement, readOutputDir, validateOutput } from '../lib';
-import { applyPlan } from '../lib/output/apply-plan';
+import { KubePrometheusStack, Longhorn, MonitoringStack, Placement } from '../lib';
+import { readOutputDir, validateOutput } from '../lib/output/validation';
+import { applyPlan } from '../lib/commands/apply-plan';
 import { findObject } from './inventory';
 import { OWN_PROMETHEUS_AFFINITY, RELEASE_OF_ITS_OWN, SELECTIVE_PROMETHEUS } from './support/stacks';
 

@@ -1,7 +1,7 @@
 // deploy --adopt: taking over what `helm install` and a client-side `kubectl apply` made (the install guides' way),
 // without deleting or recreating anything that holds data.
 import { gunzipSync } from 'zlib';
-import { FIELD_MANAGER } from '../output/apply-plan';
+import { FIELD_MANAGER } from './apply-plan';
 import { groupOf, isBuiltInGroup, isClusterScoped } from '../render/kube-api';
 import { KubeManifest, parseDocument, splitDocuments } from '../render/manifest-parse';
 import { APPLYSET_FIELD_MANAGER, objectName, resourceOf } from './applyset';

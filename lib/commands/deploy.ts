@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApplyStep, applyPlan, createSecretHint, FIELD_MANAGER, StepAction } from '../output/apply-plan';
+import { ApplyStep, applyPlan, createSecretHint, FIELD_MANAGER, StepAction } from './apply-plan';
 import { OutputFile, readOutputDir } from '../output/validation';
 import { KubeManifest } from '../render/manifest-parse';
 import { controllerOf, LiveParent, objectName, PARENT_GROUP, PARENT_RESOURCE, PART_OF_LABEL, prunePlan, readParent, resourceOf } from './applyset';

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { FIELD_MANAGER, StepAction } from '../output/apply-plan';
+import { FIELD_MANAGER, StepAction } from './apply-plan';
 import { groupOf, isBuiltInGroup } from '../render/kube-api';
 import { KubeManifest } from '../render/manifest-parse';
 import { objectName, prunePlan, readParent, withMembership } from './applyset';

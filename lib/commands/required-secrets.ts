@@ -2,7 +2,7 @@
 // deploy finds each one, or creates Grafana's from a password the user gives, so a fresh cluster needs one run.
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import { addSecretKeysHint, createSecretHint, RequiredSecret } from '../output/apply-plan';
+import { addSecretKeysHint, createSecretHint, RequiredSecret } from './apply-plan';
 import { commandLine, KubectlRunner } from './kubectl';
 
 /** Environment variable deploy reads Grafana's initial admin password from. */

@@ -5,7 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { clusterOf } from '../render/cluster-boundary';
 import { DNS_SUBDOMAIN } from './kube-names';
 import { KubePrometheusStack } from './kube-prometheus-stack';
-import { Namespace } from './namespace';
+import { INamespace } from './namespace';
 import { kubePrometheusStackOf, MonitoringTarget, requireInsideStack } from './prometheus-selection';
 
 /** A Grafana dashboard model (the JSON Grafana exports: "Share > Export > Save to file"). */
@@ -82,7 +82,7 @@ export interface GrafanaDashboardProps {
    * Namespace of the ConfigMap (the sidecar must search it; kube-prometheus-stack searches all).
    * @default - the stack's namespace
    */
-  readonly namespace?: Namespace;
+  readonly namespace?: INamespace;
   /**
    * Name of the ConfigMap.
    * @default - 'dashboard-' and the dashboard's uid, or the construct's path

@@ -16,7 +16,7 @@ import { reportOf } from '../render/report';
 import { AlertDelivery, alertDeliveryChartValues, AlertmanagerVersion, renderAlertDelivery } from './alerting';
 import { GrafanaAdminCredentials } from './grafana-admin';
 import { IStorageClass } from './longhorn-storage-class';
-import { Namespace, PodSecurityLevel, releaseNamespace } from './namespace';
+import { INamespace, Namespace, PodSecurityLevel, releaseNamespace, requirePodSecurity } from './namespace';
 import { Placement } from './placement';
 import { checkWholeNumber, ParsedSize, prometheusSize, storageSize } from './quantity';
 import { ServiceExposure } from './service-exposure';
@@ -54,7 +54,7 @@ export interface KubePrometheusStackProps {
    * Namespace that enforces a narrower Pod Security level than `privileged` is an error.
    * @default - a `monitoring` Namespace (Pod Security `privileged`) created inside this construct
    */
-  readonly namespace?: Namespace;
+  readonly namespace?: INamespace;
   /**
    * Helm release name; object names derive from it (e.g. `<release>-grafana`).
    * @default 'kube-prometheus-stack'
@@ -225,7 +225,7 @@ const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/;
  */
 export class KubePrometheusStack extends Construct {
   /** Namespace the stack runs in. */
-  public readonly namespace: Namespace;
+  public readonly namespace: INamespace;
   /** Helm release name. */
   public readonly releaseName: string;
   /** Grafana's initial admin credentials. */
@@ -269,7 +269,7 @@ export class KubePrometheusStack extends Construct {
     const retentionDays = checkWholeNumber('retentionDays', props.retentionDays ?? 10, 1);
     const replicas = checkWholeNumber('prometheusReplicas', props.prometheusReplicas ?? 1, 1, 10);
     const namespaceProp = props.propNames?.namespace ?? 'namespace';
-    if (props.namespace) props.namespace.requirePodSecurity(PodSecurityLevel.PRIVILEGED, "node-exporter's pods (host network, PID namespace and paths)", namespaceProp);
+    if (props.namespace) requirePodSecurity(props.namespace, PodSecurityLevel.PRIVILEGED, "node-exporter's pods (host network, PID namespace and paths)", namespaceProp);
     this.namespace = releaseNamespace(this, { namespace: props.namespace, override: raw('namespaceOverride'), defaultName: 'monitoring', podSecurity: PodSecurityLevel.PRIVILEGED, namespaceProp, valuesProp });
     this.addComponentNamespaces(raw);
 

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Namespace } from './namespace';
+import { INamespace } from './namespace';
 
 /** Node operating system families, by package manager. */
 export enum OsFamily {
@@ -21,7 +21,7 @@ const PACKAGES: Record<OsFamily, { install: string; iscsi: string; nfs: string }
 /** Props of {@link LonghornPrerequisites}. */
 export interface LonghornPrerequisitesProps {
   /** Namespace to run in (Longhorn's: it is already `privileged`). */
-  readonly namespace: Namespace;
+  readonly namespace: INamespace;
   /**
    * Operating system family of the nodes.
    * @default OsFamily.DEBIAN

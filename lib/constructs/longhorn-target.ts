@@ -1,9 +1,15 @@
-import type { MonitoringStack } from '../stack/monitoring-stack';
+import { IConstruct } from 'constructs';
 import { Longhorn } from './longhorn';
 import { KubeManifest } from '../render/manifest-parse';
 
-/** Where Longhorn objects go: a whole {@link MonitoringStack}, or a {@link Longhorn} used on its own. */
-export type LonghornTarget = MonitoringStack | Longhorn;
+/** A construct that holds a Longhorn, such as a whole `MonitoringStack` (a cluster with its own output folder). */
+export interface ILonghornTarget extends IConstruct {
+  /** The Longhorn the objects configure. */
+  readonly longhorn: Longhorn;
+}
+
+/** Where Longhorn objects go: a whole `MonitoringStack` (any {@link ILonghornTarget}), or a {@link Longhorn} used on its own. */
+export type LonghornTarget = ILonghornTarget | Longhorn;
 
 /** The Longhorn of `target`. */
 export function longhornOf(target: LonghornTarget): Longhorn {

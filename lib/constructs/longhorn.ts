@@ -11,7 +11,7 @@ import { HookRevivingValue, OwnedValue, ownedBySetProps, valueAt } from '../rend
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
-import { Namespace, PodSecurityLevel, releaseNamespace } from './namespace';
+import { INamespace, PodSecurityLevel, releaseNamespace, requirePodSecurity } from './namespace';
 import { Placement } from './placement';
 import { checkWholeNumber } from './quantity';
 
@@ -53,7 +53,7 @@ export interface LonghornProps {
    * enforces a narrower Pod Security level is an error.
    * @default - a `longhorn-system` Namespace (Pod Security `privileged`) created inside this construct
    */
-  readonly namespace?: Namespace;
+  readonly namespace?: INamespace;
   /**
    * Replicas of each volume, each on a different node: the `longhorn` StorageClass's
    * `numberOfReplicas` and the `default-replica-count` setting. Must not exceed the nodes that can hold replicas.
@@ -116,7 +116,7 @@ export class Longhorn extends Construct {
   /** The rendered chart version. */
   public readonly version: string;
   /** Namespace Longhorn runs in. */
-  public readonly namespace: Namespace;
+  public readonly namespace: INamespace;
   /** Replicas per volume of the chart's `longhorn` StorageClass. */
   public readonly defaultReplicaCount: number;
   /** Whether the chart's `longhorn` StorageClass is the cluster default. */
@@ -148,7 +148,7 @@ export class Longhorn extends Construct {
       claimDefaultStorageClass(this, LONGHORN_MANAGED_CLASS_NAME, `defaultClass: false on ${this.node.path}`);
     }
     const namespaceProp = props.propNames?.namespace ?? 'namespace';
-    if (props.namespace) props.namespace.requirePodSecurity(PodSecurityLevel.PRIVILEGED, 'longhorn-manager and the CSI plugin (privileged, host paths)', namespaceProp);
+    if (props.namespace) requirePodSecurity(props.namespace, PodSecurityLevel.PRIVILEGED, 'longhorn-manager and the CSI plugin (privileged, host paths)', namespaceProp);
     this.namespace = releaseNamespace(this, {
       namespace: props.namespace, override: raw('namespaceOverride'), defaultName: 'longhorn-system', podSecurity: PodSecurityLevel.PRIVILEGED, namespaceProp, valuesProp: props.valuesPropName ?? 'values',
     });

@@ -32,8 +32,23 @@ export interface NamespaceProps {
   readonly podSecurity?: PodSecurityLevel;
 }
 
+/**
+ * A namespace other constructs are placed in: a {@link Namespace} of this library, or any object with a `name` (a
+ * namespace that exists already, `{ name: 'apps' }`, or a cdk8s-plus `Namespace`). Only this library's Namespace
+ * says its Pod Security level; for the others it is the cluster's to enforce.
+ */
+export interface INamespace {
+  /** The namespace name. */
+  readonly name: string;
+  /**
+   * The Pod Security level the namespace enforces, where known.
+   * @default - unknown: not checked here
+   */
+  readonly podSecurity?: PodSecurityLevel;
+}
+
 /** A Kubernetes Namespace that other constructs of this library are placed in by reference. */
-export class Namespace extends Construct {
+export class Namespace extends Construct implements INamespace {
   /** The namespace name. */
   public readonly name: string;
   /** The Pod Security level enforced, if this Namespace sets one. */
@@ -59,15 +74,16 @@ export class Namespace extends Construct {
     keepClusterScoped(new ApiObject(this, 'Resource', { apiVersion: 'v1', kind: 'Namespace', ...spec }));
   }
 
-  /**
-   * Throws unless pods that need `level` are admitted here: `who` names the pods, `prop` the prop
-   * that passed this Namespace. A Namespace without a level leaves it to the cluster's default.
-   */
-  public requirePodSecurity(level: PodSecurityLevel, who: string, prop: string): void {
-    const order = [PodSecurityLevel.RESTRICTED, PodSecurityLevel.BASELINE, PodSecurityLevel.PRIVILEGED];
-    if (this.podSecurity !== undefined && order.indexOf(this.podSecurity) < order.indexOf(level)) {
-      throw new Error(`${prop} is the Namespace '${this.name}', which enforces Pod Security '${this.podSecurity}', but ${who} need '${level}'; give it podSecurity: PodSecurityLevel.${level.toUpperCase()} or pass another Namespace`);
-    }
+}
+
+/**
+ * Throws unless pods that need `level` are admitted in `namespace`: `who` names the pods, `prop` the prop
+ * that passed it. A namespace without a known level leaves it to the cluster's default.
+ */
+export function requirePodSecurity(namespace: INamespace, level: PodSecurityLevel, who: string, prop: string): void {
+  const order = [PodSecurityLevel.RESTRICTED, PodSecurityLevel.BASELINE, PodSecurityLevel.PRIVILEGED];
+  if (namespace.podSecurity !== undefined && order.indexOf(namespace.podSecurity) < order.indexOf(level)) {
+    throw new Error(`${prop} is the Namespace '${namespace.name}', which enforces Pod Security '${namespace.podSecurity}', but ${who} need '${level}'; give it podSecurity: PodSecurityLevel.${level.toUpperCase()} or pass another Namespace`);
   }
 }
 
@@ -83,8 +99,8 @@ function podSecurityLabels(version: string, level: PodSecurityLevel | undefined)
 
 /** Input of {@link releaseNamespace}. */
 export interface ReleaseNamespaceOptions {
-  /** The Namespace the app passed, if any. */
-  readonly namespace?: Namespace;
+  /** The namespace the app passed, if any. */
+  readonly namespace?: INamespace;
   /** The chart's top-level `namespaceOverride` raw value, if any. */
   readonly override: unknown;
   /** The name of the Namespace made when neither is set. */
@@ -102,7 +118,7 @@ export interface ReleaseNamespaceOptions {
  * the chart's own `namespaceOverride` value, which moves every object of the release, else the default.
  * Throws when both are set and differ.
  */
-export function releaseNamespace(scope: Construct, options: ReleaseNamespaceOptions): Namespace {
+export function releaseNamespace(scope: Construct, options: ReleaseNamespaceOptions): INamespace {
   const override = typeof options.override === 'string' && options.override !== '' ? options.override : undefined;
   if (override !== undefined && options.namespace && override !== options.namespace.name) {
     throw new Error(`${options.valuesProp}.namespaceOverride is '${override}' but the ${options.namespaceProp} prop is the Namespace '${options.namespace.name}'; the release runs in one of them only: pass a Namespace named '${override}' as ${options.namespaceProp} and drop namespaceOverride`);

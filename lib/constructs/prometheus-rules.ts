@@ -4,7 +4,7 @@ import type { PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRules } from '..
 import { Severity } from './alerting/routing';
 import { DNS_SUBDOMAIN } from './kube-names';
 import { KubePrometheusStack } from './kube-prometheus-stack';
-import { Namespace } from './namespace';
+import { INamespace } from './namespace';
 import { prometheusDuration } from './prometheus-duration';
 import { kubePrometheusStackOf, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
 
@@ -102,7 +102,7 @@ export interface PrometheusRulesProps {
    * Namespace of the PrometheusRule object.
    * @default - the stack's namespace
    */
-  readonly namespace?: Namespace;
+  readonly namespace?: INamespace;
   /**
    * Name of the PrometheusRule object.
    * @default - derived from the construct path

@@ -1,13 +1,18 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import type { MonitoringStack } from '../stack/monitoring-stack';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 
+/** A construct that holds a kube-prometheus-stack, such as a whole `MonitoringStack` (a cluster with its own output folder). */
+export interface IMonitoringTarget extends IConstruct {
+  /** The kube-prometheus-stack whose Prometheus selects the objects and whose Grafana loads them. */
+  readonly kubePrometheusStack: KubePrometheusStack;
+}
+
 /**
- * Where monitoring objects go: a whole {@link MonitoringStack}, or a {@link KubePrometheusStack} used on
- * its own. Its Prometheus selects them and its Grafana loads them.
+ * Where monitoring objects go: a whole `MonitoringStack` (any {@link IMonitoringTarget}), or a
+ * {@link KubePrometheusStack} used on its own. Its Prometheus selects them and its Grafana loads them.
  */
-export type MonitoringTarget = MonitoringStack | KubePrometheusStack;
+export type MonitoringTarget = IMonitoringTarget | KubePrometheusStack;
 
 /** The kube-prometheus-stack of `target`. */
 export function kubePrometheusStackOf(target: MonitoringTarget): KubePrometheusStack {

@@ -1,7 +1,7 @@
 // Checks of a stack deployed to a harness control plane, shared by the files that deploy one.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { readOutputDir } from '../../lib';
+import { readOutputDir } from '../../lib/output/validation';
 import { bundledKubectl } from './bundled-kubectl';
 import { runCli } from './cli';
 import { ControlPlane } from './control-plane';

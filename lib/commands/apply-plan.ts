@@ -1,10 +1,10 @@
 import * as path from 'path';
 import { isBootstrapFile } from '../constructs/gitops';
 import { KubeManifest } from '../render/manifest-parse';
-import { RequiredSecret, requiredSecretsOf } from './secret-references';
-import { OutputFile } from './validation';
+import { RequiredSecret, requiredSecretsOf } from '../output/secret-references';
+import { OutputFile } from '../output/validation';
 import * as YAML from 'yaml';
-import { APPLYSET_FIELD_MANAGER, applySetRef, PARENT_CRD, PARENT_GROUP, PARENT_KIND, PARENT_RESOURCE, parentObject, RECORDED_CRDS, RECORDED_NAMESPACES } from '../commands/applyset';
+import { APPLYSET_FIELD_MANAGER, applySetRef, PARENT_CRD, PARENT_GROUP, PARENT_KIND, PARENT_RESOURCE, parentObject, RECORDED_CRDS, RECORDED_NAMESPACES } from './applyset';
 
 /** The field manager every apply uses, so ownership of each field is stable across applies. */
 export const FIELD_MANAGER = 'cdk8s-monitoring-stack';
@@ -48,7 +48,7 @@ export interface ApplyStep {
   readonly secret?: RequiredSecret;
 }
 
-export type { RequiredSecret, SecretReader } from './secret-references';
+export type { RequiredSecret, SecretReader } from '../output/secret-references';
 
 /** Who reads a Secret, in a few words: "pods", "the Alertmanager", or both. */
 function readersOf(secret: RequiredSecret): string {
