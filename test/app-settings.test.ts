@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, Chart, IResolver, YamlOutputType } from 'cdk8s';
 import { GitOpsTool, MonitoringStack } from '../lib';
 import { synthApp, SynthesizedFile } from './support/synth';
 
@@ -110,4 +110,15 @@ test('recordConstructMetadata: construct-metadata.json names the construct of ea
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
+});
+
+test("the app's own resolvers reach rendered objects too (cdk8s' full path, not the fast one)", () => {
+  // A resolver that turns Prometheus' rendered retention (10d, the stack's default) into 14d: only a resolver
+  // that cdk8s runs over every value of every object can change a value helm rendered.
+  const retention: IResolver = { resolve: context => { if (context.key.join('.') === 'spec.retention' && context.value === '10d') context.replaceValue('14d'); } };
+  const prometheusOf = (files: SynthesizedFile[]) => files.flatMap(f => f.objects).find(o => o.kind === 'Prometheus')?.spec as { retention?: string } | undefined;
+  const own = synthApp(app => new MonitoringStack(app, 'reference'), { resolvers: [retention] });
+  const plain = synthApp(app => new MonitoringStack(app, 'reference'));
+  expect(prometheusOf(plain)?.retention).toBe('10d');
+  expect(prometheusOf(own)?.retention).toBe('14d');
 });

@@ -452,7 +452,13 @@ describe('values.schema.json', () => {
     expect(check({ name: 7, kid: { replicas: 'three', mode: 'fast' } })).toEqual([
       { kind: ValuesProblemKind.SCHEMA, path: 'name', message: 'demoValues.name must be string, says the values.schema.json of demo 1.0.0' },
       { kind: ValuesProblemKind.SCHEMA, path: 'kid.replicas', message: 'demoValues.kid.replicas must be integer, says the values.schema.json of demo 1.0.0 (child 2.0.0)' },
-      { kind: ValuesProblemKind.SCHEMA, path: 'kid.mode', message: 'demoValues.kid.mode must be equal to one of the allowed values ("safe", "quick"), says the values.schema.json of demo 1.0.0 (child 2.0.0)' },
+      { kind: ValuesProblemKind.SCHEMA, path: 'kid.mode', message: 'demoValues.kid.mode must be one of "safe", "quick", says the values.schema.json of demo 1.0.0 (child 2.0.0)' },
+    ]);
+  });
+
+  test('names any other keyword the value breaks, with the validator\'s words', () => {
+    expect(check({ kid: { replicas: 0 } })).toEqual([
+      { kind: ValuesProblemKind.SCHEMA, path: 'kid.replicas', message: 'demoValues.kid.replicas breaks minimum: 0 is less than 1, says the values.schema.json of demo 1.0.0 (child 2.0.0)' },
     ]);
   });
 
@@ -519,7 +525,7 @@ function demoDir(): string {
   write('child/values.yaml', 'replicas: 1\nmode: safe\nextra: {}\n');
   write('child/values.schema.json', JSON.stringify({
     $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', additionalProperties: false,
-    properties: { replicas: { type: 'integer' }, mode: { enum: ['safe', 'quick'] }, extra: { type: 'object', additionalProperties: true }, global: { type: 'object' }, enabled: { type: 'boolean' } },
+    properties: { replicas: { type: 'integer', minimum: 1 }, mode: { enum: ['safe', 'quick'] }, extra: { type: 'object', additionalProperties: true }, global: { type: 'object' }, enabled: { type: 'boolean' } },
   }));
   write('demo/Chart.yaml', 'apiVersion: v2\nname: demo\nversion: 1.0.0\ndependencies:\n- name: child\n  alias: kid\n  version: 2.0.0\n  condition: kid.enabled\n');
   write('demo/values.yaml', 'name: demo\nlabels:\n  app: demo\nports: []\nkid:\n  replicas: 2\n');

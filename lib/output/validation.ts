@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
 import { OutputUnit, Validator } from '@cfworker/json-schema';
-import type { ErrorObject } from 'ajv';
 import { ClusterApi, DEFAULT_KUBERNETES_VERSION, groupOf, isBuiltInGroup, isClusterScoped, KubeApi, servedIn } from '../render/kube-api';
 
 export { ClusterApi };
@@ -230,8 +229,8 @@ function modelSchemaErrors(modelPackage: string, object: KubeManifest): Array<{ 
     new model!(object).validate();
     return [];
   } catch (e) {
-    // kubernetes-models throws ajv's ValidationError, which carries ajv's error list.
-    const errors = (e as { errors?: ErrorObject[] }).errors;
+    // kubernetes-models throws its validator's ValidationError, which carries that validator's (ajv's) error list.
+    const errors = (e as { errors?: Array<{ instancePath: string; message?: string; params?: object }> }).errors;
     if (!Array.isArray(errors)) throw e;
     return errors.map(d => ({ path: d.instancePath, message: `${d.message}${d.params && Object.keys(d.params).length > 0 ? ` (${JSON.stringify(d.params)})` : ''}` }));
   }

@@ -1,4 +1,4 @@
-import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { ApiObject, App, ImplicitTokenResolver, IResolver, JsonPatch, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ClusterApi, isClusterScoped, kubernetesVersionOf } from './kube-api';
 import { KubeManifest } from './manifest-parse';
@@ -109,7 +109,7 @@ export class RenderedObject extends ApiObject {
 
   /** The object's JSON, sharing parts with the rendered manifest: read it, never change it. */
   public sharedJson(): any {
-    if (App.of(this).resolvers.length > DEFAULT_RESOLVERS) {
+    if (App.of(this).resolvers.some(isAppResolver)) {
       const json = super.toJson();
       if (this.clusterScoped) delete json.metadata.namespace;
       return json;
@@ -128,5 +128,10 @@ export class RenderedObject extends ApiObject {
   }
 }
 
-/** cdk8s' own resolvers (lazy values, tokens, int-or-string); more means the app added its own. */
-const DEFAULT_RESOLVERS = 3;
+/**
+ * Whether a resolver is one the app added, not one of cdk8s' own (lazy values, tokens, int-or-string), which a
+ * rendered manifest never needs: it holds plain JSON from helm, with no Lazy, token or IntOrString in it.
+ */
+function isAppResolver(resolver: IResolver): boolean {
+  return !(resolver instanceof LazyResolver || resolver instanceof ImplicitTokenResolver || resolver instanceof NumberStringUnionResolver);
+}

@@ -250,39 +250,24 @@ function schemaProblems(input: ChartValuesCheck, model: ChartValuesModel, label:
     if (prefix.length && isMap(merged)) merged = { ...merged, global: coalesce(merged.global, input.values.global) };
     const chartLabel = prefix.length ? `${label} (${scope.chart.name} ${scope.chart.version})` : label;
     for (const error of schemaErrors(scope.schemaJson, merged)) {
-      const at = [...prefix, ...pointerKeys(error.instancePath, merged)];
-      const extra = typeof error.params.additionalProperty === 'string' ? error.params.additionalProperty : undefined;
-      const path = extra === undefined ? at : [...at, extra];
+      const path = [...prefix, ...error.path];
       // Errors the user's values did not cause (the chart's defaults, what typed props set) are helm's to report.
       if (valueAt(input.values, path) === undefined || reported.has(formatPath(path))) continue;
       const shown = `${input.valuesProp}.${formatPath(path)}`;
+      const unknown = error.unknownKey;
       let message: string;
-      if (extra === undefined) {
-        const allowed = Array.isArray(error.params.allowedValues) ? ` (${error.params.allowedValues.map(v => JSON.stringify(v)).join(', ')})` : '';
-        message = `${shown} ${error.message}${allowed}, says the values.schema.json of ${chartLabel}`;
+      if (unknown === undefined) {
+        message = `${shown} ${error.message}, says the values.schema.json of ${chartLabel}`;
       } else {
-        const declared = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-        const nearest = declared.length ? closest(extra, declared) : undefined;
-        const hint = nearest !== undefined && distance(extra, nearest) <= Math.max(2, Math.floor(extra.length / 3)) ? `; did you mean ${formatPath([...at, nearest])}?` : '';
+        const at = path.slice(0, -1);
+        const nearest = unknown.declared.length ? closest(unknown.key, [...unknown.declared]) : undefined;
+        const hint = nearest !== undefined && distance(unknown.key, nearest) <= Math.max(2, Math.floor(unknown.key.length / 3)) ? `; did you mean ${formatPath([...at, nearest])}?` : '';
         message = `${shown} is not a value of ${chartLabel}: its values.schema.json allows no other keys at ${formatPath(at) || 'the top level'}${hint}`;
       }
-      problems.push({ kind: extra === undefined ? ValuesProblemKind.SCHEMA : ValuesProblemKind.UNKNOWN_KEY, path: formatPath(path), message });
+      problems.push({ kind: unknown === undefined ? ValuesProblemKind.SCHEMA : ValuesProblemKind.UNKNOWN_KEY, path: formatPath(path), message });
     }
   }
   return problems;
-}
-
-/** `/ports/0/name` -> ['ports', 0, 'name']: list positions as numbers, so they show as `[0]`. */
-function pointerKeys(pointer: string, values: unknown): Array<string | number> {
-  const keys: Array<string | number> = [];
-  let at = values;
-  for (const raw of pointer.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    const step = Array.isArray(at) ? Number(key) : key;
-    keys.push(step);
-    at = Array.isArray(at) ? at[step as number] : isMap(at) ? at[key] : undefined;
-  }
-  return keys;
 }
 
 /** `a.b\.c` -> ['a', 'b.c'], as `helm --set` reads it. */

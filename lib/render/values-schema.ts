@@ -1,6 +1,4 @@
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import type Ajv2019 from 'ajv/dist/2019';
-import type Ajv2020 from 'ajv/dist/2020';
+import { Validator } from '@cfworker/json-schema';
 import { BoundedMap } from './cache';
 
 /** The keys a values.schema.json declares at one level, and whether it takes others. */
@@ -50,28 +48,69 @@ function resolveRef(schema: unknown, root: Schema): unknown {
   return current;
 }
 
-const VALIDATORS = new BoundedMap<string, ValidateFunction>(64);
+const VALIDATORS = new BoundedMap<string, { validator: Validator; schema: Schema }>(64);
+
+/** One way values break a values.schema.json. */
+export interface SchemaError {
+  /** Where in the values: keys, and list positions as numbers. */
+  readonly path: ReadonlyArray<string | number>;
+  /** What is wrong, after the path: `must be integer`. */
+  readonly message: string;
+  /** For a key the schema allows no other keys beside: the key, and the keys the schema declares there. */
+  readonly unknownKey?: { readonly key: string; readonly declared: readonly string[] };
+}
+
+/** Keywords whose errors only say that something inside failed; the error inside says what. */
+const AGGREGATE_KEYWORDS = new Set(['properties', 'patternProperties', 'items', 'prefixItems', 'additionalItems', 'contains', 'allOf', '$ref', '$dynamicRef', 'dependentSchemas', 'if', 'then', 'else', 'false', 'unevaluatedProperties', 'unevaluatedItems']);
 
 /**
  * Validates values (the chart's defaults with the user's values merged in, as Helm validates them)
- * against a values.schema.json. Compiled once per schema text per process.
+ * against a values.schema.json, with the JSON Schema library output validation uses. Compiled once per
+ * schema text per process.
  */
-export function schemaErrors(schemaJson: string, values: unknown): ErrorObject[] {
-  let validate = VALIDATORS.get(schemaJson);
-  if (!validate) {
+export function schemaErrors(schemaJson: string, values: unknown): SchemaError[] {
+  let entry = VALIDATORS.get(schemaJson);
+  if (!entry) {
     const schema = withoutRemoteRefs(JSON.parse(schemaJson)) as Schema;
-    const draft = typeof schema.$schema === 'string' ? schema.$schema : '';
-    // Helm checks values with its own validator; formats and unknown keywords do not fail a render there.
-    const options = { strict: false, allErrors: true, verbose: true, validateFormats: false, validateSchema: false };
-    // The 2019-09 and 2020-12 flavours are loaded only for a chart whose schema asks for them.
-    const ajv = draft.includes('2020-12') ? new (require('ajv/dist/2020').default as typeof Ajv2020)(options)
-      : draft.includes('2019-09') ? new (require('ajv/dist/2019').default as typeof Ajv2019)(options)
-        : new Ajv(options);
-    if (!draft.includes('2020-12') && !draft.includes('2019-09')) delete schema.$schema;
-    validate = ajv.compile(schema);
-    VALIDATORS.set(schemaJson, validate);
+    const declared = typeof schema.$schema === 'string' ? schema.$schema : '';
+    const draft = declared.includes('2020-12') ? '2020-12' : declared.includes('2019-09') ? '2019-09' : declared.includes('draft-04') ? '4' : '7';
+    // Helm checks values with its own validator; formats do not fail a render there.
+    const { $schema: _ignored, ...rest } = schema;
+    entry = { validator: new Validator(rest, draft, false), schema: rest };
+    VALIDATORS.set(schemaJson, entry);
   }
-  return validate(values) ? [] : [...(validate.errors ?? [])];
+  const { schema } = entry;
+  // As helm sees them: JSON, where a key with no value is no key.
+  values = JSON.parse(JSON.stringify(values ?? null));
+  return entry.validator.validate(values).errors.flatMap(error => {
+    const at = pointer(error.instanceLocation, values);
+    const node = resolveRef(pointer(error.keywordLocation, schema).reduce<unknown>((s, k) => (isSchema(s) || Array.isArray(s) ? (s as any)[k] : undefined), schema), schema);
+    if (error.keyword === 'additionalProperties' && node === false) {
+      const key = /^Property "(.*)" does not match/.exec(error.error)?.[1];
+      if (key === undefined) return [];
+      const parent = pointer(error.keywordLocation, schema).slice(0, -1).reduce<unknown>((s, k) => (isSchema(s) || Array.isArray(s) ? (s as any)[k] : undefined), schema);
+      return [{ path: [...at, key], message: 'is not allowed', unknownKey: { key, declared: isSchema(parent) && isSchema(parent.properties) ? Object.keys(parent.properties) : [] } }];
+    }
+    if (AGGREGATE_KEYWORDS.has(error.keyword) || error.keyword === 'additionalProperties') return [];
+    const message = error.keyword === 'type' ? `must be ${[node].flat().join(' or ')}`
+      : error.keyword === 'enum' && Array.isArray(node) ? `must be one of ${node.map(v => JSON.stringify(v)).join(', ')}`
+        : error.keyword === 'const' ? `must be ${JSON.stringify(node)}`
+          : `breaks ${error.keyword}: ${error.error.replace(/\.$/, '')}`;
+    return [{ path: at, message }];
+  });
+}
+
+/** `#/ports/0/name` -> ['ports', 0, 'name'] (positions as numbers where the value at that point is a list). */
+function pointer(location: string, root: unknown): Array<string | number> {
+  const keys: Array<string | number> = [];
+  let at = root;
+  for (const raw of location.replace(/^#/, '').split('/').slice(1)) {
+    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    const step = Array.isArray(at) && /^\d+$/.test(key) ? Number(key) : key;
+    keys.push(step);
+    at = at === null || typeof at !== 'object' ? undefined : (at as any)[step];
+  }
+  return keys;
 }
 
 /** A remote `$ref` (a Kubernetes JSON schema URL) would need the network: it accepts anything here. */
