@@ -26,6 +26,7 @@ import { DNS_LABEL } from '../constructs/kube-names';
 import { registerOutputFolder } from '../output/layout';
 import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
 import { ChartSource } from '../render/chart-source';
+import { renderTogether } from '../render/rendered-objects';
 import { ServiceExposure } from '../constructs/service-exposure';
 import { checkKnownProps, propNamesOf } from '../constructs/known-props';
 
@@ -316,7 +317,8 @@ export class MonitoringStack extends Construct {
     if (props.installPrerequisites) {
       new LonghornPrerequisites(longhornChart, 'Prerequisites', { namespace: longhornNamespace, ...props.installPrerequisites });
     }
-    this.longhorn = new Longhorn(longhornChart, 'Longhorn', {
+    // The two charts render side by side: helm renders Longhorn while kube-prometheus-stack's values are made.
+    [this.longhorn, this.kubePrometheusStack] = renderTogether(() => [new Longhorn(longhornChart, 'Longhorn', {
       version: props.longhornVersion,
       chartSource: props.longhornChartSource,
       namespace: longhornNamespace,
@@ -326,8 +328,7 @@ export class MonitoringStack extends Construct {
       values: props.longhornValues,
       valuesPropName: 'longhornValues',
       propNames: { version: 'longhornVersion', chartSource: 'longhornChartSource', defaultReplicaCount: 'replicaCount', namespace: 'longhornNamespace' },
-    });
-    this.kubePrometheusStack = new KubePrometheusStack(monitoring, 'KubePrometheusStack', {
+    }), new KubePrometheusStack(monitoring, 'KubePrometheusStack', {
       version: props.kubePrometheusStackVersion,
       releaseName: props.releaseName,
       chartSource: props.kubePrometheusStackChartSource,
@@ -353,7 +354,7 @@ export class MonitoringStack extends Construct {
       values: props.kubePrometheusStackValues,
       valuesPropName: 'kubePrometheusStackValues',
       propNames: KUBE_PROMETHEUS_STACK_PROP_NAMES,
-    });
+    })] as const);
     // Only when both charts rendered (a missing chart fails the synth with its own message).
     if ((props.longhornMonitoring ?? true) && this.longhorn.rendered && this.kubePrometheusStack.rendered) {
       this.longhornMonitoring = new LonghornMonitoring(monitoring, 'LonghornMonitoring', {

@@ -1,0 +1,98 @@
+// Issue 25: the charts render in parallel. Real helm on the vendored charts, each test with a cache folder of its
+// own (so helm really runs) and a fresh copy of the render modules (no in-process memory of earlier renders).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
+import { HookPolicy } from '../lib/render/pipeline';
+
+type RenderModule = typeof import('../lib/render/render');
+type ObjectsModule = typeof import('../lib/render/rendered-objects');
+
+/** Runs `fn` with an empty cache folder and fresh render modules. */
+function fresh<T>(fn: (render: RenderModule, objects: ObjectsModule) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parallel-render-'));
+  const saved = process.env.CDK8S_CACHE_DIR;
+  process.env.CDK8S_CACHE_DIR = dir;
+  try {
+    let modules: [RenderModule, ObjectsModule] | undefined;
+    jest.isolateModules(() => { modules = [require('../lib/render/render'), require('../lib/render/rendered-objects')]; });
+    return fn(...modules!);
+  } finally {
+    if (saved === undefined) delete process.env.CDK8S_CACHE_DIR;
+    else process.env.CDK8S_CACHE_DIR = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The releases of the `helm template` processes running now. */
+function runningReleases(): string[] {
+  const ps = spawnSync('ps', ['-eo', 'comm,args'], { encoding: 'utf8' }).stdout ?? '';
+  return ps.split('\n').map(line => /^helm\s.*\bhelm template (parallel-\S+) /.exec(line)?.[1]).filter((r): r is string => r !== undefined);
+}
+
+const kps = (release: string) => ({ chart: KUBE_PROMETHEUS_STACK_CHART, version: '88.5.3', releaseName: release, namespace: 'monitoring', values: {} });
+
+test('two renders begun one after the other run at the same time, each in its own helm process', () => {
+  fresh(render => {
+    const first = render.beginRender(kps('parallel-a'))!;
+    const second = render.beginRender(kps('parallel-b'))!;
+    // Both began and neither was waited for: a kube-prometheus-stack render takes helm a third of a second or more.
+    expect(runningReleases().sort()).toEqual(['parallel-a', 'parallel-b']);
+    expect(first.result().cache).toBe('miss');
+    expect(second.result().cache).toBe('miss');
+    expect(runningReleases()).toEqual([]);
+    const names = (r: ReturnType<typeof first.result>) => r.documents.map(d => d.manifest.metadata.name);
+    expect(names(first.result()).filter(n => n.startsWith('parallel-a')).length).toBeGreaterThan(50);
+    expect(names(second.result()).filter(n => n.startsWith('parallel-b')).length).toBe(names(first.result()).filter(n => n.startsWith('parallel-a')).length);
+  });
+});
+
+test('an identical render begun while the first runs waits for it instead of starting helm again', () => {
+  fresh(render => {
+    const first = render.beginRender(kps('parallel-same'))!;
+    const second = render.beginRender(kps('parallel-same'))!;
+    expect(runningReleases()).toEqual(['parallel-same']);
+    expect(second.result().cache).toBe('shared');
+    expect(second.result().documents).toBe(first.result().documents);
+  });
+});
+
+test("helm's failure is thrown when the render is waited for, with helm's words", () => {
+  fresh(render => {
+    // A Kubernetes version helm cannot read: helm exits 1 and says why on stderr.
+    const pending = render.beginRender({ chart: LONGHORN_CHART, version: '1.12.1', releaseName: 'parallel-bad', namespace: 'longhorn-system', values: {}, kubernetesVersion: 'one' });
+    expect(() => pending!.result()).toThrow(/^helm template of longhorn 1\.12\.1 failed: .*vone\.0/s);
+  });
+});
+
+describe('renderTogether', () => {
+  /** Longhorn's and kube-prometheus-stack's objects, each in a chart of its own and CRDs into a shared one, as MonitoringStack places them. */
+  function build(objects: ObjectsModule, together: boolean, read?: 'second-first') {
+    const app = new App();
+    const crds = new Chart(app, 'crds');
+    const a = new Chart(app, 'a');
+    const b = new Chart(app, 'b');
+    const make = () => {
+      const longhorn = objects.addRenderedObjects({ scope: a, crdScope: crds }, { chart: LONGHORN_CHART, version: '1.12.1', releaseName: 'longhorn', namespace: 'longhorn-system', values: {} }, { hooks: HookPolicy.DROP_ALL });
+      const stack = objects.addRenderedObjects({ scope: b, crdScope: crds }, kps('kube-prometheus-stack'), { hooks: HookPolicy.KEEP_INSTALL_HOOKS });
+      // Reading the second first still adds the first one's objects before it.
+      if (read === 'second-first') expect(stack!.manifests.length).toBeGreaterThan(100);
+      return [longhorn!, stack!] as const;
+    };
+    const [longhorn, stack] = together ? objects.renderTogether(make) : make();
+    const ids = app.node.findAll().filter(c => c.node.scopes.length > 2).map(c => c.node.path);
+    return { ids, longhorn: longhorn.manifests.length, stack: stack.apiObjects.length, crds: crds.node.children.length };
+  }
+
+  test('adds the same objects in the same order as rendering one after the other, whichever is read first', () => {
+    const oneByOne = fresh((_render, objects) => build(objects, false));
+    const together = fresh((_render, objects) => build(objects, true));
+    const secondFirst = fresh((_render, objects) => build(objects, true, 'second-first'));
+    expect(oneByOne.crds).toBeGreaterThan(10);
+    expect(together).toEqual(oneByOne);
+    expect(secondFirst).toEqual(oneByOne);
+  });
+});
