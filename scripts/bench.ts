@@ -111,7 +111,7 @@ function timeClusters(n: number, differing: boolean): Timing {
     `import { App } from ${JSON.stringify(require.resolve('cdk8s'))};`,
     `import { MonitoringStack } from ${JSON.stringify(path.join(ROOT, 'lib'))};`,
     'const app = new App();',
-    `for (let i = 0; i < ${n}; i++) new MonitoringStack(app, \`cluster-\${i}\`, { retentionDays: ${differing ? '5 + i' : '10'} });`,
+    `for (let i = 0; i < ${n}; i++) new MonitoringStack(app, \`cluster-\${i}\`, { retention: ${differing ? '`${5 + i}d`' : "'10d'"} });`,
     'app.synth();',
   ].join('\n'));
   return synth(app, path.join(work, `out-${path.basename(app, '.ts')}`), path.join(work, `cache-${path.basename(app, '.ts')}`));

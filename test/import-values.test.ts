@@ -59,7 +59,7 @@ describe('import-values of the install guide\'s values.yaml', () => {
       '  grafanaService: ServiceExposure.nodePort(30300),',
       '  prometheusService: ServiceExposure.nodePort(30090),',
       "  prometheusStorageSize: '10Gi',",
-      '  retentionDays: 10,',
+      "  retention: '10d',",
       '});',
     ].join('\n'));
     expect(mainTs).not.toContain('guide-admin-password');
@@ -75,9 +75,9 @@ describe('import-values of the install guide\'s values.yaml', () => {
     });
     expect(mainTs).toContain("  monitoringNamespace: 'observability',");
     expect(mainTs).toContain("  kubePrometheusStackValues: {\n    grafana: {\n      ingress: {\n        enabled: true,\n        hosts: [\n          'grafana.lab',\n        ],\n      },\n    },\n  },");
-    expect(unmapped).toEqual([
-      "prometheus.prometheusSpec.retention: '12h' is not a number of days; retentionDays takes days",
-      "prometheusOperator.admissionWebhooks: the stack runs no admission webhook (its certificates come from Helm hooks); deploy --adopt removes the release's webhook configurations",
+    // Prometheus' syntax, as the prop takes it: any retention carries over.
+    expect(mainTs).toContain("  retention: '12h',");
+    expect(unmapped).toEqual([      "prometheusOperator.admissionWebhooks: the stack runs no admission webhook (its certificates come from Helm hooks); deploy --adopt removes the release's webhook configurations",
     ]);
   });
 

@@ -12,16 +12,25 @@ describe('unknown props', () => {
     ['MonitoringStack', () => new MonitoringStack(Testing.app(), 'homelab', props({ longhornVerison: '1.6.2' })), "MonitoringStack 'homelab' has no prop longhornVerison, so it would be ignored; did you mean longhornVersion?"],
     ['MonitoringStack cluster', () => new MonitoringStack(Testing.app(), 'homelab', props({ cluster: { workerNode: 3 } })), "MonitoringStack 'homelab' has no prop cluster.workerNode, so it would be ignored; did you mean cluster.workerNodes?"],
     ['MonitoringStack resources', () => new MonitoringStack(Testing.app(), 'homelab', props({ resources: { prometheus: {}, grafna: {} } })), "MonitoringStack 'homelab' has no prop resources.grafna, so it would be ignored; did you mean resources.grafana?"],
-    ['KubePrometheusStack', () => new KubePrometheusStack(Testing.chart(), 'Stack', props({ retentiondays: 3 })), "KubePrometheusStack 'Stack' has no prop retentiondays, so it would be ignored; did you mean retentionDays?"],
-    ['Longhorn', () => new Longhorn(Testing.chart(), 'Longhorn', props({ replicaCount: 2 })), "Longhorn 'Longhorn' has no prop replicaCount, so it would be ignored; did you mean defaultReplicaCount?"],
+    ['KubePrometheusStack', () => new KubePrometheusStack(Testing.chart(), 'Stack', props({ retension: '3d' })), "KubePrometheusStack 'Stack' has no prop retension, so it would be ignored; did you mean retention?"],
+    ['Longhorn', () => new Longhorn(Testing.chart(), 'Longhorn', props({ replicaCuont: 2 })), "Longhorn 'Longhorn' has no prop replicaCuont, so it would be ignored; did you mean replicaCount?"],
     ['LonghornStorageClass', () => new LonghornStorageClass(Testing.chart(), 'sc', props({ name: 'fast', replicas: 2 })), "LonghornStorageClass 'sc' has no prop replicas, so it would be ignored"],
   ])('fails on a misspelt prop of %s, naming it and the nearest known one', (_construct, create, message) => {
     expect(create).toThrow(message);
   });
 
+  test.each([
+    ['MonitoringStack', () => new MonitoringStack(Testing.app(), 'homelab', props({ retentionDays: 30 })), "MonitoringStack 'homelab' has no prop retentionDays any more, so it would be ignored; it is retention now: retention: Duration.days(30)"],
+    ['Longhorn', () => new Longhorn(Testing.chart(), 'Longhorn', props({ defaultReplicaCount: 2 })), "Longhorn 'Longhorn' has no prop defaultReplicaCount any more, so it would be ignored; it is replicaCount now: replicaCount: 2"],
+    ['LonghornStorageClass', () => new LonghornStorageClass(Testing.chart(), 'sc', props({ name: 'fast', numberOfReplicas: 2 })), "LonghornStorageClass 'sc' has no prop numberOfReplicas any more, so it would be ignored; it is replicaCount now: replicaCount: 2"],
+    ['LonghornStorageClass', () => new LonghornStorageClass(Testing.chart(), 'sc', props({ name: 'fast', staleReplicaTimeoutMinutes: 60 })), "LonghornStorageClass 'sc' has no prop staleReplicaTimeoutMinutes any more, so it would be ignored; it is staleReplicaTimeout now: staleReplicaTimeout: Duration.minutes(60)"],
+  ])('a prop of an earlier version names its new name and how the value is written now (%s)', (_construct, create, message) => {
+    expect(create).toThrow(message);
+  });
+
   test('a prop far from every known one lists the known ones', () => {
     expect(() => new LonghornStorageClass(Testing.chart(), 'sc', props({ name: 'fast', colour: 'blue' })))
-      .toThrow("LonghornStorageClass 'sc' has no prop colour, so it would be ignored; its props are name, numberOfReplicas,");
+      .toThrow("LonghornStorageClass 'sc' has no prop colour, so it would be ignored; its props are name, replicaCount,");
   });
 
   test('a key set to undefined is no prop at all (spread objects often carry them)', () => {

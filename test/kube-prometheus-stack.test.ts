@@ -1,4 +1,4 @@
-import { Chart, Size, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { accessUrls } from '../lib/output/access-urls';
 import { AccessMode, GrafanaAdminCredentials, PodSecurityLevel, KubePrometheusStack, KubePrometheusStackVersion, LonghornStorageClass, Namespace, ServiceExposure } from '../lib';
 import { validateOutput } from '../lib/output/validation';
@@ -8,14 +8,14 @@ import { findObject, inventory, objectsOfKind } from './inventory';
 describe('KubePrometheusStack on NodePorts with a Longhorn volume', () => {
   const chart = Testing.chart();
   const namespace = new Namespace(chart, 'ns', { name: 'monitoring' });
-  const storageClass = new LonghornStorageClass(chart, 'sc', { name: 'longhorn-prometheus', numberOfReplicas: 2 });
+  const storageClass = new LonghornStorageClass(chart, 'sc', { name: 'longhorn-prometheus', replicaCount: 2 });
   const stack = new KubePrometheusStack(chart, 'Stack', {
     namespace,
     grafanaService: ServiceExposure.nodePort(30300),
     prometheusService: ServiceExposure.nodePort(30090),
     prometheusStorageClass: storageClass,
     prometheusStorageSize: Size.gibibytes(10),
-    retentionDays: 15,
+    retention: Duration.days(15),
     prometheusResources: { requests: { cpu: '200m', memory: '1Gi' }, limits: { memory: '2Gi' } },
     prometheusSpec: { scrapeInterval: '60s' },
     // Raw values where no typed prop owns them (see the test 'raw values are merged last').
@@ -196,8 +196,8 @@ describe('KubePrometheusStack', () => {
   });
 
   test('fails when a raw value contradicts a typed prop that is set, naming the prop', () => {
-    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { retentionDays: 10, values: { prometheus: { prometheusSpec: { retention: '2d' } } } }))
-      .toThrow('values.prometheus.prometheusSpec.retention is set, but the retentionDays prop owns this value; set retentionDays instead');
+    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { retention: Duration.days(10), values: { prometheus: { prometheusSpec: { retention: '2d' } } } }))
+      .toThrow('values.prometheus.prometheusSpec.retention is set, but the retention prop owns this value; set retention instead');
   });
 
   test('unsafePlaintext credentials are rendered into the chart Secret, with a warning', () => {
@@ -216,7 +216,8 @@ describe('KubePrometheusStack', () => {
     ["prometheusStorageSize is '10GB'", { prometheusStorageClass: sc(), prometheusStorageSize: '10GB' }, "prometheusStorageSize is '10GB' but must be a positive Kubernetes quantity such as '10Gi'"],
     ['a size is given without a StorageClass', { prometheusStorageSize: '10Gi' }, "prometheusStorageSize is '10Gi' but prometheusStorageClass is not set"],
     ['an access mode is given without a StorageClass', { prometheusStorageAccessMode: AccessMode.READ_WRITE_ONCE_POD }, "prometheusStorageAccessMode is 'ReadWriteOncePod' but prometheusStorageClass is not set"],
-    ['retentionDays is 0', { retentionDays: 0 }, 'retentionDays is 0 but must be a whole number >= 1'],
+    ['retention is zero', { retention: Duration.days(0) }, "retention is '0' but must be longer than zero"],
+    ['retention is not in Prometheus\' syntax', { retention: '10 days' }, "retention is '10 days' but must be a Prometheus duration such as '5m', '1h30m' or '30s'"],
     ['retentionSize fills the volume', { prometheusStorageClass: sc(), prometheusStorageSize: '10Gi', retentionSize: '10GB' }, "retentionSize is '10GB' but must be below the Prometheus volume (10Gi): Prometheus would fill it and crash-loop before deleting old data; the default, 8704MB (85%), leaves room for the write-ahead log and compaction"],
     ['retentionSize is in Kubernetes units', { retentionSize: '8Gi' }, "retentionSize is '8Gi' but must be a size in Prometheus' units such as '8GB'"],
     ['a resource quantity has a space', { prometheusResources: { limits: { memory: '2 GiB' } } }, "prometheusResources.limits.memory is '2 GiB' but must be a Kubernetes quantity"],

@@ -1,4 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { DataLocality, FsType, Longhorn, LonghornStorageClass, ReclaimPolicy } from '../lib';
 
 describe('LonghornStorageClass', () => {
@@ -24,8 +24,8 @@ describe('LonghornStorageClass', () => {
   test('every prop reaches the StorageClass', () => {
     const chart = Testing.chart();
     new LonghornStorageClass(chart, 'Db', {
-      name: 'longhorn-db', numberOfReplicas: 2, reclaimPolicy: ReclaimPolicy.RETAIN, allowVolumeExpansion: false,
-      fsType: FsType.XFS, dataLocality: DataLocality.BEST_EFFORT, staleReplicaTimeoutMinutes: 60, isDefaultClass: true,
+      name: 'longhorn-db', replicaCount: 2, reclaimPolicy: ReclaimPolicy.RETAIN, allowVolumeExpansion: false,
+      fsType: FsType.XFS, dataLocality: DataLocality.BEST_EFFORT, staleReplicaTimeout: Duration.hours(1), isDefaultClass: true,
     });
     expect(Testing.synth(chart)[0]).toMatchObject({
       metadata: { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
@@ -40,16 +40,23 @@ describe('LonghornStorageClass', () => {
       .toThrow("name is 'longhorn' but longhorn-manager owns the StorageClass 'longhorn'");
   });
 
-  test('fails when numberOfReplicas is not a whole number from 1 to 20', () => {
-    expect(() => new LonghornStorageClass(Testing.chart(), 'X', { name: 'x', numberOfReplicas: 0 }))
-      .toThrow('numberOfReplicas is 0 but must be a whole number from 1 to 20');
-    expect(() => new LonghornStorageClass(Testing.chart(), 'X', { name: 'x', numberOfReplicas: 1.5 }))
-      .toThrow('numberOfReplicas is 1.5 but must be a whole number from 1 to 20');
+  test('fails when replicaCount is not a whole number from 1 to 20', () => {
+    expect(() => new LonghornStorageClass(Testing.chart(), 'X', { name: 'x', replicaCount: 0 }))
+      .toThrow('replicaCount is 0 but must be a whole number from 1 to 20');
+    expect(() => new LonghornStorageClass(Testing.chart(), 'X', { name: 'x', replicaCount: 1.5 }))
+      .toThrow('replicaCount is 1.5 but must be a whole number from 1 to 20');
+  });
+
+  test('fails when staleReplicaTimeout is not whole minutes, Longhorn\'s unit', () => {
+    expect(() => new LonghornStorageClass(Testing.chart(), 'X', { name: 'x', staleReplicaTimeout: Duration.seconds(90) }))
+      .toThrow('staleReplicaTimeout is 1 minute 30 seconds but must be a whole number of minutes, at least one (e.g. Duration.minutes(30))');
+    expect(() => new LonghornStorageClass(Testing.chart(), 'X', { name: 'x', staleReplicaTimeout: Duration.minutes(0) }))
+      .toThrow('staleReplicaTimeout is 0 minutes but must be a whole number of minutes');
   });
 
   test('fails when strict-local has more than one replica', () => {
-    expect(() => new LonghornStorageClass(Testing.chart(), 'X', { name: 'x', numberOfReplicas: 2, dataLocality: DataLocality.STRICT_LOCAL }))
-      .toThrow("dataLocality is 'strict-local' but numberOfReplicas is 2");
+    expect(() => new LonghornStorageClass(Testing.chart(), 'X', { name: 'x', replicaCount: 2, dataLocality: DataLocality.STRICT_LOCAL }))
+      .toThrow("dataLocality is 'strict-local' but replicaCount is 2");
   });
 
   test('fails when the name is not a DNS subdomain', () => {

@@ -9,7 +9,7 @@ describe.each(Object.values(LonghornVersion))('Longhorn %s', version => {
   const crds = new Chart(Testing.app(), 'crds');
   const namespace = new Namespace(chart, 'ns', { name: 'longhorn-system' });
   const longhorn = new Longhorn(chart, 'Longhorn', {
-    version, namespace, defaultReplicaCount: 2, uiReplicas: 1, crdScope: crds, defaultDataPath: '/data/longhorn/',
+    version, namespace, replicaCount: 2, uiReplicas: 1, crdScope: crds, defaultDataPath: '/data/longhorn/',
     values: { longhornUI: { nodeSelector: { disk: 'ssd' } } }, // no prop owns it (see 'raw values are merged last')
   });
   const objects = Testing.synth(chart);
@@ -102,9 +102,9 @@ describe('Longhorn', () => {
       .toThrow("namespace is the Namespace 'storage', which enforces Pod Security 'restricted', but longhorn-manager and the CSI plugin (privileged, host paths) need 'privileged'; give it podSecurity: PodSecurityLevel.PRIVILEGED or pass another Namespace");
   });
 
-  test('fails when defaultReplicaCount is below 1', () => {
-    expect(() => new Longhorn(Testing.chart(), 'L', { defaultReplicaCount: 0 }))
-      .toThrow('defaultReplicaCount is 0 but must be a whole number from 1 to 20');
+  test('fails when replicaCount is below 1', () => {
+    expect(() => new Longhorn(Testing.chart(), 'L', { replicaCount: 0 }))
+      .toThrow('replicaCount is 0 but must be a whole number from 1 to 20');
   });
 
   test('fails when defaultDataPath is relative', () => {

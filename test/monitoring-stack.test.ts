@@ -186,8 +186,8 @@ describe('MonitoringStack', () => {
     ['5 workers: 3 replicas', { controlPlaneNodes: 3, workerNodes: 5 }, 3],
   ])('volumes on %s', (_case, cluster, replicas) => {
     const stack = new MonitoringStack(Testing.app(), 'stack', { cluster });
-    expect(stack.longhorn.defaultReplicaCount).toBe(replicas);
-    expect(stack.prometheusStorageClass.numberOfReplicas).toBe(replicas);
+    expect(stack.longhorn.replicaCount).toBe(replicas);
+    expect(stack.prometheusStorageClass.replicaCount).toBe(replicas);
   });
 
   test('longhornAlertThresholds reach the Longhorn rules; with longhornMonitoring false they are refused', () => {
@@ -223,7 +223,7 @@ describe('MonitoringStack', () => {
   ])('derived defaults for %s: replicas, retention, tolerations, placement', (_case, cluster, replicas, workersOnly) => {
     const stack = new MonitoringStack(Testing.app(), 'stack', { cluster });
     const monitoring = Testing.synth(stack.charts.monitoring);
-    expect(stack.prometheusStorageClass.numberOfReplicas).toBe(replicas);
+    expect(stack.prometheusStorageClass.replicaCount).toBe(replicas);
     const prometheus = findObject(monitoring, 'Prometheus', 'kube-prometheus-stack-prometheus');
     expect([prometheus.spec.retention, prometheus.spec.retentionSize]).toEqual(['10d', '8704MB']);
     const nodeExporter = findObject(monitoring, 'DaemonSet', 'kube-prometheus-stack-prometheus-node-exporter');

@@ -190,7 +190,7 @@ describe('Longhorn with raw values where no prop was set', () => {
   test('the raw replica count and default-class switch stand, and what depends on them follows', () => {
     const chart = Testing.chart();
     const longhorn = new Longhorn(chart, 'Longhorn', { values: { persistence: { defaultClassReplicaCount: 2, defaultClass: false } } });
-    expect(longhorn.defaultReplicaCount).toBe(2);
+    expect(longhorn.replicaCount).toBe(2);
     expect(longhorn.defaultClass).toBe(false);
     const objects = Testing.synth(chart);
     const config = findObject(objects, 'ConfigMap', 'longhorn-storageclass');

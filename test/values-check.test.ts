@@ -255,8 +255,8 @@ describe('checkChartValues on kube-prometheus-stack 88.5.3', () => {
   });
 
   test('fails when an owned key below the one set is in the values', () => {
-    expect(messages(checkKps({ prometheus: { prometheusSpec: { retention: '30d' } } }, [{ path: 'prometheus.prometheusSpec.retention', prop: 'retentionDays' }]))).toEqual([
-      'kubePrometheusStackValues.prometheus.prometheusSpec.retention is set, but the retentionDays prop owns this value; set retentionDays instead',
+    expect(messages(checkKps({ prometheus: { prometheusSpec: { retention: '30d' } } }, [{ path: 'prometheus.prometheusSpec.retention', prop: 'retention' }]))).toEqual([
+      'kubePrometheusStackValues.prometheus.prometheusSpec.retention is set, but the retention prop owns this value; set retention instead',
     ]);
   });
 

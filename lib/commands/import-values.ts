@@ -39,7 +39,7 @@ type Values = Record<string, any>;
  *   password stays in the cluster, out of the code);
  * - `grafana.service`, `prometheus.service`, `alertmanager.service` with a type become `ServiceExposure`s;
  * - `prometheus.prometheusSpec.storageSpec` becomes `prometheusStorageSize` (the class is the stack's own);
- * - `prometheus.prometheusSpec.retention` in days becomes `retentionDays`, `retentionSize` stays a size;
+ * - `prometheus.prometheusSpec.retention` becomes `retention` (Prometheus' syntax, as the prop takes it), `retentionSize` stays a size;
  * - everything else goes into `kubePrometheusStackValues`, as it was.
  */
 export function importValues(options: ImportValuesOptions): ImportedValues {
@@ -101,9 +101,7 @@ export function importValues(options: ImportValuesOptions): ImportedValues {
   }
   const retention = take('prometheus.prometheusSpec.retention');
   if (retention !== undefined) {
-    const days = /^(\d+)d$/.exec(String(retention));
-    if (days) props.push(`retentionDays: ${Number(days[1])}`);
-    else unmapped.push(`prometheus.prometheusSpec.retention: '${retention}' is not a number of days; retentionDays takes days`);
+    props.push(`retention: ${str(String(retention))}`);
   }
   const retentionSize = take('prometheus.prometheusSpec.retentionSize');
   if (retentionSize !== undefined) props.push(`retentionSize: ${str(String(retentionSize))}`);

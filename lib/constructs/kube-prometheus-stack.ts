@@ -1,4 +1,4 @@
-import { Chart, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkKnownProps, propNamesOf } from './known-props';
 import type { PrometheusSpec } from '../../imports/prometheus-monitoring.coreos.com';
@@ -18,6 +18,7 @@ import { GrafanaAdminCredentials } from './grafana-admin';
 import { IStorageClass } from './longhorn-storage-class';
 import { INamespace, Namespace, PodSecurityLevel, releaseNamespace, requirePodSecurity } from './namespace';
 import { Placement } from './placement';
+import { prometheusDuration } from './prometheus-duration';
 import { checkWholeNumber, ParsedSize, prometheusSize, storageSize } from './quantity';
 import { ServiceExposure } from './service-exposure';
 import { exposureOwnedValues, exposureValues } from './exposure-values';
@@ -104,10 +105,10 @@ export interface KubePrometheusStackProps {
    */
   readonly prometheusStorageAccessMode?: AccessMode;
   /**
-   * Days of metrics Prometheus keeps.
-   * @default 10
+   * How long Prometheus keeps metrics: a cdk8s Duration, or a string in Prometheus' syntax ('12h', '2w').
+   * @default Duration.days(10)
    */
-  readonly retentionDays?: number;
+  readonly retention?: Duration | string;
   /**
    * Most disk Prometheus' data may take before the oldest blocks go, as a cdk8s Size or in Prometheus'
    * units ('8GB'; Prometheus counts KB, MB, GB in powers of 2). Must be below the volume size: a full
@@ -184,7 +185,7 @@ export interface KubePrometheusStackProps {
    * Raw chart values, deep-merged last over everything this construct sets (lists are replaced whole).
    * Checked against the chart before it renders: a key the chart does not know, a value that a prop
    * set here says otherwise (`grafana.adminPassword` with `grafanaAdmin` set,
-   * `prometheus.prometheusSpec.retention` with `retentionDays` set), or one that brings back a Helm hook
+   * `prometheus.prometheusSpec.retention` with `retention` set), or one that brings back a Helm hook
    * or an admission webhook is an error. Where the prop is unset, the raw value stands (an
    * `alertmanager.config` replaces the default routing whole; `grafana.adminPassword` or
    * `grafana.admin.existingSecret` become `grafanaAdmin`).
@@ -266,7 +267,7 @@ export class KubePrometheusStack extends Construct {
         throw new Error(`${prop} and ${clash[0]} both use node port ${exposure.nodePort}; a node port can serve one Service only, give each its own`);
       }
     }
-    const retentionDays = checkWholeNumber('retentionDays', props.retentionDays ?? 10, 1);
+    const retention = prometheusDuration(props.propNames?.retention ?? 'retention', props.retention ?? Duration.days(10));
     const replicas = checkWholeNumber('prometheusReplicas', props.prometheusReplicas ?? 1, 1, 10);
     const namespaceProp = props.propNames?.namespace ?? 'namespace';
     if (props.namespace) requirePodSecurity(props.namespace, PodSecurityLevel.PRIVILEGED, "node-exporter's pods (host network, PID namespace and paths)", namespaceProp);
@@ -282,7 +283,7 @@ export class KubePrometheusStack extends Construct {
     const volumeSize = props.prometheusStorageClass && storageSize('prometheusStorageSize', props.prometheusStorageSize ?? '10Gi');
     const retentionSize = retentionSizeFor(props.retentionSize, volumeSize);
     const prometheusSpec: ChartValues = {
-      retention: `${retentionDays}d`,
+      retention,
       ...(retentionSize && { retentionSize }),
       replicas,
       ...(props.prometheusResources && { resources: resourcesValues('prometheusResources', props.prometheusResources) }),
@@ -384,7 +385,7 @@ const OWNED_VALUES: OwnedValue[] = [
   ...exposureOwnedValues('prometheus', 'prometheusService'),
   ...exposureOwnedValues('alertmanager', 'alertmanagerService'),
   { path: 'prometheus.prometheusSpec.storageSpec', prop: 'prometheusStorageClass', owns: "Prometheus' volume (with prometheusStorageSize and prometheusStorageAccessMode)" },
-  { path: 'prometheus.prometheusSpec.retention', prop: 'retentionDays' },
+  { path: 'prometheus.prometheusSpec.retention', prop: 'retention' },
   { path: 'prometheus.prometheusSpec.retentionSize', prop: 'retentionSize' },
   { path: 'prometheus.prometheusSpec.replicas', prop: 'prometheusReplicas' },
   { path: 'prometheus.prometheusSpec.resources', prop: 'prometheusResources' },
@@ -472,4 +473,4 @@ function retentionSizeFor(retentionSize: Size | string | undefined, volume: Pars
   return size.text;
 }
 
-const KUBE_PROMETHEUS_STACK_PROPS = propNamesOf<KubePrometheusStackProps>({ version: true, kubernetesVersion: true, chartSource: true, namespace: true, releaseName: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, alertmanagerService: true, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true, retentionDays: true, retentionSize: true, prometheusReplicas: true, prometheusResources: true, grafanaResources: true, alertmanagerResources: true, operatorResources: true, kubeStateMetricsResources: true, placement: true, controlPlane: true, alerting: true, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true, valuesPropName: true, propNames: true });
+const KUBE_PROMETHEUS_STACK_PROPS = propNamesOf<KubePrometheusStackProps>({ version: true, kubernetesVersion: true, chartSource: true, namespace: true, releaseName: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, alertmanagerService: true, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true, retention: true, retentionSize: true, prometheusReplicas: true, prometheusResources: true, grafanaResources: true, alertmanagerResources: true, operatorResources: true, kubeStateMetricsResources: true, placement: true, controlPlane: true, alerting: true, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true, valuesPropName: true, propNames: true });

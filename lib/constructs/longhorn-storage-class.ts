@@ -1,11 +1,11 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkKnownProps, propNamesOf } from './known-props';
 import { keepClusterScoped } from './cluster-scoped';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { DNS_SUBDOMAIN } from './kube-names';
-import { checkWholeNumber } from './quantity';
+import { checkWholeNumber, wholeMinutes } from './quantity';
 
 /** Anything that names a StorageClass a PersistentVolumeClaim can use. */
 export interface IStorageClass {
@@ -35,7 +35,7 @@ export enum DataLocality {
   DISABLED = 'disabled',
   /** Try to keep one replica on the consuming node. */
   BEST_EFFORT = 'best-effort',
-  /** Exactly one replica, on the consuming node (requires numberOfReplicas 1). */
+  /** Exactly one replica, on the consuming node (requires replicaCount 1). */
   STRICT_LOCAL = 'strict-local',
 }
 
@@ -53,7 +53,7 @@ export interface LonghornStorageClassProps {
    * Replicas per volume, each on its own node.
    * @default 3
    */
-  readonly numberOfReplicas?: number;
+  readonly replicaCount?: number;
   /**
    * What happens to the volume when its claim is deleted.
    * @default ReclaimPolicy.DELETE
@@ -75,10 +75,10 @@ export interface LonghornStorageClassProps {
    */
   readonly dataLocality?: DataLocality;
   /**
-   * Minutes a failed replica is kept before Longhorn removes it.
-   * @default 30
+   * How long a failed replica is kept before Longhorn removes it, in whole minutes (Longhorn's unit).
+   * @default Duration.minutes(30)
    */
-  readonly staleReplicaTimeoutMinutes?: number;
+  readonly staleReplicaTimeout?: Duration;
   /**
    * Whether this class is the cluster default (claims without `storageClassName` use it).
    * Only one class should be default: leave the Longhorn chart's own class non-default if this is.
@@ -101,7 +101,7 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
   /** The StorageClass's name, for claims. */
   public readonly storageClassName: string;
   /** Replicas per volume. */
-  public readonly numberOfReplicas: number;
+  public readonly replicaCount: number;
   /** Whether this class is the cluster default. */
   public readonly isDefaultClass: boolean;
 
@@ -116,12 +116,12 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
       throw new Error(`${nameProp} is '${props.name}' but a StorageClass name must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`);
     }
     this.storageClassName = props.name;
-    this.numberOfReplicas = checkWholeNumber(props.propNames?.numberOfReplicas ?? 'numberOfReplicas', props.numberOfReplicas ?? 3, 1, 20);
+    this.replicaCount = checkWholeNumber(props.propNames?.replicaCount ?? 'replicaCount', props.replicaCount ?? 3, 1, 20);
     const dataLocality = props.dataLocality ?? DataLocality.DISABLED;
-    if (dataLocality === DataLocality.STRICT_LOCAL && this.numberOfReplicas !== 1) {
-      throw new Error(`dataLocality is '${dataLocality}' but numberOfReplicas is ${this.numberOfReplicas}: strict-local keeps exactly one replica on the consuming node; use numberOfReplicas: 1 or DataLocality.BEST_EFFORT`);
+    if (dataLocality === DataLocality.STRICT_LOCAL && this.replicaCount !== 1) {
+      throw new Error(`dataLocality is '${dataLocality}' but replicaCount is ${this.replicaCount}: strict-local keeps exactly one replica on the consuming node; use replicaCount: 1 or DataLocality.BEST_EFFORT`);
     }
-    const staleReplicaTimeout = checkWholeNumber('staleReplicaTimeoutMinutes', props.staleReplicaTimeoutMinutes ?? 30, 1);
+    const staleReplicaTimeout = wholeMinutes('staleReplicaTimeout', props.staleReplicaTimeout ?? Duration.minutes(30));
     this.isDefaultClass = props.isDefaultClass ?? false;
     if (this.isDefaultClass) {
       claimDefaultStorageClass(this, props.name, `isDefaultClass: false on ${this.node.path}`);
@@ -137,7 +137,7 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
       reclaimPolicy: props.reclaimPolicy ?? ReclaimPolicy.DELETE,
       volumeBindingMode: 'Immediate',
       parameters: {
-        numberOfReplicas: String(this.numberOfReplicas),
+        numberOfReplicas: String(this.replicaCount),
         staleReplicaTimeout: String(staleReplicaTimeout),
         fsType: props.fsType ?? FsType.EXT4,
         dataLocality,
@@ -147,4 +147,4 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
   }
 }
 
-const LONGHORN_STORAGE_CLASS_PROPS = propNamesOf<LonghornStorageClassProps>({ name: true, numberOfReplicas: true, reclaimPolicy: true, allowVolumeExpansion: true, fsType: true, dataLocality: true, staleReplicaTimeoutMinutes: true, isDefaultClass: true, propNames: true });
+const LONGHORN_STORAGE_CLASS_PROPS = propNamesOf<LonghornStorageClassProps>({ name: true, replicaCount: true, reclaimPolicy: true, allowVolumeExpansion: true, fsType: true, dataLocality: true, staleReplicaTimeout: true, isDefaultClass: true, propNames: true });

@@ -59,7 +59,7 @@ export interface LonghornProps {
    * `numberOfReplicas` and the `default-replica-count` setting. Must not exceed the nodes that can hold replicas.
    * @default 3
    */
-  readonly defaultReplicaCount?: number;
+  readonly replicaCount?: number;
   /**
    * Host path on each node where Longhorn stores replica data.
    * @default '/var/lib/longhorn/'
@@ -100,7 +100,7 @@ export interface LonghornProps {
    */
   readonly valuesPropName?: string;
   /**
-   * The names, in messages, of props a composite sets from props of its own (`{ defaultReplicaCount: 'replicaCount' }`).
+   * The names, in messages, of props a composite sets from props of its own (`{ version: 'longhornVersion' }`).
    * @default - this construct's prop names
    */
   readonly propNames?: Readonly<Record<string, string>>;
@@ -118,7 +118,7 @@ export class Longhorn extends Construct {
   /** Namespace Longhorn runs in. */
   public readonly namespace: INamespace;
   /** Replicas per volume of the chart's `longhorn` StorageClass. */
-  public readonly defaultReplicaCount: number;
+  public readonly replicaCount: number;
   /** Whether the chart's `longhorn` StorageClass is the cluster default. */
   public readonly defaultClass: boolean;
   /** The `longhorn` StorageClass that longhorn-manager maintains, for claims that want it. */
@@ -135,8 +135,8 @@ export class Longhorn extends Construct {
     // replica count others read) follows the raw value.
     const raw = (path: string): unknown => valueAt(props.values, path.split('.'));
     const rawReplicas = raw('persistence.defaultClassReplicaCount');
-    this.defaultReplicaCount = props.defaultReplicaCount !== undefined || rawReplicas === undefined
-      ? checkWholeNumber(props.propNames?.defaultReplicaCount ?? 'defaultReplicaCount', props.defaultReplicaCount ?? 3, 1, 20)
+    this.replicaCount = props.replicaCount !== undefined || rawReplicas === undefined
+      ? checkWholeNumber(props.propNames?.replicaCount ?? 'replicaCount', props.replicaCount ?? 3, 1, 20)
       : checkWholeNumber(`${props.valuesPropName ?? 'values'}.persistence.defaultClassReplicaCount`, Number(rawReplicas), 1, 20);
     const uiReplicas = checkWholeNumber('uiReplicas', props.uiReplicas ?? 2, 0, 10);
     const defaultDataPath = props.defaultDataPath ?? '/var/lib/longhorn/';
@@ -153,13 +153,13 @@ export class Longhorn extends Construct {
       namespace: props.namespace, override: raw('namespaceOverride'), defaultName: 'longhorn-system', podSecurity: PodSecurityLevel.PRIVILEGED, namespaceProp, valuesProp: props.valuesPropName ?? 'values',
     });
 
-    const replicas = String(this.defaultReplicaCount);
+    const replicas = String(this.replicaCount);
     const values: ChartValues = {
-      persistence: { defaultClass: this.defaultClass, defaultClassReplicaCount: this.defaultReplicaCount },
+      persistence: { defaultClass: this.defaultClass, defaultClassReplicaCount: this.replicaCount },
       defaultSettings: {
         defaultDataPath,
         // From 1.8 on the setting is per data engine; earlier versions take one number.
-        defaultReplicaCount: semver.gte(this.version, '1.8.0') ? { v1: replicas, v2: replicas } : this.defaultReplicaCount,
+        defaultReplicaCount: semver.gte(this.version, '1.8.0') ? { v1: replicas, v2: replicas } : this.replicaCount,
       },
       longhornUI: { replicas: uiReplicas },
       // Its Job is a pre-upgrade hook, which plain YAML cannot run at the right moment.
@@ -185,8 +185,8 @@ export class Longhorn extends Construct {
 /** Chart values the typed props set. */
 const LONGHORN_OWNED_VALUES: OwnedValue[] = [
   { path: 'persistence.defaultClass', prop: 'defaultClass' },
-  { path: 'persistence.defaultClassReplicaCount', prop: 'defaultReplicaCount', owns: "the longhorn StorageClass's replica count" },
-  { path: 'defaultSettings.defaultReplicaCount', prop: 'defaultReplicaCount', owns: 'the default-replica-count setting (its shape changed in 1.8; the prop writes the right one)' },
+  { path: 'persistence.defaultClassReplicaCount', prop: 'replicaCount', owns: "the longhorn StorageClass's replica count" },
+  { path: 'defaultSettings.defaultReplicaCount', prop: 'replicaCount', owns: 'the default-replica-count setting (its shape changed in 1.8; the prop writes the right one)' },
   { path: 'defaultSettings.defaultDataPath', prop: 'defaultDataPath' },
   { path: 'longhornUI.replicas', prop: 'uiReplicas' },
 ];
@@ -196,4 +196,4 @@ const LONGHORN_HOOK_VALUES: HookRevivingValue[] = [
   { path: 'preUpgradeChecker.jobEnabled', value: true, why: 'the pre-upgrade checker is a pre-upgrade Helm hook Job: applied as plain YAML it runs at once and again on every apply, not before an upgrade' },
 ];
 
-const LONGHORN_PROPS = propNamesOf<LonghornProps>({ version: true, kubernetesVersion: true, chartSource: true, namespace: true, defaultReplicaCount: true, defaultDataPath: true, defaultClass: true, uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true });
+const LONGHORN_PROPS = propNamesOf<LonghornProps>({ version: true, kubernetesVersion: true, chartSource: true, namespace: true, replicaCount: true, defaultDataPath: true, defaultClass: true, uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true });

@@ -1,4 +1,4 @@
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 
 /** A size checked once: the text that goes into the output and what it means in bytes. */
 export interface ParsedSize {
@@ -67,4 +67,13 @@ export function checkWholeNumber(prop: string, value: number, min: number, max =
     throw new Error(`${prop} is ${value} but must be ${range}`);
   }
   return value;
+}
+
+/** Throws, naming `prop`, unless `duration` is a whole number of minutes, at least one; returns the minutes. */
+export function wholeMinutes(prop: string, duration: Duration): number {
+  const minutes = duration.toMilliseconds({ integral: false }) / 60_000;
+  if (!Number.isInteger(minutes) || minutes < 1) {
+    throw new Error(`${prop} is ${duration.toHumanString()} but must be a whole number of minutes, at least one (e.g. Duration.minutes(30))`);
+  }
+  return minutes;
 }

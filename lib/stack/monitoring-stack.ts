@@ -1,4 +1,4 @@
-import { Chart, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import { GrafanaDashboard, GrafanaDashboardProps } from '../constructs/grafana-dashboard';
 import { LonghornBackupTarget, LonghornBackupTargetProps } from '../constructs/longhorn-backup-target';
 import { LonghornRecurringJob, LonghornRecurringJobProps } from '../constructs/longhorn-recurring-job';
@@ -157,10 +157,10 @@ export interface MonitoringStackProps {
    */
   readonly prometheusStorageSize?: Size | string;
   /**
-   * Days of metrics Prometheus keeps.
-   * @default 10
+   * How long Prometheus keeps metrics: a cdk8s Duration, or a string in Prometheus' syntax ('12h', '2w').
+   * @default Duration.days(10)
    */
-  readonly retentionDays?: number;
+  readonly retention?: Duration | string;
   /**
    * Most disk Prometheus' data may take; below the volume size.
    * @default - 85% of the volume
@@ -311,8 +311,8 @@ export class MonitoringStack extends Construct {
     // The class first: its checks are cheap, the Longhorn render is not.
     this.prometheusStorageClass = new LonghornStorageClass(storage, 'PrometheusStorageClass', {
       name: props.prometheusStorageClassName ?? 'longhorn-prometheus',
-      numberOfReplicas: replicaCount,
-      propNames: { name: 'prometheusStorageClassName', numberOfReplicas: 'replicaCount' },
+      replicaCount,
+      propNames: { name: 'prometheusStorageClassName' },
     });
     if (props.installPrerequisites) {
       new LonghornPrerequisites(longhornChart, 'Prerequisites', { namespace: longhornNamespace, ...props.installPrerequisites });
@@ -322,12 +322,12 @@ export class MonitoringStack extends Construct {
       version: props.longhornVersion,
       chartSource: props.longhornChartSource,
       namespace: longhornNamespace,
-      defaultReplicaCount: replicaCount,
+      replicaCount,
       placement,
       crdScope: crds,
       values: props.longhornValues,
       valuesPropName: 'longhornValues',
-      propNames: { version: 'longhornVersion', chartSource: 'longhornChartSource', defaultReplicaCount: 'replicaCount', namespace: 'longhornNamespace' },
+      propNames: { version: 'longhornVersion', chartSource: 'longhornChartSource', namespace: 'longhornNamespace' },
     }), new KubePrometheusStack(monitoring, 'KubePrometheusStack', {
       version: props.kubePrometheusStackVersion,
       releaseName: props.releaseName,
@@ -339,7 +339,7 @@ export class MonitoringStack extends Construct {
       alertmanagerService: props.alertmanagerService,
       prometheusStorageClass: this.prometheusStorageClass,
       prometheusStorageSize: props.prometheusStorageSize ?? '10Gi',
-      retentionDays: props.retentionDays,
+      retention: props.retention,
       retentionSize: props.retentionSize,
       prometheusResources: resources.prometheus,
       grafanaResources: resources.grafana,
@@ -429,6 +429,6 @@ const KUBE_PROMETHEUS_STACK_PROP_NAMES: Readonly<Record<string, string>> = {
   kubeStateMetricsResources: 'resources.kubeStateMetrics',
 };
 
-const MONITORING_STACK_PROPS = propNamesOf<MonitoringStackProps>({ cluster: true, replicaCount: true, resources: true, placement: true, controlPlane: true, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: true, kubePrometheusStackChartSource: true, clusterApis: true, monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true, prometheusStorageSize: true, retentionDays: true, retentionSize: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, gitOps: true, alertmanagerService: true, installPrerequisites: true, alerting: true, longhornMonitoring: true, longhornAlertThresholds: true, longhornValues: true, kubePrometheusStackValues: true });
+const MONITORING_STACK_PROPS = propNamesOf<MonitoringStackProps>({ cluster: true, replicaCount: true, resources: true, placement: true, controlPlane: true, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: true, kubePrometheusStackChartSource: true, clusterApis: true, monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true, prometheusStorageSize: true, retention: true, retentionSize: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, gitOps: true, alertmanagerService: true, installPrerequisites: true, alerting: true, longhornMonitoring: true, longhornAlertThresholds: true, longhornValues: true, kubePrometheusStackValues: true });
 const CLUSTER_PROPS = propNamesOf<ClusterDescription>({ distribution: true, controlPlaneNodes: true, workerNodes: true, controlPlaneTaint: true, kubernetesVersion: true });
 const RESOURCES_PROPS = propNamesOf<StackResources>({ prometheus: true, grafana: true, alertmanager: true, operator: true, kubeStateMetrics: true });

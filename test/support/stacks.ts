@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { ControlPlaneMonitoring, HttpRoutePathType, IngressPathType, KUBEADM_CONTROL_PLANE, KubePrometheusStackProps, MonitoringStackProps, Placement, ServiceExposure } from '../../lib';
 
 /**
@@ -9,7 +10,7 @@ import { ControlPlaneMonitoring, HttpRoutePathType, IngressPathType, KUBEADM_CON
  */
 export const OFFICE: MonitoringStackProps = {
   cluster: { workerNodes: 3 },
-  retentionDays: 30,
+  retention: Duration.days(30),
   controlPlane: { ...KUBEADM_CONTROL_PLANE, etcd: ControlPlaneMonitoring.SCRAPE },
   kubePrometheusStackValues: { grafana: { sidecar: { dashboards: { provider: { foldersFromFilesStructure: false } } } }, alertmanager: { enabled: false } },
 };
