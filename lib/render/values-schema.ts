@@ -42,8 +42,7 @@ function shapeOf(schema: unknown, root: Schema, seen: Set<unknown>): SchemaShape
 function resolveRef(schema: unknown, root: Schema): unknown {
   let current = schema;
   for (let hops = 0; isSchema(current) && typeof current.$ref === 'string' && current.$ref.startsWith('#') && hops < 32; hops++) {
-    current = current.$ref.slice(1).split('/').filter(Boolean)
-      .reduce<unknown>((at, part) => (isSchema(at) ? at[decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), root);
+    current = pointerKeys(current.$ref).filter(Boolean).reduce<unknown>((at, key) => (isSchema(at) ? at[key] : undefined), root);
   }
   return current;
 }
@@ -83,12 +82,13 @@ export function schemaErrors(schemaJson: string, values: unknown): SchemaError[]
   // As helm sees them: JSON, where a key with no value is no key.
   values = JSON.parse(JSON.stringify(values ?? null));
   return entry.validator.validate(values).errors.flatMap(error => {
-    const at = pointer(error.instanceLocation, values);
-    const node = resolveRef(pointer(error.keywordLocation, schema).reduce<unknown>((s, k) => (isSchema(s) || Array.isArray(s) ? (s as any)[k] : undefined), schema), schema);
+    const at = instancePath(error.instanceLocation, values);
+    const keywordPath = pointerKeys(error.keywordLocation);
+    const node = resolveRef(valueAtKeys(schema, keywordPath), schema);
     if (error.keyword === 'additionalProperties' && node === false) {
       const key = /^Property "(.*)" does not match/.exec(error.error)?.[1];
       if (key === undefined) return [];
-      const parent = pointer(error.keywordLocation, schema).slice(0, -1).reduce<unknown>((s, k) => (isSchema(s) || Array.isArray(s) ? (s as any)[k] : undefined), schema);
+      const parent = valueAtKeys(schema, keywordPath.slice(0, -1));
       return [{ path: [...at, key], message: 'is not allowed', unknownKey: { key, declared: isSchema(parent) && isSchema(parent.properties) ? Object.keys(parent.properties) : [] } }];
     }
     if (AGGREGATE_KEYWORDS.has(error.keyword) || error.keyword === 'additionalProperties') return [];
@@ -100,17 +100,20 @@ export function schemaErrors(schemaJson: string, values: unknown): SchemaError[]
   });
 }
 
+/** The keys of a JSON pointer in a URI fragment: `#/a~1b/0` -> ['a/b', '0']. */
+function pointerKeys(location: string): string[] {
+  return location.replace(/^#/, '').split('/').slice(1).map(raw => decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** What `keys` lead to in `root`, through objects and lists. */
+function valueAtKeys(root: unknown, keys: readonly string[]): unknown {
+  return keys.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), root);
+}
+
 /** `#/ports/0/name` -> ['ports', 0, 'name'] (positions as numbers where the value at that point is a list). */
-function pointer(location: string, root: unknown): Array<string | number> {
-  const keys: Array<string | number> = [];
-  let at = root;
-  for (const raw of location.replace(/^#/, '').split('/').slice(1)) {
-    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-    const step = Array.isArray(at) && /^\d+$/.test(key) ? Number(key) : key;
-    keys.push(step);
-    at = at === null || typeof at !== 'object' ? undefined : (at as any)[step];
-  }
-  return keys;
+function instancePath(location: string, root: unknown): Array<string | number> {
+  const keys = pointerKeys(location);
+  return keys.map((key, i) => (Array.isArray(valueAtKeys(root, keys.slice(0, i))) && /^\d+$/.test(key) ? Number(key) : key));
 }
 
 /** A remote `$ref` (a Kubernetes JSON schema URL) would need the network: it accepts anything here. */
