@@ -1,6 +1,7 @@
 // The public API: constructs, their props and enums, and the few values and functions an app uses. Helpers the
 // constructs share (values builders, render and output internals) stay in their modules, out of the API.
 export { MonitoringStack, SMALL_CLUSTER_RESOURCES } from './stack/monitoring-stack';
+export { MonitoringApp } from './output/layout';
 export type { MonitoringStackProps, StackResources } from './stack/monitoring-stack';
 export { KubernetesDistribution } from './stack/cluster';
 export type { Cluster } from './stack/cluster';

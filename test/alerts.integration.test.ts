@@ -9,9 +9,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as YAML from 'yaml';
-import { AlertDelivery, LonghornVersion, MonitoringStack, Receiver, SecretKey, Severity } from '../lib';
+import { AlertDelivery, LonghornVersion, MonitoringApp, MonitoringStack, Receiver, SecretKey, Severity } from '../lib';
 import { readOutputDir } from '../lib/output/validation';
 import { harnessProgram } from './support/harness';
 import { promtoolLonghornRules } from './support/promtool';
@@ -42,7 +42,7 @@ describeWithControlPlane("alerts, with the chart's promtool and Alertmanager", (
       work = fs.mkdtempSync(path.join(os.tmpdir(), 'alerts-'));
       sink = await WebhookSink.start();
       const webhook = (name: string) => Receiver.webhook({ name, url: SecretKey.fromExistingSecret(`${name}-webhook`, 'url') });
-      const app = new App({ outdir: path.join(work, 'dist') });
+      const app = new MonitoringApp({ outdir: path.join(work, 'dist') });
       new MonitoringStack(app, 'lab', {
         alerting: AlertDelivery.route({
           routes: [{ severity: Severity.CRITICAL, receiver: webhook('pager') }, { severity: Severity.WARNING, receiver: webhook('chat') }],

@@ -1,12 +1,13 @@
-// Issue 25, defect 2: a MonitoringStack must not take over its app's synthesis. The app's own settings
+// Issue 25, defect 2: a MonitoringStack must not take over its app's synthesis. In a plain App, cdk8s' own synth()
+// writes it; a MonitoringApp (a subclass of App) writes the stack folders. Either way the app's own settings
 // (yamlOutputType, CDK8S_DISABLE_SORT, recordConstructMetadata) hold, and the output checks run on every way
 // cdk8s synthesizes (app.synth() with any output type, app.synthYaml()). Real helm on the vendored charts.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart, IResolver, YamlOutputType } from 'cdk8s';
-import { GitOpsTool, MonitoringStack } from '../lib';
-import { synthApp, SynthesizedFile } from './support/synth';
+import { GitOpsTool, MonitoringApp, MonitoringStack } from '../lib';
+import { readTree, synthApp, SynthesizedFile } from './support/synth';
 
 /** The reference stack and a chart of the app's own with one ConfigMap (`data` given b before a). */
 function build(app: App, configMap: Record<string, unknown> = {}): void {
@@ -15,9 +16,10 @@ function build(app: App, configMap: Record<string, unknown> = {}): void {
   new ApiObject(own, 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { b: '1', a: '2' }, ...configMap });
 }
 
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'settings-'));
 const idsOf = (files: SynthesizedFile[]) => files.flatMap(f => f.objects.map(o => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).sort();
 
-/** The default layout's files, from a plain app. */
+/** The default layout's files, from a MonitoringApp. */
 const byChart = synthApp(app => build(app));
 
 describe("the app's yamlOutputType", () => {
@@ -48,7 +50,7 @@ describe("the app's yamlOutputType", () => {
       const type = YamlOutputType[name];
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'settings-'));
       try {
-        const app = new App({ outdir, yamlOutputType: type });
+        const app = new MonitoringApp({ outdir, yamlOutputType: type });
         build(app, { data: { replicas: 1 } });
         expect(() => app.synth()).toThrow(/the output has 1 problem\(s\); nothing was written:\n.*ConfigMap default\/settings at \/data\/replicas: must be string/);
         expect(fs.readdirSync(outdir)).toEqual([]);
@@ -57,15 +59,46 @@ describe("the app's yamlOutputType", () => {
       }
     });
 
-  test('gitOps needs the stack folder: with another output type it is an error naming both settings', () => {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'settings-')), yamlOutputType: YamlOutputType.FILE_PER_APP });
+  test.each([
+    ['a MonitoringApp with another output type', () => new MonitoringApp({ outdir: tmp(), yamlOutputType: YamlOutputType.FILE_PER_APP }), 'the app asks for FILE_PER_APP; remove yamlOutputType from the App\'s props'],
+    ['a plain App', () => new App({ outdir: tmp() }), 'a plain App writes one flat file per chart; build the app with new MonitoringApp()'],
+  ])('gitOps needs the stack folder: in %s it is an error that says what to change, and nothing is written', (_name, makeApp, fix) => {
+    const app = makeApp();
     new MonitoringStack(app, 'reference', { gitOps: { tool: GitOpsTool.ARGO_CD, repoUrl: 'https://git.example.com/ops.git' } });
     try {
-      expect(() => app.synth()).toThrow("MonitoringStack 'reference': gitOps needs the stack's own folder, which cdk8s' default yamlOutputType (FILE_PER_CHART) makes, and the app asks for FILE_PER_APP; remove yamlOutputType from the App's props or gitOps from the stack");
+      expect(() => app.synth()).toThrow(`MonitoringStack 'reference': gitOps needs the stack's own folder, which a MonitoringApp with cdk8s' default yamlOutputType (FILE_PER_CHART) writes, and ${fix}, or remove gitOps from the stack`);
       expect(fs.readdirSync(app.outdir)).toEqual([]);
     } finally {
       fs.rmSync(app.outdir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a plain App', () => {
+  let outdir: string;
+  beforeEach(() => { outdir = tmp(); });
+  afterEach(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  test("is written by cdk8s' own synth(): nothing replaces it, and its files are cdk8s' FILE_PER_CHART files", () => {
+    const app = new App({ outdir });
+    build(app);
+    expect(Object.prototype.hasOwnProperty.call(app, 'synth')).toBe(false);
+    expect(app.synth).toBe(App.prototype.synth);
+    app.synth();
+    // cdk8s names a chart's file after its path with a hash of it (Names.toDnsLabel), numbered because the stack's
+    // charts depend on each other: the stack's charts first (the crds chart is depended on by the others), own last.
+    const files = readTree(outdir);
+    expect(files.map(f => f.file.replace(/-c8[0-9a-f]{6}\.k8s\.yaml$/, ''))).toEqual([
+      '0000-reference-crds', '0001-reference-namespaces', '0002-reference-longhorn', '0003-reference-storage', '0004-reference-monitoring', '0005-own.k8s.yaml',
+    ]);
+    expect(idsOf(files)).toEqual(idsOf(byChart));
+  });
+
+  test('still runs the output checks, and nothing is written', () => {
+    const app = new App({ outdir });
+    build(app, { data: { replicas: 1 } });
+    expect(() => app.synth()).toThrow(/the output has 1 problem\(s\); nothing was written:\n.*ConfigMap default\/settings at \/data\/replicas: must be string/);
+    expect(fs.readdirSync(outdir)).toEqual([]);
   });
 });
 
@@ -102,7 +135,7 @@ describe('CDK8S_DISABLE_SORT', () => {
 test('recordConstructMetadata: construct-metadata.json names the construct of each object', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'settings-'));
   try {
-    const app = new App({ outdir, recordConstructMetadata: true });
+    const app = new MonitoringApp({ outdir, recordConstructMetadata: true });
     build(app);
     app.synth();
     const { resources } = JSON.parse(fs.readFileSync(path.join(outdir, 'construct-metadata.json'), 'utf8'));

@@ -1,5 +1,5 @@
-import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { ClusterApi, MonitoringStack } from '../lib';
+import { ApiObject, Chart, Testing } from 'cdk8s';
+import { ClusterApi, MonitoringApp, MonitoringStack } from '../lib';
 import { checkClusterServes, requiredClusterApis } from '../lib/commands/cluster-apis';
 import { synthApp } from './support/synth';
 
@@ -37,13 +37,13 @@ describe('APIs the cluster already serves', () => {
     const chart = new (require('cdk8s').Chart)(app, 'apps', { namespace: 'apps' });
     new (require('cdk8s').ApiObject)(chart, 'widget', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } });
     const { writeApp } = require('../lib/output/layout');
-    const written = writeApp(Object.assign(app, { outdir: require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'apis-')) }));
+    const written = writeApp(Object.assign(app, { outdir: require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'apis-')) }), () => app.synth());
     expect(written.validation.clusterProvided).toEqual(['Widget apps/w (example.com/v1): the cluster serves it; no schema to check it against']);
   });
 
   test('renders tell helm what the cluster serves (.Capabilities.APIVersions)', () => {
     // (The declaration and values of the schema-package test above: its renders are shared.)
-    const stack = new MonitoringStack(new App(), 'lab', { clusterApis: [ClusterApi.GATEWAY_API_V1], kubePrometheusStackValues: routes });
+    const stack = new MonitoringStack(new MonitoringApp(), 'lab', { clusterApis: [ClusterApi.GATEWAY_API_V1], kubePrometheusStackValues: routes });
     const { reportOf } = require('../lib/render/report');
     const flags = reportOf(stack).renders.map((r: any) => r.helmTemplate.flags);
     expect(flags.length).toBe(2);

@@ -5,8 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
-import { MonitoringStack, MonitoringStackProps } from '../lib';
+import { MonitoringApp, MonitoringStack, MonitoringStackProps } from '../lib';
 import { readOutputDir } from '../lib/output/validation';
 import { runCli } from './support/cli';
 import { CLUSTER_SHAPES, ControlPlane, NodeRole } from './support/control-plane';
@@ -33,7 +32,7 @@ for (const { shape, props, replicas } of SHAPES) {
       await controlPlane.simulateCluster(CLUSTER_SHAPES[shape]);
       work = fs.mkdtempSync(path.join(os.tmpdir(), `shape-${shape}-`));
       const outdir = path.join(work, 'dist');
-      const app = new App({ outdir });
+      const app = new MonitoringApp({ outdir });
       new MonitoringStack(app, 'lab', props);
       app.synth();
       run = runCli(['deploy', '--outdir', outdir, '--generate-grafana-admin-password', '--wait', '--timeout', '8m'], {

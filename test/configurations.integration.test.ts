@@ -3,9 +3,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
 import * as YAML from 'yaml';
-import { AlertDelivery, ClusterApi, MonitoringStack, MonitoringStackProps, Receiver, SecretKey, ServiceExposure, Severity } from '../lib';
+import { AlertDelivery, ClusterApi, MonitoringApp, MonitoringStack, MonitoringStackProps, Receiver, SecretKey, ServiceExposure, Severity } from '../lib';
 import { readOutputDir } from '../lib/output/validation';
 import { ControlPlane } from './support/control-plane';
 import { describeWithControlPlane, SHARED_CONTROL_PLANE_TIMEOUT_MS, sharedControlPlane } from './support/shared-control-plane';
@@ -98,7 +97,7 @@ describeWithControlPlane('the configuration matrix on a real Kubernetes 1.35 API
   test.each(CONFIGURATIONS.map(([name, props], i) => [name, props, i] as const))('%s: synthesizes, validates and applies with 0 errors', (_name, props, i) => {
     const ns = `m${i}`;
     const outdir = path.join(work, `c${i}`);
-    const app = new App({ outdir });
+    const app = new MonitoringApp({ outdir });
     // Node ports are the cluster's: each configuration gets its own, from the low band of the range that
     // Kubernetes keeps for ports asked for by number (30000-30085 of the default range: dynamic allocation
     // takes the rest first), so that a port another Service of the run was given at random cannot collide.
@@ -146,7 +145,7 @@ describeWithControlPlane('the configuration matrix on a real Kubernetes 1.35 API
   });
 
   test('refuses the admission webhooks on purpose, naming why (their certificates come from Helm hook Jobs)', () => {
-    expect(() => new MonitoringStack(new App({ outdir: path.join(work, 'refused') }), 'lab', {
+    expect(() => new MonitoringStack(new MonitoringApp({ outdir: path.join(work, 'refused') }), 'lab', {
       kubePrometheusStackValues: { prometheusOperator: { admissionWebhooks: { enabled: true } } },
     })).toThrow(/kubePrometheusStackValues\.prometheusOperator\.admissionWebhooks\.enabled .*Helm hook Jobs/);
   });

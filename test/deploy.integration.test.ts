@@ -11,8 +11,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
-import { GitOpsTool, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure } from '../lib';
+import { GitOpsTool, LonghornVersion, MonitoringApp, MonitoringStack, MonitoringStackProps, ServiceExposure } from '../lib';
 import { readOutputDir } from '../lib/output/validation';
 import { PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
 import { KubeManifest } from '../lib/render/manifest-parse';
@@ -41,7 +40,7 @@ describeWithControlPlane('deploy, diff, prune and the upgrade guard on a real Ku
   /** Synthesizes one stack into a folder of its own and returns the output folder. */
   function synth(name: string, id: string, props: MonitoringStackProps): string {
     const outdir = path.join(work, name);
-    const app = new App({ outdir });
+    const app = new MonitoringApp({ outdir });
     new MonitoringStack(app, id, props);
     app.synth();
     return outdir;

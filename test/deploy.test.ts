@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { App } from 'cdk8s';
-import { AlertDelivery, BackupStore, LonghornVersion, MonitoringStack, MonitoringStackProps, Receiver, SecretKey, Severity } from '../lib';
+import { AlertDelivery, BackupStore, LonghornVersion, MonitoringApp, MonitoringStack, MonitoringStackProps, Receiver, SecretKey, Severity } from '../lib';
 import { readOutputDir } from '../lib/output/validation';
 import { applySetId, PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
 import { deploy, failedObjects, notPruned, readStack, stackFolder, stepCommand } from '../lib/commands/deploy';
@@ -48,7 +48,7 @@ describe('deploy (npm run deploy)', () => {
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-'));
     outdir = path.join(work, 'dist');
-    const app = new App({ outdir });
+    const app = new MonitoringApp({ outdir });
     new MonitoringStack(app, 'reference');
     app.synth();
   });
@@ -69,6 +69,20 @@ describe('deploy (npm run deploy)', () => {
       'kubectl annotate --overwrite monitoringstacks.cdk8s-monitoring-stack.internal/reference cdk8s-monitoring-stack.internal/namespaces=longhorn-system,monitoring '
         + `cdk8s-monitoring-stack.internal/customresourcedefinitions=${readOutputDir(path.join(outdir, 'reference'))[0].objects.map(o => o.metadata.name).join(',')}`,
     ]);
+  });
+
+  test("a plain App's output (cdk8s' own FILE_PER_CHART files, no stack folder) is deployed from dist/ itself, in the same steps", () => {
+    const plainOut = path.join(work, 'plain', 'dist');
+    const app = new App({ outdir: plainOut });
+    new MonitoringStack(app, 'reference');
+    app.synth();
+    const stack = readStack(plainOut);
+    expect(stack.folder).toBe(plainOut);
+    expect(stack.steps.map(s => s.action)).toEqual(plan().map(s => s.action));
+    const ids = (files: { objects: KubeManifest[] }[]) => files.flatMap(f => f.objects.map(o => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).sort();
+    expect(ids(stack.files)).toEqual(ids(readOutputDir(path.join(outdir, 'reference'))));
+    // cdk8s numbers the files because the stack's charts depend on each other: its CRDs come first.
+    expect(stack.steps[0].kubectl.at(-1)).toMatch(/\/0000-reference-crds-c8[0-9a-f]{6}\.k8s\.yaml$/);
   });
 
   test('the pruned set holds neither CRDs nor Namespaces: deleting one deletes everything of its kind or in it', () => {
@@ -163,7 +177,7 @@ describe('deploy (npm run deploy)', () => {
 
     test("stops before applying anything when a receiver's Secret is missing or lacks its key, naming each with its namespace, reader and prop", () => {
       const slackOut = path.join(work, 'slack');
-      const app = new App({ outdir: slackOut });
+      const app = new MonitoringApp({ outdir: slackOut });
       new MonitoringStack(app, 'reference', {
         alerting: AlertDelivery.route({ routes: [{ severity: Severity.CRITICAL, receiver: Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack', 'webhook-url') }) }] }),
       });
@@ -759,7 +773,7 @@ describe('requiredSecrets', () => {
     const synth = (configure: (stack: MonitoringStack) => void, props: Partial<MonitoringStackProps> = {}) => {
       work ??= fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-'));
       const outdir = fs.mkdtempSync(path.join(work, 'dist-'));
-      const app = new App({ outdir });
+      const app = new MonitoringApp({ outdir });
       configure(new MonitoringStack(app, 'lab', props));
       app.synth();
       return requiredSecrets(readOutputDir(path.join(outdir, 'lab')));

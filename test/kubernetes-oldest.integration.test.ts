@@ -11,8 +11,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdk8s';
-import { MonitoringStack, MonitoringStackProps } from '../lib';
+import { MonitoringApp, MonitoringStack, MonitoringStackProps } from '../lib';
 import { readOutputDir } from '../lib/output/validation';
 import { groupOf, isBuiltInGroup } from '../lib/render/kube-api';
 import table from '../lib/render/kube-api/1.28.json';
@@ -42,7 +41,7 @@ describeWithControlPlane('Kubernetes 1.28, the oldest supported minor, on a real
 
   function synth(name: string, props: MonitoringStackProps): string {
     const outdir = path.join(work, name);
-    const app = new App({ outdir });
+    const app = new MonitoringApp({ outdir });
     new MonitoringStack(app, 'reference', props);
     app.synth();
     return outdir;

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { KubePrometheusStack, Longhorn, MonitoringStack, SUPPORTED_KUBERNETES_VERSIONS } from '../lib';
+import { KubePrometheusStack, Longhorn, MonitoringApp, MonitoringStack, SUPPORTED_KUBERNETES_VERSIONS } from '../lib';
 import { KUBE_PROMETHEUS_STACK_CHART } from '../lib/render/charts';
 import { builtInKindScope, KubeApi } from '../lib/render/kube-api';
 import { renderChart } from '../lib/render/render';
@@ -51,7 +51,7 @@ describe('the Kubernetes version of a cluster', () => {
     [1.3, '1.3', ''],
   ])('refuses %p, naming the prop, the value and the supported range', (value, shown, upgrade) => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-version-'));
-    expect(() => new MonitoringStack(new App({ outdir }), 'lab', { cluster: { kubernetesVersion: value as string } }))
+    expect(() => new MonitoringStack(new MonitoringApp({ outdir }), 'lab', { cluster: { kubernetesVersion: value as string } }))
       .toThrow(`cluster.kubernetesVersion is ${shown} but this library makes output for Kubernetes 1.28 to 1.35 (a minor version such as '1.35'); set the minor your cluster runs ('kubectl version' shows it)${upgrade}`);
     expect(fs.readdirSync(outdir)).toEqual([]);
   });
@@ -90,7 +90,7 @@ describe('a chart renders for the cluster\'s version', () => {
 describe('the output validates against its own version\'s API only', () => {
   function synth(version: string, add: (apps: Chart) => void): () => void {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-version-'));
-    const app = new App({ outdir });
+    const app = new MonitoringApp({ outdir });
     const stack = new MonitoringStack(app, 'lab', { cluster: { kubernetesVersion: version } });
     add(stack.apps);
     return () => {

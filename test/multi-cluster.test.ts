@@ -1,6 +1,6 @@
-import { App, Testing } from 'cdk8s';
+import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MonitoringStack, RecurringJobTask } from '../lib';
+import { MonitoringApp, MonitoringStack, RecurringJobTask } from '../lib';
 import { validateOutput } from '../lib/output/validation';
 import { applyPlan } from '../lib/commands/apply-plan';
 import { OFFICE } from './support/stacks';
@@ -46,7 +46,7 @@ describe('several clusters from one app', () => {
   });
 
   test('fails when a stack id cannot name a folder and GitOps objects', () => {
-    expect(() => new MonitoringStack(new App(), 'Home Lab'))
+    expect(() => new MonitoringStack(new MonitoringApp(), 'Home Lab'))
       .toThrow("the MonitoringStack id is 'Home Lab' but it names the stack's output folder (dist/Home Lab/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', e.g. 'homelab'");
   });
 });

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as plus28 from 'cdk8s-plus-28';
 import * as plus33 from 'cdk8s-plus-33';
-import { KubePrometheusStack, MonitoringStack, PodMonitor } from '../lib';
+import { ClusterApi, KubePrometheusStack, MonitoringStack, PodMonitor } from '../lib';
 import { RELEASE_OF_ITS_OWN } from './support/stacks';
 import { synthApp } from './support/synth';
 
@@ -34,6 +34,8 @@ describe('PodMonitor', () => {
       const chart = new Chart(app, 'platform', { namespace: 'db' });
       // The CRDs in an app of their own, as a separate CRD app would hold them (this app then writes 1 MB, not 5).
       const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: RELEASE_OF_ITS_OWN, crdScope: new Chart(Testing.app(), 'crds') });
+      // That app's CRDs are served by the cluster when this one is applied: declared, so the output checks accept its objects.
+      ClusterApi.declare(app, ClusterApi.of('monitoring.coreos.com/v1'));
       const db = new plus28.StatefulSet(chart, 'db', {
         service: new plus28.Service(chart, 'db-svc', { clusterIP: 'None', ports: [{ port: 5432 }] }),
         containers: [{ image: 'postgres:16', ports: [{ number: 9187, name: 'exporter' }] }],

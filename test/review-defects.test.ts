@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
-import { KubePrometheusStack, Longhorn, MonitoringStack, Placement } from '../lib';
+import { KubePrometheusStack, Longhorn, MonitoringApp, MonitoringStack, Placement } from '../lib';
 import { readOutputDir, validateOutput } from '../lib/output/validation';
 import { applyPlan } from '../lib/commands/apply-plan';
 import { findObject } from './inventory';
@@ -18,7 +18,7 @@ const NOT_ON_CONTROL_PLANE = {
 /** Synthesizes an app into a temporary folder with `app.synth()` and returns the folder's files. */
 function synthToDir(build: (app: App) => void): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'defects-'));
-  const app = new App({ outdir: dir });
+  const app = new MonitoringApp({ outdir: dir });
   build(app);
   app.synth();
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };

@@ -1,7 +1,7 @@
-import { App, Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as plus28 from 'cdk8s-plus-28';
 import * as plus33 from 'cdk8s-plus-33';
-import { KubePrometheusStack, MonitoringStack, Namespace, ServiceMonitor } from '../lib';
+import { ClusterApi, KubePrometheusStack, MonitoringApp, MonitoringStack, Namespace, ServiceMonitor } from '../lib';
 import { RELEASE_OF_ITS_OWN, SELECTIVE_PROMETHEUS } from './support/stacks';
 import { synthApp } from './support/synth';
 
@@ -67,7 +67,7 @@ describe('ServiceMonitor', () => {
   });
 
   test('fails when the Service has no port of that name', () => {
-    const app = new App({ outdir: Testing.app().outdir });
+    const app = new MonitoringApp({ outdir: Testing.app().outdir });
     const stack = new MonitoringStack(app, 'homelab');
     const { apps, service } = webApp(stack, 'http');
     new ServiceMonitor(apps, 'WebMetrics', { monitoring: stack, service, port: 'metrics' });
@@ -75,7 +75,7 @@ describe('ServiceMonitor', () => {
   });
 
   test('fails when the label selector matches nothing of the Service', () => {
-    const app = new App({ outdir: Testing.app().outdir });
+    const app = new MonitoringApp({ outdir: Testing.app().outdir });
     const stack = new MonitoringStack(app, 'homelab');
     const { apps, service } = webApp(stack);
     new ServiceMonitor(apps, 'WebMetrics', { monitoring: stack, service, port: 'http-metrics', selector: { app: 'web' } });
@@ -98,6 +98,8 @@ describe('ServiceMonitor', () => {
       // SELECTIVE_PROMETHEUS selects namespaces labelled monitoring=on. (The CRDs go to an app of their
       // own, as a separate CRD app would hold them: this app then writes 1 MB, not 5, which the test reads.)
       const stack = new KubePrometheusStack(chart, 'Stack', { ...SELECTIVE_PROMETHEUS, crdScope: new Chart(Testing.app(), 'crds') });
+      // That app's CRDs are served by the cluster when this one is applied: declared, so the output checks accept its objects.
+      ClusterApi.declare(app, ClusterApi.of('monitoring.coreos.com/v1'));
       new Namespace(chart, 'shop', { name: 'shop', labels: namespaceLabels });
       const service = new plus33.Service(chart, 'svc', { metadata: { namespace: 'shop' }, ports: [{ name: 'metrics', port: 9100 }] });
       new ServiceMonitor(chart, 'Shop', { monitoring: stack, service, port: 'metrics' });

@@ -18,9 +18,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { App } from 'cdk8s';
 import { parse, stringify } from 'yaml';
-import { AlertDelivery, MonitoringStack, MonitoringStackProps, Receiver, SecretKey, Severity } from '../lib';
+import { AlertDelivery, MonitoringApp, MonitoringStack, MonitoringStackProps, Receiver, SecretKey, Severity } from '../lib';
 import { readOutputDir } from '../lib/output/validation';
 import { preflight } from '../lib/output/preflight';
 import { KubeManifest } from '../lib/render/manifest-parse';
@@ -52,7 +51,7 @@ describeWithControlPlane('the reference stack runs on a kubeadm cluster of 1 con
 
   function synth(name: string, props: MonitoringStackProps = {}): string {
     const outdir = path.join(work, name);
-    const app = new App({ outdir });
+    const app = new MonitoringApp({ outdir });
     new MonitoringStack(app, 'reference', props);
     app.synth();
     return outdir;

@@ -52,6 +52,23 @@ describe('synth (npm run synth)', () => {
     ]);
   });
 
+  test("a plain App is written by cdk8s' writer and checked with its stack's declared APIs and reported as a MonitoringApp is", () => {
+    // (Not in the folder the other tests check for staging folders left behind.)
+    const plain = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'synth-plain-')), 'dist');
+    const result = runCli(['synth', '--app', fixture('plain-app.ts'), '--outdir', plain]);
+    expect([result.status, result.stderr]).toEqual([0, '']);
+    expect(Object.keys(snapshotDir(plain)).map(f => f.replace(/-c8[0-9a-f]{6}\.k8s\.yaml$/, ''))).toEqual([
+      '0000-lab-crds', '0001-lab-namespaces', '0002-lab-longhorn', '0003-lab-storage', '0004-lab-monitoring', '0005-lab-routes',
+    ]);
+    // The HTTPRoute is accepted because the stack declares the Gateway API: checked against its schema, not refused.
+    expect(result.stdout).toMatch(/^longhorn 1\.12\.1 in longhorn-system: /m);
+    expect(result.stdout).toMatch(/^validated \d+ objects against Kubernetes 1\.35 and \d+ custom resources against their schemas$/m);
+    const bad = runCli(['synth', '--app', fixture('plain-app.ts'), '--outdir', plain], { env: { SHOP_HOST: 'Not A Host!' } });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/HTTPRoute apps\/shop at \/spec\/hostnames\/0: must match pattern/);
+    fs.rmSync(path.dirname(plain), { recursive: true, force: true });
+  });
+
   test('a second synth gives the same bytes, from the render cache', () => {
     const before = snapshotDir(outdir);
     const second = runCli(['synth', '--app', MAIN, '--outdir', outdir]);

@@ -47,7 +47,7 @@ export function importValues(options: ImportValuesOptions): ImportedValues {
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${options.source} holds no map of values (a values.yaml is a YAML map)`);
   const rest: Values = structuredClone(parsed);
   const props: string[] = [];
-  const imports = new Set(['MonitoringStack']);
+  const imports = new Set(['MonitoringApp', 'MonitoringStack']);
   const notes: string[] = [];
   const unmapped: string[] = [];
   const take = (path: string): any => {
@@ -116,10 +116,9 @@ export function importValues(options: ImportValuesOptions): ImportedValues {
     `// Made by 'cdk8s-monitoring import-values' from ${options.source} (helm release '${options.release}' in ${options.namespace}, Longhorn ${options.longhornVersion}).`,
     '// Typed props where a prop owns the value; kubePrometheusStackValues holds the rest as it was.',
     '// Then: npm run synth && npm run diff && npm run deploy -- --adopt (see the README, "Coming from helm install").',
-    "import { App } from 'cdk8s';",
     `import { ${[...imports].sort().join(', ')} } from '${options.library ?? 'cdk8s-monitoring-stack'}';`,
     '',
-    'const app = new App();',
+    'const app = new MonitoringApp();',
     "new MonitoringStack(app, 'homelab', {",
     ...props.map(p => `  ${p},`),
     '});',

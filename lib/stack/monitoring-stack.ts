@@ -236,10 +236,10 @@ export interface MonitoringStackProps {
  * kubeadm, 1 control-plane + 2 workers): Grafana and Prometheus on NodePorts, Prometheus data on a
  * Longhorn volume whose class is defined here, so it cannot name a class that does not exist.
  *
- * Each part is its own chart, chained by dependencies, and the stack writes them into a folder of
- * its own named after its id, one file per chart in apply order: `dist/<id>/0000-crds.k8s.yaml`,
- * `0001-namespaces`, `0002-longhorn`, `0003-storage`, `0004-monitoring`. Several stacks (clusters) in
- * one app each get their folder, applied on its own.
+ * Each part is its own chart, chained by dependencies. In a `MonitoringApp` the stack is written into a
+ * folder of its own named after its id, one file per chart in apply order: `dist/<id>/0000-crds.k8s.yaml`,
+ * `0001-namespaces`, `0002-longhorn`, `0003-storage`, `0004-monitoring`; several stacks (clusters) in one app
+ * each get their folder, applied on its own. In a plain cdk8s `App`, cdk8s' own writer writes the charts.
  */
 export class MonitoringStack extends Construct {
   /** Charts in apply order (`gitops` only with the gitOps prop). */

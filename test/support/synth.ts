@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, AppProps } from 'cdk8s';
+import { MonitoringApp } from '../../lib';
 import { readOutputObjects } from '../../lib/output/validation';
 import { KubeManifest } from '../../lib/render/manifest-parse';
 
@@ -19,7 +20,7 @@ export interface SynthesizedFile {
 export function synthApp(build: (app: App) => void, props: AppProps = {}): SynthesizedFile[] {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dist-'));
   try {
-    const app = new App({ ...props, outdir });
+    const app = new MonitoringApp({ ...props, outdir });
     build(app);
     app.synth();
     return readTree(outdir);
