@@ -108,9 +108,8 @@ process.exitCode = failed ? 1 : 0;
 function timeClusters(n: number, differing: boolean): Timing {
   const app = path.join(work, `clusters-${n}-${differing ? 'differing' : 'equal'}.ts`);
   fs.writeFileSync(app, [
-    `import { App } from ${JSON.stringify(require.resolve('cdk8s'))};`,
-    `import { MonitoringStack } from ${JSON.stringify(path.join(ROOT, 'lib'))};`,
-    'const app = new App();',
+    `import { MonitoringApp, MonitoringStack } from ${JSON.stringify(path.join(ROOT, 'lib'))};`,
+    'const app = new MonitoringApp();',
     `for (let i = 0; i < ${n}; i++) new MonitoringStack(app, \`cluster-\${i}\`, { retention: ${differing ? '`${5 + i}d`' : "'10d'"} });`,
     'app.synth();',
   ].join('\n'));
