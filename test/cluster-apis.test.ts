@@ -1,5 +1,5 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
-import { ClusterApi, MonitoringApp, MonitoringStack } from '../lib';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { ClusterApi, MonitoringStack } from '../lib';
 import { checkClusterServes, requiredClusterApis } from '../lib/commands/cluster-apis';
 import { synthApp } from './support/synth';
 
@@ -43,7 +43,7 @@ describe('APIs the cluster already serves', () => {
 
   test('renders tell helm what the cluster serves (.Capabilities.APIVersions)', () => {
     // (The declaration and values of the schema-package test above: its renders are shared.)
-    const stack = new MonitoringStack(new MonitoringApp(), 'lab', { clusterApis: [ClusterApi.GATEWAY_API_V1], kubePrometheusStackValues: routes });
+    const stack = new MonitoringStack(new App(), 'lab', { clusterApis: [ClusterApi.GATEWAY_API_V1], kubePrometheusStackValues: routes });
     const { reportOf } = require('../lib/render/report');
     const flags = reportOf(stack).renders.map((r: any) => r.helmTemplate.flags);
     expect(flags.length).toBe(2);

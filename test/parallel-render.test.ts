@@ -117,3 +117,52 @@ describe('renderTogether', () => {
     });
   });
 });
+
+describe('the stacks of a MonitoringApp', () => {
+  type Lib = typeof import('../lib');
+  /** Runs `fn` with an empty cache folder and a fresh copy of the whole library (so helm really runs). */
+  function freshLib<T>(fn: (lib: Lib) => T): T {
+    return fresh(() => {
+      let lib: Lib | undefined;
+      jest.isolateModules(() => { lib = require('../lib'); });
+      return fn(lib!);
+    });
+  }
+  const ids = (app: App) => app.node.findAll().map(c => c.node.path);
+
+  test("a stack's constructor does not wait for its helm: the next stack's helm runs while the first is finished, and the tree is the same as a plain App's", () => {
+    freshLib(lib => {
+      const app = new lib.MonitoringApp({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'parallel-stacks-')) });
+      const inTree = (stack: string) => app.node.findAll().some(c => c.node.path === `${stack}/monitoring/LonghornMonitoring/ServiceMonitor`);
+      new lib.MonitoringStack(app, 'a', { releaseName: 'parallel-stack-a' });
+      // Nothing of it was read when the constructor returned: its helm runs on (seen for one kube-prometheus-stack render's third of a second).
+      expect(inTree('a')).toBe(false);
+      expect(runningReleases()).toContain('parallel-stack-a');
+      new lib.MonitoringStack(app, 'b', { releaseName: 'parallel-stack-b' });
+      // The second constructor started its helm and only then finished the first stack.
+      expect([inTree('a'), inTree('b')]).toEqual([true, false]);
+      app.synth();
+      expect(fs.readdirSync(app.outdir).sort()).toEqual(['a', 'b']);
+      fs.rmSync(app.outdir, { recursive: true, force: true });
+
+      // A plain App finishes each stack in its constructor (its renders are cached by now): the same constructs, in the same order.
+      const plain = new App();
+      new lib.MonitoringStack(plain, 'a', { releaseName: 'parallel-stack-a' });
+      new lib.MonitoringStack(plain, 'b', { releaseName: 'parallel-stack-b' });
+      expect(ids(app)).toEqual(ids(plain));
+    });
+  });
+
+  test("the last stack is finished when something reads it or a chart is synthesized before app.synth()", () => {
+    freshLib(lib => {
+      const app = new lib.MonitoringApp();
+      const stack = new lib.MonitoringStack(app, 'lab', { releaseName: 'parallel-stack-last' });
+      expect(stack.node.tryFindChild('monitoring')!.node.tryFindChild('LonghornMonitoring')).toBeUndefined();
+      // Chart.toJson() (what Testing.synth does) runs the app's validations, which finish the stack first.
+      const monitoring = stack.charts.monitoring.toJson();
+      expect(monitoring.filter((o: any) => o.kind === 'Prometheus').map((o: any) => o.metadata.name)).toEqual([expect.stringMatching(/^parallel-stack-last-/)]);
+      expect(monitoring.some((o: any) => o.kind === 'ServiceMonitor' && o.metadata.name.startsWith('longhorn'))).toBe(true);
+      expect(stack.longhornMonitoring?.objects.serviceMonitor).toBeDefined();
+    });
+  });
+});

@@ -81,13 +81,21 @@ let batch: Array<() => RenderedObjects> | undefined;
  * For constructs that render several charts which do not depend on each other (MonitoringStack).
  */
 export function renderTogether<T>(build: () => T): T {
+  const { built, finish } = startTogether(build);
+  finish();
+  return built;
+}
+
+/**
+ * {@link renderTogether} in two steps: `build` starts the renders and returns; `finish` adds their objects, in the
+ * order asked (as reading any of them does first). Between the two, the app can start more renders.
+ */
+export function startTogether<T>(build: () => T): { built: T; finish: () => void } {
   const outer = batch;
   const queue: Array<() => RenderedObjects> = [];
   batch = queue;
   try {
-    const built = build();
-    while (queue.length > 0) queue.shift()!();
-    return built;
+    return { built: build(), finish: () => { while (queue.length > 0) queue.shift()!(); } };
   } finally {
     batch = outer;
   }

@@ -17,16 +17,17 @@ import { Longhorn, LonghornVersion } from '../constructs/longhorn';
 import { LonghornPrerequisites, OsFamily } from '../constructs/longhorn-prerequisites';
 import { LonghornStorageClass } from '../constructs/longhorn-storage-class';
 import { LonghornAlertThresholds, LonghornMonitoring } from '../constructs/longhorn-monitoring';
+import { checkLonghornAlertThresholds } from '../constructs/longhorn-monitoring/alert-rules';
 import { AlertDelivery } from '../constructs/alerting';
 import { Namespace, PodSecurityLevel } from '../constructs/namespace';
 import { Placement } from '../constructs/placement';
 import { checkWholeNumber } from '../constructs/quantity';
 import { markCluster } from '../render/cluster-boundary';
 import { DNS_LABEL } from '../constructs/kube-names';
-import { registerOutputFolder } from '../output/layout';
+import { finishLater, finishStacks, registerOutputFolder } from '../output/layout';
 import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
 import { ChartSource } from '../render/chart-source';
-import { renderTogether } from '../render/rendered-objects';
+import { startTogether } from '../render/rendered-objects';
 import { ServiceExposure } from '../constructs/service-exposure';
 import { checkKnownProps, propNamesOf } from '../constructs/known-props';
 
@@ -253,7 +254,12 @@ export class MonitoringStack extends Construct {
   /** The monitoring stack. */
   public readonly kubePrometheusStack: KubePrometheusStack;
   /** Longhorn's monitoring, unless turned off. */
-  public readonly longhornMonitoring?: LonghornMonitoring;
+  public get longhornMonitoring(): LonghornMonitoring | undefined {
+    finishStacks(this);
+    return this.monitoringOfLonghorn;
+  }
+
+  private monitoringOfLonghorn?: LonghornMonitoring;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
@@ -318,7 +324,7 @@ export class MonitoringStack extends Construct {
       new LonghornPrerequisites(longhornChart, 'Prerequisites', { namespace: longhornNamespace, ...props.installPrerequisites });
     }
     // The two charts render side by side: helm renders Longhorn while kube-prometheus-stack's values are made.
-    [this.longhorn, this.kubePrometheusStack] = renderTogether(() => [new Longhorn(longhornChart, 'Longhorn', {
+    const { built, finish } = startTogether(() => [new Longhorn(longhornChart, 'Longhorn', {
       version: props.longhornVersion,
       chartSource: props.longhornChartSource,
       namespace: longhornNamespace,
@@ -355,14 +361,25 @@ export class MonitoringStack extends Construct {
       valuesPropName: 'kubePrometheusStackValues',
       propNames: KUBE_PROMETHEUS_STACK_PROP_NAMES,
     })] as const);
-    // Only when both charts rendered (a missing chart fails the synth with its own message).
-    if ((props.longhornMonitoring ?? true) && this.longhorn.rendered && this.kubePrometheusStack.rendered) {
-      this.longhornMonitoring = new LonghornMonitoring(monitoring, 'LonghornMonitoring', {
-        ...props.longhornAlertThresholds, longhorn: this.longhorn, kubePrometheusStack: this.kubePrometheusStack,
-      });
-    } else if (props.longhornMonitoring === false && props.longhornAlertThresholds) {
+    [this.longhorn, this.kubePrometheusStack] = built;
+    const monitorLonghorn = props.longhornMonitoring ?? true;
+    if (monitorLonghorn) {
+      // Checked now, not when the renders are read: the error then points at this stack.
+      checkLonghornAlertThresholds(props.longhornAlertThresholds ?? {});
+    } else if (props.longhornAlertThresholds) {
       throw new Error(`longhornAlertThresholds is ${JSON.stringify(props.longhornAlertThresholds)} but longhornMonitoring is false, so there are no Longhorn alerts; drop one of them`);
     }
+    // The stacks made before this one finish while helm renders this one's charts.
+    finishStacks(this);
+    finishLater(this, () => {
+      finish();
+      // Only when both charts rendered (a missing chart fails the synth with its own message).
+      if (monitorLonghorn && this.longhorn.rendered && this.kubePrometheusStack.rendered) {
+        this.monitoringOfLonghorn = new LonghornMonitoring(monitoring, 'LonghornMonitoring', {
+          ...props.longhornAlertThresholds, longhorn: this.longhorn, kubePrometheusStack: this.kubePrometheusStack,
+        });
+      }
+    });
 
   }
 

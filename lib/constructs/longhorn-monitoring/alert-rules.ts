@@ -191,6 +191,12 @@ function rule(alert: string, severity: string, duration: string, expr: string, s
   return { alert, expr, for: duration, labels: { severity }, annotations: { summary, description } };
 }
 
+/** Throws, naming the prop, when a threshold is out of its range (what the rules check when they are made). */
+export function checkLonghornAlertThresholds(thresholds: LonghornAlertThresholds): void {
+  alertThresholds(thresholds);
+  storageThresholds(thresholds);
+}
+
 /** The thresholds of the alerts beside the disk ones, defaulted and checked. */
 function alertThresholds(options: LonghornAlertThresholds): Required<Pick<LonghornAlertThresholds,
 'nodeStorageUsagePercentage' | 'volumeActualSpaceUsedPercentage' | 'instanceManagerCpuRequestPercentage' | 'nodeCpuUsagePercentage'>> {
@@ -210,7 +216,7 @@ function alertThresholds(options: LonghornAlertThresholds): Required<Pick<Longho
 }
 
 /** Disk usage percentages the warning and the critical alert fire above. */
-function storageThresholds(options: LonghornAlertRulesOptions): { minimalAvailable: number; warningUsage: number; criticalUsage: number } {
+function storageThresholds(options: LonghornAlertThresholds): { minimalAvailable: number; warningUsage: number; criticalUsage: number } {
   const minimalAvailable = options.storageMinimalAvailablePercentage ?? 25;
   if (!Number.isInteger(minimalAvailable) || minimalAvailable < 1 || minimalAvailable > 99) {
     throw new Error(`storageMinimalAvailablePercentage is ${minimalAvailable} but must be a whole number from 1 to 99, the value of Longhorn's storage-minimal-available-percentage setting`);
