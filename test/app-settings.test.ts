@@ -8,6 +8,8 @@ import * as path from 'path';
 import { ApiObject, App, Chart, IResolver, YamlOutputType } from 'cdk8s';
 import { GitOpsTool, MonitoringApp, MonitoringStack } from '../lib';
 import { readTree, synthApp, SynthesizedFile } from './support/synth';
+import { applyPlan } from '../lib/commands/apply-plan';
+import { readStack } from '../lib/commands/deploy';
 
 /** The reference stack and a chart of the app's own with one ConfigMap (`data` given b before a). */
 function build(app: App, configMap: Record<string, unknown> = {}): void {
@@ -92,6 +94,12 @@ describe('a plain App', () => {
       '0000-reference-crds', '0001-reference-namespaces', '0002-reference-longhorn', '0003-reference-storage', '0004-reference-monitoring', '0005-own.k8s.yaml',
     ]);
     expect(idsOf(files)).toEqual(idsOf(byChart));
+    // deploy and diff take dist/ itself as the cluster's folder, and plan the same steps as from a stack's folder.
+    const stack = readStack(outdir);
+    expect(stack.folder).toBe(outdir);
+    const inFolder = byChart.filter(f => f.file.startsWith('reference/')).map(f => ({ file: path.basename(f.file), objects: f.objects }));
+    expect(stack.steps.map(s => s.action)).toEqual(applyPlan(inFolder, 'dist/reference', 'reference').map(s => s.action));
+    expect(stack.steps[0].kubectl.at(-1)).toBe(path.join(outdir, files[0].file));
   });
 
   test('still runs the output checks, and nothing is written', () => {
@@ -104,16 +112,16 @@ describe('a plain App', () => {
 
 describe('app.synthYaml()', () => {
   test('runs the output checks too', () => {
-    const app = new App();
+    const app = new MonitoringApp();
     build(app, { data: { replicas: 1 } });
     expect(() => app.synthYaml()).toThrow(/the output has 1 problem\(s\)/);
   });
 
-  test('returns the same objects as the stack folders hold', () => {
-    const app = new App();
+  test("returns the same objects as the stack folders hold (a MonitoringApp's stacks finished first)", () => {
+    const app = new MonitoringApp();
     build(app);
     const documents = app.synthYaml().split(/^---$/m).filter(d => d.trim() !== '');
-    expect(documents.length).toBe(idsOf(synthApp(a => build(a))).length);
+    expect(documents.length).toBe(idsOf(byChart).length);
   });
 });
 

@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { App } from 'cdk8s';
 import { AlertDelivery, BackupStore, LonghornVersion, MonitoringApp, MonitoringStack, MonitoringStackProps, Receiver, SecretKey, Severity } from '../lib';
 import { readOutputDir } from '../lib/output/validation';
 import { applySetId, PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
@@ -69,20 +68,6 @@ describe('deploy (npm run deploy)', () => {
       'kubectl annotate --overwrite monitoringstacks.cdk8s-monitoring-stack.internal/reference cdk8s-monitoring-stack.internal/namespaces=longhorn-system,monitoring '
         + `cdk8s-monitoring-stack.internal/customresourcedefinitions=${readOutputDir(path.join(outdir, 'reference'))[0].objects.map(o => o.metadata.name).join(',')}`,
     ]);
-  });
-
-  test("a plain App's output (cdk8s' own FILE_PER_CHART files, no stack folder) is deployed from dist/ itself, in the same steps", () => {
-    const plainOut = path.join(work, 'plain', 'dist');
-    const app = new App({ outdir: plainOut });
-    new MonitoringStack(app, 'reference');
-    app.synth();
-    const stack = readStack(plainOut);
-    expect(stack.folder).toBe(plainOut);
-    expect(stack.steps.map(s => s.action)).toEqual(plan().map(s => s.action));
-    const ids = (files: { objects: KubeManifest[] }[]) => files.flatMap(f => f.objects.map(o => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).sort();
-    expect(ids(stack.files)).toEqual(ids(readOutputDir(path.join(outdir, 'reference'))));
-    // cdk8s numbers the files because the stack's charts depend on each other: its CRDs come first.
-    expect(stack.steps[0].kubectl.at(-1)).toMatch(/\/0000-reference-crds-c8[0-9a-f]{6}\.k8s\.yaml$/);
   });
 
   test('the pruned set holds neither CRDs nor Namespaces: deleting one deletes everything of its kind or in it', () => {
