@@ -98,15 +98,10 @@ function identity(apiVersion: string, kind: string, namespace: string | undefine
   return `${kind}.${groupOf(apiVersion)}/${namespace ?? ''}/${name}`;
 }
 
-/** How a person names an object: `Kind namespace/name`. */
 /** An object's `kind.group`, as kubectl takes it and names it in its output (`deployment.apps`, `service`). */
 export function resourceOf(o: { apiVersion: string; kind: string }): string {
   const group = groupOf(o.apiVersion);
   return group ? `${o.kind.toLowerCase()}.${group}` : o.kind.toLowerCase();
-}
-
-export function objectName(o: { kind: string; metadata: { namespace?: string; name: string } }): string {
-  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 }
 
 /** A live object of the set. */

@@ -1,6 +1,6 @@
 import { groupOf } from '../render/kube-api';
 import { KubeManifest } from '../render/manifest-parse';
-import { objectName } from './applyset';
+import { objectName } from '../render/manifest-parse';
 import { KubectlRunner } from './kubectl';
 
 /**

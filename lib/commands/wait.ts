@@ -12,7 +12,7 @@ import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolu
 import type { IPod } from 'kubernetes-models/v1/Pod';
 import { groupOf } from '../render/kube-api';
 import { KubeManifest } from '../render/manifest-parse';
-import { objectName } from './applyset';
+import { objectName } from '../render/manifest-parse';
 import { KubectlRunner } from './kubectl';
 
 /** Whether one object is ready, in a few words. */

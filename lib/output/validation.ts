@@ -6,7 +6,7 @@ import { ClusterApi, DEFAULT_KUBERNETES_VERSION, groupOf, isBuiltInGroup, isClus
 
 export { ClusterApi };
 import { codeIdentity, DiskCache, MemoryCache, packageVersion, sha256 } from '../render/cache';
-import { KubeManifest, parseDocument, parserIdentity, splitDocuments } from '../render/manifest-parse';
+import { KubeManifest, objectName, parseDocument, parserIdentity, splitDocuments } from '../render/manifest-parse';
 
 /** The objects of one synthesized file. */
 export interface OutputFile {
@@ -133,7 +133,7 @@ export function validateOutput(files: readonly OutputFile[], options: ValidateOp
 
   for (const { file, objects } of files) {
     for (const object of objects) {
-      const id = describe(object);
+      const id = objectName(object);
       const report = (problemPath: string, message: string) => problems.push({ file, object: id, path: problemPath, message });
       if (!object?.apiVersion || !object.kind || !object.metadata?.name) {
         report('', 'apiVersion, kind and metadata.name are required');
@@ -194,10 +194,6 @@ export function validateOutput(files: readonly OutputFile[], options: ValidateOp
 /** A readable, multi-line account of problems, one per line, for error messages. */
 export function formatProblems(problems: readonly OutputProblem[]): string {
   return problems.map(p => `${p.file}: ${p.object}${p.path ? ` at ${p.path}` : ''}: ${p.message}`).join('\n');
-}
-
-function describe(o: KubeManifest): string {
-  return `${o?.kind} ${o?.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o?.metadata?.name}`;
 }
 
 function isInstalled(name: string): boolean {

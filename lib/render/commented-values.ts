@@ -1,5 +1,5 @@
 import { constructFromEvents, parseEvents, YAMLException } from 'js-yaml';
-import { KeyLine, parseValuesYaml, ValuesYaml } from './values-yaml';
+import { isMap, KeyLine, parseValuesYaml, ValuesYaml } from './values-yaml';
 
 /**
  * A value a chart's values.yaml shows only in comments: a commented-out key (`# maxUnavailable: ""`
@@ -99,7 +99,7 @@ export function commentedValues(values: string | ValuesYaml): CommentedValue[] {
         stack.push({ indent: piece.indent });
         continue;
       }
-      if (!isPlainObject(value)) continue;
+      if (!isMap(value)) continue;
       const parentName = parent.path[parent.path.length - 1];
       if (parent.path.length && singleKey(value) === parentName) {
         // `global:` then `# global:` with an alternative below it.
@@ -132,7 +132,7 @@ function popTo(stack: KeyLine[], indent: number): void {
 
 function holds(value: unknown): KeyLine['holds'] {
   if (Array.isArray(value)) return 'list';
-  if (isPlainObject(value)) return 'map';
+  if (isMap(value)) return 'map';
   return value === null || value === undefined ? undefined : 'scalar';
 }
 
@@ -199,16 +199,13 @@ function parseSegment(segment: { indent: number; kind: 'map' | 'list'; lines: st
     if (error instanceof YAMLException) return undefined;
     throw error;
   }
-  if (segment.kind === 'map' && !isPlainObject(value)) return undefined;
+  if (segment.kind === 'map' && !isMap(value)) return undefined;
   return value;
 }
 
 function singleKey(value: unknown): string | undefined {
-  if (!isPlainObject(value)) return undefined;
+  if (!isMap(value)) return undefined;
   const keys = Object.keys(value);
   return keys.length === 1 ? keys[0] : undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -21,13 +21,9 @@ export interface DuplicateKey {
 }
 
 /** One YAML document of a multi-document stream. */
-export interface ParsedDocument {
+export interface ParsedDocument extends DocumentText {
   /** The document's value (null for an empty document). */
   readonly value: unknown;
-  /** The document's own text, without helm's `# Source:` line, ending in a newline. */
-  readonly text: string;
-  /** The template it came from (helm's `# Source:` comment), if any. */
-  readonly source?: string;
   /** Keys given twice in one mapping. */
   readonly duplicates: DuplicateKey[];
 }
@@ -187,4 +183,9 @@ function nodeText(node: unknown): string {
 
 function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** How a person names an object: `Kind namespace/name` (also of a document that is no object). */
+export function objectName(o: { kind?: string; metadata?: { namespace?: string; name?: string } } | null | undefined): string {
+  return `${o?.kind} ${o?.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o?.metadata?.name}`;
 }

@@ -9,7 +9,7 @@ import { ChartSource, describeMissing, MissingChartError, ResolvedChart, resolve
 import { ChartValues } from './chart-values';
 import { ChartDefinition, isTestedVersion } from './charts';
 import { DEFAULT_KUBERNETES_VERSION } from './kube-api';
-import { DuplicateKey, KubeManifest, parseDocument, parserIdentity, splitDocuments } from './manifest-parse';
+import { DuplicateKey, KubeManifest, objectName, parseDocument, parserIdentity, splitDocuments } from './manifest-parse';
 import type { HookRevivingValue, OwnedValue } from './values-check';
 import { reportOf, warnOnce } from './report';
 import { helm, helmVersion } from './tools';
@@ -131,7 +131,7 @@ const inProcess = new BoundedMap<string, RenderedChart>(32);
  * identical renders in one app (several clusters with equal values) are made once.
  *
  * Returns undefined when the chart is missing and cannot be pulled: the app then fails at synth with
- * one message that lists every missing chart (see {@link missingCharts}). Without a scope, a missing
+ * one message that lists every missing chart. Without a scope, a missing
  * chart throws at once.
  */
 export function renderChart(request: RenderRequest, scope?: IConstruct): RenderedChart | undefined {
@@ -171,7 +171,7 @@ export function beginRender(request: RenderRequest, scope?: IConstruct): Pending
   const warnDuplicates = (rendered: RenderedChart): RenderedChart => {
     for (const document of rendered.documents) {
       for (const d of document.duplicates) {
-        warnOnce(scope, `${request.chart.name} ${request.version} renders ${describeDocument(document.manifest)} with the key ${d.path} twice: '${d.dropped}' then '${d.kept}'; Kubernetes keeps the last one, and so does this output`);
+        warnOnce(scope, `${request.chart.name} ${request.version} renders ${objectName(document.manifest)} with the key ${d.path} twice: '${d.dropped}' then '${d.kept}'; Kubernetes keeps the last one, and so does this output`);
       }
     }
     return rendered;
@@ -372,10 +372,6 @@ function parseRendered(text: string): StoredDocument | null {
   return value === null || typeof value !== 'object' ? null : { manifest: canonical(value) as KubeManifest, text, duplicates };
 }
 
-function describeDocument(manifest: KubeManifest): string {
-  return `${manifest.kind} ${manifest.metadata?.namespace ? `${manifest.metadata.namespace}/` : ''}${manifest.metadata?.name}`;
-}
-
 const missingByApp = new WeakMap<IConstruct, MissingChartError[]>();
 
 function recordMissing(scope: IConstruct | undefined, error: MissingChartError): void {
@@ -390,9 +386,4 @@ function recordMissing(scope: IConstruct | undefined, error: MissingChartError):
     root.node.addValidation({ validate: () => (all.length === 0 ? [] : [describeMissing(all)]) });
   }
   if (!list.some(m => m.file === error.file)) list.push(error);
-}
-
-/** Charts found missing so far in the app of `scope`. */
-export function missingCharts(scope: IConstruct): readonly MissingChartError[] {
-  return missingByApp.get(scope.node.root) ?? [];
 }

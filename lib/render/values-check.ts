@@ -3,6 +3,7 @@ import { ChartValuesSource } from './chart-values-source';
 import { ChartValuesModel, coalesce, ResolvedChartFiles, resolvedValuesModel, valuesModel } from './values-model';
 import { schemaErrors } from './values-schema';
 import { UnknownKey, unknownKeys, ValuesNode } from './values-tree';
+import { isMap } from './values-yaml';
 
 export type { ChartValuesSource } from './chart-values-source';
 export { readChartValuesSource } from './chart-values-source';
@@ -298,6 +299,3 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

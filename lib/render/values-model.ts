@@ -1,7 +1,7 @@
 import { BoundedMap, codeIdentity, DiskCache, sha256 } from './cache';
 import { ChartValuesSource, readChartValuesSource } from './chart-values-source';
 import { ValuesNode, valuesTree } from './values-tree';
-import { parseValuesYaml } from './values-yaml';
+import { isMap, parseValuesYaml } from './values-yaml';
 
 /** Everything the checks need to know about a chart's values, built once from its files. */
 export interface ChartValuesModel {
@@ -104,6 +104,3 @@ export function coalesce(base: unknown, over: unknown): unknown {
   return out;
 }
 
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

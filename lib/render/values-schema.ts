@@ -1,5 +1,6 @@
 import { Validator } from '@cfworker/json-schema';
 import { BoundedMap } from './cache';
+import { isMap } from './values-yaml';
 
 /** The keys a values.schema.json declares at one level, and whether it takes others. */
 export interface SchemaShape {
@@ -124,6 +125,4 @@ function withoutRemoteRefs(schema: unknown): unknown {
   return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, withoutRemoteRefs(v)]));
 }
 
-function isSchema(value: unknown): value is Schema {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isSchema = isMap as (value: unknown) => value is Schema;

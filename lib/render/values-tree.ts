@@ -3,7 +3,7 @@ import { commentedValues } from './commented-values';
 import { isKubernetesObjectField } from './kubernetes-fields';
 import { templateValueUses } from './template-values';
 import { schemaShape, SchemaShape } from './values-schema';
-import { parseValuesYaml } from './values-yaml';
+import { isMap, parseValuesYaml } from './values-yaml';
 
 /** Why a key is known to a chart. */
 export enum KnownBecause {
@@ -198,9 +198,6 @@ function applySchema(at: ValuesNode, shape: SchemaShape): void {
   }
 }
 
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A key of some values that the tree does not know. */
 export interface UnknownKey {

@@ -104,3 +104,8 @@ function isNull(event: ScalarEvent, text: string): boolean {
   if (event.tagStart >= 0 || event.style !== SCALAR_STYLE.PLAIN) return false;
   return event.valueStart < 0 || /^(~|null|Null|NULL)?$/.test(text.slice(event.valueStart, event.valueEnd));
 }
+
+/** Whether `value` is a YAML map (an object, not an array or null). */
+export function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,4 +1,5 @@
 import { KubeManifest } from '../../render/manifest-parse';
+import { LabelSelectorJson, matchesSelector } from '../prometheus-selection';
 import { checkLabels, checkNamespace, DEFAULT_LONGHORN_NAMESPACE, LonghornMonitoringOptions } from './options';
 import { LONGHORN_MANAGER_METRICS } from './service-monitor';
 
@@ -62,30 +63,9 @@ export function isLonghornManagerIngressRestricted(manifests: readonly KubeManif
   const podLabels = (manager.spec as { template: { metadata: { labels?: Record<string, string> } } }).template.metadata.labels ?? {};
   return manifests.some(m => {
     if (m.kind !== 'NetworkPolicy' || m.metadata.namespace !== manager.metadata.namespace) return false;
-    const spec = m.spec as { podSelector?: LabelSelector; policyTypes?: string[] };
+    const spec = m.spec as { podSelector?: LabelSelectorJson; policyTypes?: string[] };
     // Without policyTypes a policy always isolates for ingress.
     const isolatesIngress = spec.policyTypes === undefined || spec.policyTypes.includes('Ingress');
-    return isolatesIngress && selects(spec.podSelector ?? {}, podLabels);
+    return isolatesIngress && matchesSelector(podLabels, spec.podSelector ?? {});
   });
-}
-
-/** A Kubernetes label selector. */
-interface LabelSelector {
-  readonly matchLabels?: Record<string, string>;
-  readonly matchExpressions?: ReadonlyArray<{ key: string; operator: string; values?: string[] }>;
-}
-
-/** Whether `selector` selects an object labelled `labels` (an empty selector selects everything). */
-function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
-  const matchLabels = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
-  const matchExpressions = (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
-    switch (operator) {
-      case 'In': return key in labels && values.includes(labels[key]);
-      case 'NotIn': return !(key in labels) || !values.includes(labels[key]);
-      case 'Exists': return key in labels;
-      case 'DoesNotExist': return !(key in labels);
-      default: throw new Error(`label selector operator '${operator}' is not one of In, NotIn, Exists, DoesNotExist`);
-    }
-  });
-  return matchLabels && matchExpressions;
 }
