@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, SMALL_CLUSTER_RESOURCES, KubernetesDistribution, LonghornVersion, MonitoringStack, MonitoringStackProps, ServiceExposure, Severity } from '../lib';
+import { ControlPlaneMonitoring, KUBEADM_CONTROL_PLANE, SMALL_CLUSTER_RESOURCES, KubernetesDistribution, LonghornVersion, MonitoringApp, MonitoringStack, MonitoringStackProps, ServiceExposure, Severity } from '../lib';
 import { validateOutput } from '../lib/output/validation';
 import { findObject, objectsOfKind, SynthesizedObject } from './inventory';
 import { OFFICE } from './support/stacks';
@@ -287,5 +287,22 @@ describe("the stack's shortcuts beside the README's own Chart 'apps'", () => {
     const other = new MonitoringStack(Testing.app(), 'office');
     new Construct(other, 'apps');
     expect(() => other.apps).toThrow("office/apps is not a Chart, but the stack's shortcuts (addServiceMonitor, ...) add to the Chart 'apps' inside the stack");
+  });
+});
+
+describe("what depends on a stack's renders", () => {
+  // In a MonitoringApp it is made when the app is synthesized (helm renders the next stack meanwhile), so its
+  // errors say which stack and which prop they are about; in a plain App, in the stack's constructor.
+  const noPrometheus: Partial<MonitoringStackProps> = { kubePrometheusStackValues: { prometheus: { enabled: false } } };
+  const message = /^MonitoringStack 'lab', its Longhorn monitoring \(longhornMonitoring, on by default\): kubePrometheusStack renders no Prometheus/;
+
+  test('fails at synth in a MonitoringApp, naming the stack and its prop', () => {
+    const app = new MonitoringApp({ outdir: Testing.app().outdir });
+    new MonitoringStack(app, 'lab', noPrometheus);
+    expect(() => app.synth()).toThrow(message);
+  });
+
+  test('fails in the constructor in a plain App, with the same words', () => {
+    expect(() => new MonitoringStack(Testing.app(), 'lab', noPrometheus)).toThrow(message);
   });
 });

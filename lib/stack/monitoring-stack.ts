@@ -375,9 +375,15 @@ export class MonitoringStack extends Construct {
       finish();
       // Only when both charts rendered (a missing chart fails the synth with its own message).
       if (monitorLonghorn && this.longhorn.rendered && this.kubePrometheusStack.rendered) {
-        this.monitoringOfLonghorn = new LonghornMonitoring(monitoring, 'LonghornMonitoring', {
-          ...props.longhornAlertThresholds, longhorn: this.longhorn, kubePrometheusStack: this.kubePrometheusStack,
-        });
+        try {
+          this.monitoringOfLonghorn = new LonghornMonitoring(monitoring, 'LonghornMonitoring', {
+            ...props.longhornAlertThresholds, longhorn: this.longhorn, kubePrometheusStack: this.kubePrometheusStack,
+          });
+        } catch (e) {
+          // In a MonitoringApp this runs later (at synth): say which stack and which of its props.
+          (e as Error).message = `MonitoringStack '${id}', its Longhorn monitoring (longhornMonitoring, on by default): ${(e as Error).message}`;
+          throw e;
+        }
       }
     });
 
