@@ -245,7 +245,8 @@ const deferred = new WeakSet<App>();
 
 /** The output checks of an app, as a node validation: what {@link writeApp} checks before it writes. */
 function outputValidation(app: App): OutputValidationSummary {
-  resolveDependencies(app);
+  // (Where cdk8s validates before it resolves dependencies, App.synth(), files are planned with the chart order the
+  // app has so far: it changes only the file names the problems are reported under.)
   return validatePlanned(planFiles(app));
 }
 
@@ -398,37 +399,15 @@ function chartObjects(chart: Chart): ApiObject[] {
 }
 
 /**
- * What cdk8s' `App.synth()` does before writing (its own functions are not exported): every
- * construct's validations (this library's output checks among them), then {@link resolveDependencies}.
+ * What cdk8s' `App.synth()` does before writing, done by cdk8s itself: every construct's validations (this library's
+ * output checks among them) and the dependencies that nested charts and cross-chart constructs imply. cdk8s does both
+ * for the whole app whenever one chart is synthesized ("we must prepare the entire app before synthesizing the
+ * chart", `Chart.toJson()`); the chart with the fewest constructs is asked and its JSON thrown away (an app without
+ * charts: `synthYaml()`, which then writes nothing).
  */
 function prepare(app: App): void {
-  const errors = app.node.findAll().flatMap(c => c.node.validate().map(e => `[${c.node.path}] ${e}`));
-  if (errors.length > 0) {
-    throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
-  }
-  resolveDependencies(app);
-}
-
-/**
- * Nested charts and cross-chart construct dependencies turned into chart and object dependencies, which
- * order the files and the objects in them, as cdk8s does before writing. Adding one twice changes nothing.
- */
-function resolveDependencies(app: App): void {
-  const all = app.node.findAll();
-  for (const parent of all.filter((c): c is Chart => c instanceof Chart)) {
-    for (const child of parent.node.children.filter(c => c instanceof Chart)) parent.node.addDependency(child);
-  }
-  const dependencies = all.flatMap(source => source.node.dependencies.map(target => ({ source, target })));
-  for (const { source, target } of dependencies) {
-    const sourceChart = Chart.of(source);
-    const targetChart = Chart.of(target);
-    if (sourceChart !== targetChart) sourceChart.node.addDependency(targetChart);
-  }
-  for (const { source, target } of dependencies) {
-    const sourceChart = Chart.of(source);
-    const targetChart = Chart.of(target);
-    const targets = target.node.findAll().filter(c => c instanceof ApiObject && Chart.of(c) === targetChart);
-    const sources = source.node.findAll().filter(c => c instanceof ApiObject && Chart.of(c) === sourceChart);
-    for (const t of targets) for (const s of sources) if (t !== s) s.node.addDependency(t);
-  }
+  const size = (chart: Chart) => chart.node.findAll().length;
+  const smallest = app.charts.reduce<Chart | undefined>((best, chart) => (best && size(best) <= size(chart) ? best : chart), undefined);
+  if (smallest) smallest.toJson();
+  else App.prototype.synthYaml.call(app);
 }
