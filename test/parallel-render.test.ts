@@ -134,6 +134,8 @@ describe('the stacks of a MonitoringApp', () => {
   test("a stack's constructor does not wait for its helm: the next stack's helm runs while the first is finished, and the tree is the same as a plain App's", () => {
     freshLib(lib => {
       const app = new lib.MonitoringApp({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'parallel-stacks-')) });
+      // (A MonitoringApp of another copy of the library is known as one, though `instanceof` says no.)
+      expect([app instanceof MonitoringApp, MonitoringApp.isMonitoringApp(app), MonitoringApp.isMonitoringApp(new App())]).toEqual([false, true, false]);
       const inTree = (stack: string) => app.node.findAll().some(c => c.node.path === `${stack}/monitoring/LonghornMonitoring/ServiceMonitor`);
       new lib.MonitoringStack(app, 'a', { releaseName: 'parallel-stack-a' });
       // Nothing of it was read when the constructor returned: its helm runs on (seen for one kube-prometheus-stack render's third of a second).
