@@ -399,6 +399,27 @@ describe('deploy (npm run deploy)', () => {
       expect(log.at(-1)).toBe('no changes: a deploy would change nothing');
     });
 
+    test("a diff that only saw an object change under it (a new resourceVersion, status settling) is taken again", () => {
+      // The first diff of the first file shows what a rollout still settling looks like; the second finds nothing.
+      const settling = '-  resourceVersion: "1527"\n+  resourceVersion: "1561"\n-  readyReplicas: 3\n+  readyReplicas: 2';
+      let first = true;
+      const kubectl = new ScriptedKubectl(args => existing(args) ?? (args[0] === 'diff' && first ? (first = false, { status: 1, stdout: settling }) : undefined));
+      const log: string[] = [];
+      expect(diff({ outdir, kubectl, log: l => log.push(l) })).toBe(DiffResult.NO_CHANGES);
+      expect(kubectl.calls.filter(c => c.args[0] === 'diff')[0].input).toBe(kubectl.calls.filter(c => c.args[0] === 'diff')[1].input);
+      expect(log.at(-1)).toBe('no changes: a deploy would change nothing');
+      // A real change keeps the resourceVersion: reported at once, from one kubectl diff per file.
+      const changed = new ScriptedKubectl(args => existing(args) ?? (args[0] === 'diff' ? { status: 1, stdout: '-  replicas: 1\n+  replicas: 2' } : undefined));
+      expect(diff({ outdir, kubectl: changed, log: () => undefined })).toBe(DiffResult.CHANGES);
+      const once = new ScriptedKubectl(existing);
+      diff({ outdir, kubectl: once, log: () => undefined });
+      expect(changed.calls.filter(c => c.args[0] === 'diff').length).toBe(once.calls.filter(c => c.args[0] === 'diff').length);
+      // Still changing after three reads: shown as it is.
+      const busy = new ScriptedKubectl(args => existing(args) ?? (args[0] === 'diff' ? { status: 1, stdout: settling } : undefined));
+      expect(diff({ outdir, kubectl: busy, log: () => undefined })).toBe(DiffResult.CHANGES);
+      expect(busy.calls.filter(c => c.args[0] === 'diff').length).toBe(3 * once.calls.filter(c => c.args[0] === 'diff').length);
+    });
+
     test('exits 1 when a file differs or objects wait for their namespace, and 2 when kubectl diff fails; says when the guard would stop a deploy', () => {
       const changed = new ScriptedKubectl(args => existing(args) ?? (args[0] === 'diff' ? { status: 1, stdout: '-  replicas: 1\n+  replicas: 2' } : undefined));
       expect(diff({ outdir, kubectl: changed, log: () => undefined })).toBe(DiffResult.CHANGES);

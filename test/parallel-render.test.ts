@@ -88,7 +88,7 @@ test("helm's failure is thrown when the render is waited for, with helm's words"
   });
 });
 
-describe('renderTogether', () => {
+describe('startTogether', () => {
   /** Longhorn's and kube-prometheus-stack's objects, each in a chart of its own and CRDs into a shared one, as MonitoringStack places them. */
   function build(objects: ObjectsModule, together: boolean, read?: 'second-first') {
     const app = new App();
@@ -102,7 +102,7 @@ describe('renderTogether', () => {
       if (read === 'second-first') expect(stack!.manifests.length).toBeGreaterThan(100);
       return [longhorn!, stack!] as const;
     };
-    const [longhorn, stack] = together ? objects.renderTogether(make) : make();
+    const [longhorn, stack] = together ? (() => { const { built, finish } = objects.startTogether(make); finish(); return built; })() : make();
     const ids = app.node.findAll().filter(c => c.node.scopes.length > 2).map(c => c.node.path);
     return { ids, longhorn: longhorn.manifests.length, stack: stack.apiObjects.length, crds: crds.node.children.length };
   }

@@ -104,8 +104,13 @@ export function diff(options: DiffOptions): DiffResult {
       for (const o of pending) log(`+ ${objectName(o)}: would be created (${!isServed(o, served) ? `its CRD is not served yet` : `namespace ${o.metadata.namespace} does not exist yet`})`);
       if (pending.length > 0) changed();
       if (ready.length === 0) continue;
-      const run = kubectl.run(['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--concurrency=4', '--filename=-'],
+      const kubectlDiff = () => kubectl.run(['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--concurrency=4', '--filename=-'],
         JSON.stringify({ apiVersion: 'v1', kind: 'List', items: ready }));
+      let run = kubectlDiff();
+      // kubectl reads each live object, then dry-runs the apply, which keeps the resourceVersion it finds: a diff that
+      // shows a new resourceVersion saw the object change in between (a controller updating its status, a rollout
+      // still settling), not a change a deploy would make. Such a diff is taken again, twice at most.
+      for (let again = 0; again < 2 && run.status === 1 && /^[-+]\s+resourceVersion: /m.test(run.stdout); again++) run = kubectlDiff();
       if (run.status === 0) {
         log(`${part.what}: no changes (${ready.length} object(s))`);
       } else if (run.status === 1 && run.stdout) {

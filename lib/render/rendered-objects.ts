@@ -28,7 +28,7 @@ export interface RenderedObjects {
 /**
  * Renders a chart, runs the render transforms (`pipeline.ts`) and only then adds each object to the
  * app, CRDs into their own scope. Returns undefined when the chart is missing (the app then fails at
- * synth with one message listing every missing chart). Inside {@link renderTogether}, helm runs while the
+ * synth with one message listing every missing chart). Inside {@link startTogether}, helm runs while the
  * app goes on, and the objects are added when the batch ends or when something reads them, whichever is first.
  */
 export function addRenderedObjects(placement: RenderPlacement, request: RenderRequest, options: Omit<TransformOptions, 'namespace'>): RenderedObjects | undefined {
@@ -70,25 +70,15 @@ export function addRenderedObjects(placement: RenderPlacement, request: RenderRe
   };
 }
 
-/** The renders begun inside {@link renderTogether} whose objects are not added yet, in the order asked. */
+/** The renders begun inside {@link startTogether} whose objects are not added yet, in the order asked. */
 let batch: Array<() => RenderedObjects> | undefined;
 
 /**
  * Runs `build`, in which every chart render starts helm at once and goes on (measured on the 2-core build machine,
  * `npm run bench`: the reference stack's two renders side by side take its cold synth from 1.13 s to 1.00 s, the
- * same output byte for byte); when it returns, every
- * render's objects have been added, in the order the renders were asked for, so the tree is the same as without it.
- * For constructs that render several charts which do not depend on each other (MonitoringStack).
- */
-export function renderTogether<T>(build: () => T): T {
-  const { built, finish } = startTogether(build);
-  finish();
-  return built;
-}
-
-/**
- * {@link renderTogether} in two steps: `build` starts the renders and returns; `finish` adds their objects, in the
- * order asked (as reading any of them does first). Between the two, the app can start more renders.
+ * same output byte for byte), and returns what it built with `finish`, which adds every render's objects, in the
+ * order the renders were asked for (as reading any of them does first), so the tree is the same as without it.
+ * Between the two, the app can start more renders (a MonitoringApp's next stack).
  */
 export function startTogether<T>(build: () => T): { built: T; finish: () => void } {
   const outer = batch;
