@@ -420,8 +420,8 @@ function chartObjects(chart: Chart): ApiObject[] {
  * charts: `synthYaml()`, which then writes nothing).
  */
 function prepare(app: App): void {
-  const size = (chart: Chart) => chart.node.findAll().length;
-  const smallest = app.charts.reduce<Chart | undefined>((best, chart) => (best && size(best) <= size(chart) ? best : chart), undefined);
-  if (smallest) smallest.toJson();
+  // Each chart's size counted once; the sort is stable, so of equal sizes the first chart is asked.
+  const [smallest] = app.charts.map(chart => ({ chart, size: chart.node.findAll().length })).sort((a, b) => a.size - b.size);
+  if (smallest) smallest.chart.toJson();
   else App.prototype.synthYaml.call(app);
 }
