@@ -163,30 +163,31 @@ describe('deploy (npm run deploy)', () => {
     test("stops before applying anything when a receiver's Secret is missing or lacks its key, naming each with its namespace, reader and prop", () => {
       const slackOut = path.join(work, 'slack');
       const app = new MonitoringApp({ outdir: slackOut });
-      new MonitoringStack(app, 'reference', {
-        alerting: AlertDelivery.route({ routes: [{ severity: Severity.CRITICAL, receiver: Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack', 'webhook-url') }) }] }),
+      // The Slack receiver of alerting.test.ts (one render for both files).
+      new MonitoringStack(app, 'lab', {
+        alerting: AlertDelivery.route({ routes: [{ severity: Severity.CRITICAL, receiver: Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack-webhook', 'url'), channel: '#alerts' }) }] }),
       });
       app.synth();
-      const secretAnswer = (slack: string) => (args: string[]) => (args[0] === 'get' && args[1] === 'secret' ? { stdout: args[2] === 'slack' ? slack : GRAFANA_SECRET_FOUND } : undefined);
+      const secretAnswer = (slack: string) => (args: string[]) => (args[0] === 'get' && args[1] === 'secret' ? { stdout: args[2] === 'slack-webhook' ? slack : GRAFANA_SECRET_FOUND } : undefined);
       const missing = new ScriptedKubectl(secretAnswer(''));
       expect(() => deploy({ outdir: slackOut, kubectl: missing, env: {}, log: () => undefined })).toThrow(
         'stopped before applying anything: 1 Secret that dist/ refers to is missing or incomplete, and its readers would fail in the cluster:\n'
-        + '- Secret monitoring/slack does not exist\n'
+        + '- Secret monitoring/slack-webhook does not exist\n'
         + "    read by Alertmanager monitoring/kube-prometheus-stack-alertmanager: receiver 'slack' slack_configs[0].api_url_file (mounted by spec.secrets)\n"
         + '      set by alerting: the webhookUrl of Receiver.slack or Receiver.discord (or the chart value alertmanager.config)\n'
-        + '    create it: (on a fresh cluster first: kubectl create namespace monitoring) kubectl --namespace monitoring create secret generic slack --from-literal=webhook-url=...');
+        + '    create it: (on a fresh cluster first: kubectl create namespace monitoring) kubectl --namespace monitoring create secret generic slack-webhook --from-literal=url=...');
       expect(missing.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
       // kubectl prints only the key names, never a value
       expect(missing.lines.filter(l => l.startsWith('get secret'))).toEqual([
         'get secret grafana-admin --namespace monitoring --ignore-not-found --output=go-template=found{{"\\n"}}{{range $key, $value := .data}}{{$key}}{{"\\n"}}{{end}}',
-        'get secret slack --namespace monitoring --ignore-not-found --output=go-template=found{{"\\n"}}{{range $key, $value := .data}}{{$key}}{{"\\n"}}{{end}}',
+        'get secret slack-webhook --namespace monitoring --ignore-not-found --output=go-template=found{{"\\n"}}{{range $key, $value := .data}}{{$key}}{{"\\n"}}{{end}}',
       ]);
 
-      const wrongKey = new ScriptedKubectl(secretAnswer('found\nurl\n'));
-      expect(() => deploy({ outdir: slackOut, kubectl: wrongKey, env: {}, log: () => undefined })).toThrow('- Secret monitoring/slack exists but lacks key webhook-url\n');
+      const wrongKey = new ScriptedKubectl(secretAnswer('found\nwebhook-url\n'));
+      expect(() => deploy({ outdir: slackOut, kubectl: wrongKey, env: {}, log: () => undefined })).toThrow('- Secret monitoring/slack-webhook exists but lacks key url\n');
       expect(wrongKey.lines.filter(l => /^(apply|create|wait|annotate)/.test(l))).toEqual([]);
 
-      const complete = new ScriptedKubectl(secretAnswer('found\nwebhook-url\n'));
+      const complete = new ScriptedKubectl(secretAnswer('found\nurl\n'));
       deploy({ outdir: slackOut, kubectl: complete, env: {}, log: () => undefined });
       expect(complete.lines.filter(l => l.startsWith('apply')).length).toBeGreaterThan(0);
     });
