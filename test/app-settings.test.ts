@@ -64,11 +64,10 @@ describe("the app's yamlOutputType", () => {
   test.each([
     ['a MonitoringApp with another output type', () => new MonitoringApp({ outdir: tmp(), yamlOutputType: YamlOutputType.FILE_PER_APP }), 'the app asks for FILE_PER_APP; remove yamlOutputType from the App\'s props'],
     ['a plain App', () => new App({ outdir: tmp() }), 'a plain App writes one flat file per chart; build the app with new MonitoringApp()'],
-  ])('gitOps needs the stack folder: in %s it is an error that says what to change, and nothing is written', (_name, makeApp, fix) => {
+  ])("gitOps needs the stack folder: in %s the stack's constructor throws an error that says what to change", (_name, makeApp, fix) => {
     const app = makeApp();
-    new MonitoringStack(app, 'reference', { gitOps: { tool: GitOpsTool.ARGO_CD, repoUrl: 'https://git.example.com/ops.git' } });
     try {
-      expect(() => app.synth()).toThrow(`MonitoringStack 'reference': gitOps needs the stack's own folder, which a MonitoringApp with cdk8s' default yamlOutputType (FILE_PER_CHART) writes, and ${fix}, or remove gitOps from the stack`);
+      expect(() => new MonitoringStack(app, 'reference', { gitOps: { tool: GitOpsTool.ARGO_CD, repoUrl: 'https://git.example.com/ops.git' } })).toThrow(`MonitoringStack 'reference': gitOps needs the stack's own folder, which a MonitoringApp with cdk8s' default yamlOutputType (FILE_PER_CHART) writes, and ${fix}, or remove gitOps from the stack`);
       expect(fs.readdirSync(app.outdir)).toEqual([]);
     } finally {
       fs.rmSync(app.outdir, { recursive: true, force: true });

@@ -142,11 +142,6 @@ function addOutputChecks(app: App): void {
       if (deferred.has(app)) return [];
       // Chart.toJson() (Testing.synth) before app.synth(): the objects of stacks still rendering are added now.
       finishStacks(app);
-      const bootstrap = writesFolders(app) ? undefined : app.node.findAll().map(c => folders.get(c)).find(options => options?.bootstrap);
-      if (bootstrap) {
-        const asked = MonitoringApp.isMonitoringApp(app) ? `the app asks for ${YamlOutputType[app.yamlOutputType]}; remove yamlOutputType from the App's props` : 'a plain App writes one flat file per chart; build the app with new MonitoringApp()';
-        return [`MonitoringStack '${bootstrap.name}': gitOps needs the stack's own folder, which a MonitoringApp with cdk8s' default yamlOutputType (FILE_PER_CHART) writes, and ${asked}, or remove gitOps from the stack`];
-      }
       const validation = outputValidation(app);
       const { problems } = validation;
       if (!MonitoringApp.isMonitoringApp(app)) {
@@ -159,6 +154,17 @@ function addOutputChecks(app: App): void {
       return problems.length > 0 ? [problemsMessage(problems)] : [];
     },
   });
+}
+
+/**
+ * Throws when the app of `stack` would not write the stack's folder, which its GitOps bootstrap points the controller
+ * at: checked in the stack's constructor (before any render starts), so the error points at the stack.
+ */
+export function checkGitOpsFolder(stack: IConstruct, name: string): void {
+  const app = App.of(stack);
+  if (writesFolders(app)) return;
+  const asked = MonitoringApp.isMonitoringApp(app) ? `the app asks for ${YamlOutputType[app.yamlOutputType]}; remove yamlOutputType from the App's props` : 'a plain App writes one flat file per chart; build the app with new MonitoringApp()';
+  throw new Error(`MonitoringStack '${name}': gitOps needs the stack's own folder, which a MonitoringApp with cdk8s' default yamlOutputType (FILE_PER_CHART) writes, and ${asked}, or remove gitOps from the stack`);
 }
 
 /** Whether the app writes stack folders: a {@link MonitoringApp} with cdk8s' default output type. */

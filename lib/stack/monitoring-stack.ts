@@ -24,7 +24,7 @@ import { Placement } from '../constructs/placement';
 import { checkWholeNumber } from '../constructs/quantity';
 import { markCluster } from '../render/cluster-boundary';
 import { DNS_LABEL } from '../constructs/kube-names';
-import { finishLater, finishStacks, registerOutputFolder } from '../output/layout';
+import { checkGitOpsFolder, finishLater, finishStacks, registerOutputFolder } from '../output/layout';
 import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
 import { ChartSource } from '../render/chart-source';
 import { startTogether } from '../render/rendered-objects';
@@ -272,6 +272,7 @@ export class MonitoringStack extends Construct {
     if (!DNS_LABEL.test(id)) {
       throw new Error(`the MonitoringStack id is '${id}' but it names the stack's output folder (dist/${id}/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', e.g. 'homelab'`);
     }
+    if (props.gitOps) checkGitOpsFolder(this, id);
     this.cluster = describeCluster(props.cluster);
     setKubernetesVersion(this, this.cluster.kubernetesVersion, 'cluster.kubernetesVersion');
     const nodes = this.cluster.schedulableNodes;
