@@ -61,6 +61,41 @@ describe("the app's yamlOutputType", () => {
       }
     });
 
+  describe('a file per object: cdk8s names it by kind and name only, so two objects that share them (in two namespaces) would share a file', () => {
+    const twoSettings = (type: YamlOutputType, otherChart: boolean) => {
+      const app = new MonitoringApp({ outdir: tmp(), yamlOutputType: type });
+      build(app);
+      const other = otherChart ? new Chart(app, 'other') : app.node.findChild('own');
+      new ApiObject(other, 'settings-other', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'other' }, data: { a: '1' } });
+      return app;
+    };
+    const overwritten = (type: string, folders: string) => `ConfigMap.settings.k8s.yaml: ConfigMap other/settings: cdk8s' ${type} would write it over ConfigMap default/settings (it names a file by kind and name only${folders}), and dist/ would lack that one; rename one of them, or use FILE_PER_CHART (the default) or FILE_PER_APP`;
+
+    test('FILE_PER_RESOURCE: an error naming both, and nothing is written', () => {
+      const app = twoSettings(YamlOutputType.FILE_PER_RESOURCE, true);
+      try {
+        expect(() => app.synth()).toThrow(`the output has 1 problem(s); nothing was written:\n${overwritten('FILE_PER_RESOURCE', '')}`);
+        expect(fs.readdirSync(app.outdir)).toEqual([]);
+      } finally {
+        fs.rmSync(app.outdir, { recursive: true, force: true });
+      }
+    });
+
+    // (Chart.toJson() runs the app's validations without writing anything.)
+    test('FOLDER_PER_CHART_FILE_PER_RESOURCE: an error in one chart, none across two (a folder each)', () => {
+      const inOne = twoSettings(YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, false);
+      expect(() => (inOne.node.findChild('own') as Chart).toJson()).toThrow(overwritten('FOLDER_PER_CHART_FILE_PER_RESOURCE', ', in a folder per chart'));
+      const inTwo = twoSettings(YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE, true);
+      expect((inTwo.node.findChild('other') as Chart).toJson()).toHaveLength(1);
+      // The default layout writes each chart into one file: nothing is lost there.
+      const byChartApp = new MonitoringApp({ outdir: tmp() });
+      build(byChartApp);
+      new ApiObject(byChartApp.node.findChild('own'), 'settings-other', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'other' } });
+      expect((byChartApp.node.findChild('own') as Chart).toJson()).toHaveLength(2);
+      for (const app of [inOne, inTwo, byChartApp]) fs.rmSync(app.outdir, { recursive: true, force: true });
+    });
+  });
+
   test.each([
     ['a MonitoringApp with another output type', () => new MonitoringApp({ outdir: tmp(), yamlOutputType: YamlOutputType.FILE_PER_APP }), 'the app asks for FILE_PER_APP; remove yamlOutputType from the App\'s props'],
     ['a plain App', () => new App({ outdir: tmp() }), 'a plain App writes one flat file per chart; build the app with new MonitoringApp()'],

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { sha256 } from '../render/cache';
-import { KubeManifest } from '../render/manifest-parse';
+import { KubeManifest, objectName } from '../render/manifest-parse';
 import { RenderedObject } from '../render/rendered-objects';
 import { dependencyOrder } from './dependency-order';
 import { reportOf, SynthReport } from '../render/report';
@@ -267,7 +267,40 @@ const deferred = new WeakSet<App>();
 function outputValidation(app: App): OutputValidationSummary {
   // (Where cdk8s validates before it resolves dependencies, App.synth(), files are planned with the chart order the
   // app has so far: it changes only the file names the problems are reported under.)
-  return validatePlanned(planFiles(app));
+  const planned = planFiles(app);
+  const summary = validatePlanned(planned);
+  const overwritten = overwrittenByName(app, planned);
+  return overwritten.length === 0 ? summary : { ...summary, problems: [...summary.problems, ...overwritten] };
+}
+
+/**
+ * Objects that cdk8s' FILE_PER_RESOURCE (one folder) or FOLDER_PER_CHART_FILE_PER_RESOURCE (a folder per chart) would
+ * write into a file another object of the output is written to: it names a file after the object's kind and name
+ * only (without the characters a file name cannot hold), so of two objects of one kind and name in two namespaces,
+ * the later replaces the earlier and dist/ silently lacks it.
+ */
+function overwrittenByName(app: App, planned: readonly PlannedFile[]): OutputProblem[] {
+  const perChart = app.yamlOutputType === YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE;
+  if (!perChart && app.yamlOutputType !== YamlOutputType.FILE_PER_RESOURCE) return [];
+  const type = YamlOutputType[app.yamlOutputType];
+  const firstIn = new Map<string, KubeManifest>();
+  const problems: OutputProblem[] = [];
+  for (const { file, objects } of planned) {
+    for (const object of objects) {
+      const name = `${object.kind}.${object.metadata.name}`.replace(/[^0-9a-zA-Z-_.]/g, '') + app.outputFileExtension;
+      const key = perChart ? `${file}\0${name}` : name;
+      const first = firstIn.get(key);
+      if (!first) {
+        firstIn.set(key, object);
+        continue;
+      }
+      problems.push({
+        file: name, object: objectName(object), path: '',
+        message: `cdk8s' ${type} would write it over ${objectName(first)} (it names a file by kind and name only${perChart ? ', in a folder per chart' : ''}), and dist/ would lack that one; rename one of them, or use FILE_PER_CHART (the default) or FILE_PER_APP`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** Each stack folder is applied on its own, so it is validated on its own: its CRDs must be in it. */
