@@ -538,7 +538,11 @@ describe('deploy (npm run deploy)', () => {
     // Deployment with a selector the chart once had: the live objects of a scripted cluster.
     const outputClass = () => readStack(outdir).files.flatMap(f => f.objects).find(o => o.kind === 'StorageClass')!;
     const liveClass = (replicas: string) => ({ ...outputClass(), parameters: { ...(outputClass() as any).parameters, numberOfReplicas: replicas } });
+    // (deploy and diff read the output's live objects with one `kubectl get` of all its kinds.)
     const cluster = (live: Record<string, object[]>) => new ScriptedKubectl(args => {
+      if (args[0] === 'get' && args.includes('--show-managed-fields')) {
+        return { stdout: JSON.stringify({ items: Object.keys(live).filter(r => args[1].split(',').includes(r)).flatMap(r => live[r]) }) };
+      }
       if (args[0] === 'get' && live[args[1]]) return { stdout: JSON.stringify({ items: live[args[1]] }) };
       if (args[1] === 'secret') return { stdout: GRAFANA_SECRET_FOUND };
       if (args[1] === 'customresourcedefinitions') return { stdout: '{"items":[]}' };
@@ -546,7 +550,7 @@ describe('deploy (npm run deploy)', () => {
     });
 
     test('deploy replaces a StorageClass whose parameters changed (2 workers became 3), just before the step that applies it, and says what old volumes keep', () => {
-      const kubectl = cluster({ 'storageclasses.storage.k8s.io': [liveClass('3')] });
+      const kubectl = cluster({ 'StorageClass.storage.k8s.io': [liveClass('3')] });
       const log: string[] = [];
       deploy({ outdir, kubectl, env: {}, log: l => log.push(l) });
       expect(log).toContain("replacing StorageClass longhorn-prometheus must be replaced, as Kubernetes forbids changing parameters in place (parameters.numberOfReplicas: '3' → '2'): "
@@ -558,13 +562,13 @@ describe('deploy (npm run deploy)', () => {
     });
 
     test('an unchanged StorageClass is left alone', () => {
-      const kubectl = cluster({ 'storageclasses.storage.k8s.io': [liveClass('2')] });
+      const kubectl = cluster({ 'StorageClass.storage.k8s.io': [liveClass('2')] });
       deploy({ outdir, kubectl, env: {}, log: () => undefined });
       expect(kubectl.lines.filter(l => l.startsWith('delete'))).toEqual([]);
     });
 
     test('diff shows the replacement and leaves the class out of the server-side dry run, which would fail on it', () => {
-      const kubectl = cluster({ 'storageclasses.storage.k8s.io': [liveClass('3')], namespaces: [] });
+      const kubectl = cluster({ 'StorageClass.storage.k8s.io': [liveClass('3')], namespaces: [] });
       const log: string[] = [];
       expect(diff({ outdir, kubectl, log: l => log.push(l) })).toBe(DiffResult.CHANGES);
       expect(log.find(l => l.startsWith("~ StorageClass longhorn-prometheus must be replaced, as Kubernetes forbids changing parameters in place (parameters.numberOfReplicas: '3' → '2')"))).toBeDefined();
@@ -575,7 +579,7 @@ describe('deploy (npm run deploy)', () => {
     test('a Deployment whose selector changed stops deploy before anything is applied, with the step to take', () => {
       const grafana = readStack(outdir).files.flatMap(f => f.objects).find(o => o.kind === 'Deployment' && o.metadata.name === 'kube-prometheus-stack-grafana')!;
       const live = { ...grafana, spec: { ...(grafana.spec as object), selector: { matchLabels: { app: 'grafana' } } } };
-      const kubectl = cluster({ 'deployments.apps': [live] });
+      const kubectl = cluster({ 'Deployment.apps': [live] });
       expect(() => deploy({ outdir, kubectl, env: {}, log: () => undefined })).toThrow(
         'nothing was applied: 1 object(s) of the output cannot change in place:\n- Deployment monitoring/kube-prometheus-stack-grafana must be replaced, as Kubernetes forbids changing spec.selector in place '
         + '(spec.selector: {"matchLabels":{"app":"grafana"}} → {"matchLabels":{"app.kubernetes.io/instance":"kube-prometheus-stack","app.kubernetes.io/name":"grafana"}}): '

@@ -51,10 +51,9 @@ export interface Adoption {
  * output's objects that exist and are managed by helm or a client-side kubectl apply, the releases' webhook
  * configurations, and the releases' objects the output does not have. Empty when nothing is to be adopted.
  */
-export function findAdoption(kubectl: KubectlRunner, output: readonly KubeManifest[]): Adoption {
+export function findAdoption(kubectl: KubectlRunner, output: readonly KubeManifest[], live: readonly KubeManifest[]): Adoption {
   const wanted = new Map(output.map(o => [keyOf(o), o]));
   const releases = helmReleases(kubectl).filter(r => r.objects.some(o => wanted.has(keyOf(o))));
-  const live = liveObjects(kubectl, output);
   // Once this library applied an object (an earlier deploy, or adopted), it is no longer to adopt, whatever fields
   // helm or kubectl apply still hold of it.
   const adopted = live.filter(o => !managers(o).includes(FIELD_MANAGER) && (previousManagers(o).length > 0 || o.metadata.annotations?.[LAST_APPLIED] !== undefined));
@@ -128,8 +127,12 @@ function decodeRelease(data: string, where: string): ReleaseRecord {
   }
 }
 
-/** The live objects the output has, with their managed fields (one `kubectl get` for all their kinds). */
-function liveObjects(kubectl: KubectlRunner, output: readonly KubeManifest[]): KubeManifest[] {
+/**
+ * The live objects the output has, with their managed fields (one `kubectl get` for all their kinds): what deploy and
+ * diff compare the output with, for what earlier tools made ({@link findAdoption}) and for changes Kubernetes forbids
+ * in place (`replacements`).
+ */
+export function liveObjectsOf(kubectl: KubectlRunner, output: readonly KubeManifest[]): KubeManifest[] {
   // Custom kinds only where their CRD is there already (on a fresh cluster it is not, and kubectl would refuse the list).
   const crds = kubectl.run(['get', 'customresourcedefinitions', '--output=jsonpath={range .items[*]}{.spec.group}/{.spec.names.kind}{"\\n"}{end}']);
   if (crds.status !== 0) throw new Error(`listing the cluster's CRDs: ${crds.stderr.trim()}`);
@@ -138,7 +141,7 @@ function liveObjects(kubectl: KubectlRunner, output: readonly KubeManifest[]): K
     .map(o => `${o.kind}${o.apiVersion.includes('/') ? `.${groupOf(o.apiVersion)}` : ''}`))];
   if (resources.length === 0) return [];
   const result = kubectl.run(['get', resources.join(','), '--all-namespaces', '--show-managed-fields', '--ignore-not-found', '--output=json']);
-  if (result.status !== 0) throw new Error(`reading the live objects to find what earlier tools made: ${result.stderr.trim()}`);
+  if (result.status !== 0) throw new Error(`reading the output's live objects (to find what earlier tools made and changes Kubernetes forbids in place): ${result.stderr.trim()}`);
   const wanted = new Set(output.map(keyOf));
   const items = (JSON.parse(result.stdout || '{"items":[]}') as { items: KubeManifest[] }).items;
   return items.filter(o => wanted.has(keyOf(o)));
@@ -179,6 +182,7 @@ export function earlierMarksRemoval(o: KubeManifest, desired: KubeManifest): str
   ];
 }
 
-function keyOf(o: KubeManifest): ObjectKey {
+/** An object's identity: its API group, kind, namespace and name. */
+export function keyOf(o: KubeManifest): ObjectKey {
   return `${groupOf(o.apiVersion)}/${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }

@@ -8,7 +8,7 @@ import { controllerOf, LiveParent, PARENT_GROUP, PARENT_RESOURCE, PART_OF_LABEL,
 import { commandLine, describeSkew, Kubectl, KubectlResult, KubectlRunner, requireApplySetSupport, serverVersionMismatch, versionSkew } from './kubectl';
 import { checkClusterServes, requiredClusterApis } from './cluster-apis';
 import { describeReplacement, Replacement, replacements } from './immutable';
-import { Adoption, adoptionNeeded, findAdoption, hasAdoption, HelmRelease, earlierMarksRemoval, otherManagers, PREVIOUS_MANAGERS } from './adopt';
+import { Adoption, adoptionNeeded, findAdoption, hasAdoption, HelmRelease, liveObjectsOf, earlierMarksRemoval, otherManagers, PREVIOUS_MANAGERS } from './adopt';
 import { checkSecretsCanBeMet, ensureSecret, grafanaPassword, GrafanaPassword, GrafanaPasswordSource } from './required-secrets';
 import { checkUpgrade, refusalMessage, runningVersions, targetVersions, UpgradeCheck } from './upgrade-guard';
 import { Clock, describeWait, statusLine, waitTargets, waitUntilReady } from './wait';
@@ -173,14 +173,15 @@ export function deploy(options: DeployOptions): void {
 
   // Changes Kubernetes refuses in place: a StorageClass is replaced where it is applied; anything else stops here.
   const applied = appliedObjects(steps);
-  const replaced = replacements(kubectl, applied);
+  const live = liveObjectsOf(kubectl, applied);
+  const replaced = replacements(live, applied);
   const unsafe = replaced.filter(r => !r.safe);
   if (unsafe.length > 0) {
     throw new Error(`nothing was applied: ${unsafe.length} object(s) of the output cannot change in place:\n${unsafe.map(r => `- ${describeReplacement(r)}`).join('\n')}`);
   }
 
   // What helm install or kubectl apply made: taken over with --adopt, else a stop that says so.
-  const adoption = findAdoption(kubectl, applied);
+  const adoption = findAdoption(kubectl, applied, live);
   if (hasAdoption(adoption) && !options.adopt) throw new Error(adoptionNeeded(adoption));
   if (hasAdoption(adoption)) adopt(kubectl, adoption, options.log);
 

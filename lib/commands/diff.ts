@@ -6,7 +6,7 @@ import { prunePlan, readParent, withMembership } from './applyset';
 import { objectName } from '../render/manifest-parse';
 import { appliedObjects, notPruned, readStack, shownPath, upgradeCheck } from './deploy';
 import { describeReplacement, replacements } from './immutable';
-import { adoptionNeeded, findAdoption, hasAdoption } from './adopt';
+import { adoptionNeeded, findAdoption, hasAdoption, liveObjectsOf } from './adopt';
 import { describeSkew, Kubectl, KubectlRunner, serverVersionMismatch, versionSkew } from './kubectl';
 import { ensureSecretNote } from './required-secrets';
 
@@ -71,14 +71,15 @@ export function diff(options: DiffOptions): DiffResult {
   for (const note of check.notes) log(`upgrade: ${note}`);
 
   const applied = appliedObjects(output.steps);
-  const adoption = findAdoption(kubectl, applied);
+  const live = liveObjectsOf(kubectl, applied);
+  const adoption = findAdoption(kubectl, applied, live);
   if (hasAdoption(adoption)) {
     log(`deploy would stop here unless given --adopt: ${adoptionNeeded(adoption).replace(/^nothing was applied: /, '')}`);
     changed();
   }
 
   // What Kubernetes refuses to change in place: a server-side dry run would fail on it, so it is said here instead.
-  const replaced = replacements(kubectl, applied);
+  const replaced = replacements(live, applied);
   for (const r of replaced) log(`${r.safe ? '~' : '!'} ${r.safe ? '' : 'deploy would stop here: '}${describeReplacement(r)}`);
   if (replaced.length > 0) changed();
   const replacedObjects = new Set(replaced.map(r => r.object));

@@ -1,7 +1,6 @@
 import { groupOf } from '../render/kube-api';
-import { KubeManifest } from '../render/manifest-parse';
-import { objectName } from '../render/manifest-parse';
-import { KubectlRunner } from './kubectl';
+import { KubeManifest, objectName } from '../render/manifest-parse';
+import { keyOf } from './adopt';
 
 /**
  * A change the output makes to a live object that Kubernetes refuses to make in place ("updates to parameters are
@@ -45,17 +44,16 @@ function orphanStep(resource: string): (o: KubeManifest) => string {
 
 /**
  * The output's objects whose forbidden fields differ from the live objects'. A field the output leaves unset is
- * compared as the API server's default; a live object that does not exist is no replacement. Reads the live objects
- * of the kinds concerned, one `kubectl get` per kind.
+ * compared as the API server's default; an object `live` (the cluster's objects of the output, as
+ * {@link liveObjectsOf} reads them) does not have is no replacement.
  */
-export function replacements(kubectl: KubectlRunner, objects: readonly KubeManifest[]): Replacement[] {
+export function replacements(live: readonly KubeManifest[], objects: readonly KubeManifest[]): Replacement[] {
   const found: Replacement[] = [];
+  const liveByKey = new Map(live.map(o => [keyOf(o), o]));
   for (const [kind, rule] of Object.entries(IMMUTABLE)) {
     const desired = objects.filter(o => o.kind === kind && groupOf(o.apiVersion) === (kind === 'StorageClass' ? 'storage.k8s.io' : kind === 'Service' ? '' : 'apps'));
-    if (desired.length === 0) continue;
-    const live = liveObjects(kubectl, kind, desired);
     for (const object of desired) {
-      const current = live.get(key(object));
+      const current = liveByKey.get(keyOf(object));
       if (!current) continue;
       const changes = rule.fields.flatMap(([field, unset]) => {
         const want = at(object, field) ?? unset;
@@ -82,17 +80,6 @@ export function describeReplacement(r: Replacement): string {
   return `${objectName(r.object)} must be replaced, as Kubernetes forbids changing ${fields.join(', ')} in place (${r.changes.join('; ')}): ${r.how}`;
 }
 
-function liveObjects(kubectl: KubectlRunner, kind: string, desired: readonly KubeManifest[]): Map<string, KubeManifest> {
-  const resource = kind === 'StorageClass' ? 'storageclasses.storage.k8s.io' : kind === 'Service' ? 'services' : `${kind.toLowerCase()}s.apps`;
-  const result = kubectl.run(['get', resource, ...(desired.some(o => o.metadata.namespace) ? ['--all-namespaces'] : []), '--output=json']);
-  if (result.status !== 0) throw new Error(`reading the live ${kind}s to find changes Kubernetes forbids in place: ${result.stderr.trim()}`);
-  const items = (JSON.parse(result.stdout || '{"items":[]}') as { items: KubeManifest[] }).items;
-  return new Map(items.map(o => [key(o), o]));
-}
-
-function key(o: KubeManifest): string {
-  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
 
 function at(o: unknown, field: string): unknown {
   return field.split('.').reduce<any>((node, k) => node?.[k], o);
