@@ -7,6 +7,7 @@ import { readOutputDir } from '../lib/output/validation';
 import { applySetId, PARENT_CRD, stackApplySetId } from '../lib/commands/applyset';
 import { deploy, failedObjects, notPruned, readStack, stackFolder, stepCommand } from '../lib/commands/deploy';
 import { diff, DiffResult } from '../lib/commands/diff';
+import { servedCustomKinds } from '../lib/commands/adopt';
 import { ensureSecretNote } from '../lib/commands/required-secrets';
 import { commandLine, describeSkew, KubectlResult, KubectlRunner, requireApplySetSupport } from '../lib/commands/kubectl';
 import { checkUpgrade, targetVersions, versionOfImage } from '../lib/commands/upgrade-guard';
@@ -238,7 +239,7 @@ describe('deploy (npm run deploy)', () => {
   describe('the Kubernetes version', () => {
     // The reference output is made for the default minor, 1.35 (its Namespaces say so); the scripted server runs 1.32.
     const olderServer = () => new ScriptedKubectl(args => (args[0] === 'version' ? { stdout: versionAnswer('v1.32.13') } : args[1] === 'secret' ? { stdout: GRAFANA_SECRET_FOUND }
-      : args[1] === 'customresourcedefinitions' ? { stdout: '{"items":[]}' } : undefined));
+      : args[1] === 'customresourcedefinitions' ? { stdout: '' } : undefined));
     const refusal = "was made for Kubernetes 1.35 but the cluster of context 'lab' runs v1.32.13 (1.32): charts were rendered and the output checked for another API; set cluster.kubernetesVersion: '1.32' on the MonitoringStack";
 
     test('deploy stops before applying anything when the server runs another minor, naming both and the prop', () => {
@@ -375,11 +376,18 @@ describe('deploy (npm run deploy)', () => {
     });
   });
 
+  test("a custom kind counts as served once its CRD is Established: deploy and diff list no kind a CRD still being set up has", () => {
+    const kubectl = new ScriptedKubectl(args => (args[1] === 'customresourcedefinitions' ? { stdout: 'monitoring.coreos.com/Prometheus True\nlonghorn.io/Volume False\nexample.com/Widget \n' } : undefined));
+    expect([...servedCustomKinds(kubectl)]).toEqual(['monitoring.coreos.com/Prometheus']);
+    expect(kubectl.lines).toEqual(['get customresourcedefinitions --output=jsonpath={range .items[*]}{.spec.group}/{.spec.names.kind} {.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}']);
+  });
+
   describe('diff (npm run diff)', () => {
     const existing = (args: string[]) => {
       if (args[1] === 'customresourcedefinitions') {
-        const crds = readStack(outdir).files[0].objects;
-        return { stdout: JSON.stringify({ items: [...crds, PARENT_CRD].map(c => ({ ...c, status: { conditions: [{ type: 'Established', status: 'True' }] } })) }) };
+        // Every CRD of the output and the ApplySet parent's, Established; as kubectl prints the columns asked for.
+        const crds = [...readStack(outdir).files[0].objects, PARENT_CRD] as unknown as Array<{ spec: { group: string; names: { kind: string } } }>;
+        return { stdout: crds.map(c => `${c.spec.group}/${c.spec.names.kind} True\n`).join('') };
       }
       if (args[1] === 'namespaces') return { stdout: 'default kube-system longhorn-system monitoring' };
       if (args[1] === 'secret') return { stdout: GRAFANA_SECRET_FOUND };
@@ -425,7 +433,7 @@ describe('deploy (npm run deploy)', () => {
       const changed = new ScriptedKubectl(args => existing(args) ?? (args[0] === 'diff' ? { status: 1, stdout: '-  replicas: 1\n+  replicas: 2' } : undefined));
       expect(diff({ outdir, kubectl: changed, log: () => undefined })).toBe(DiffResult.CHANGES);
 
-      const fresh = new ScriptedKubectl(args => (args[1] === 'namespaces' ? { stdout: 'default kube-system' } : args[1] === 'customresourcedefinitions' ? { stdout: '{"items":[]}' } : undefined));
+      const fresh = new ScriptedKubectl(args => (args[1] === 'namespaces' ? { stdout: 'default kube-system' } : args[1] === 'customresourcedefinitions' ? { stdout: '' } : undefined));
       const log: string[] = [];
       expect(diff({ outdir, kubectl: fresh, log: l => log.push(l) })).toBe(DiffResult.CHANGES);
       expect(log).toContain('+ Deployment monitoring/kube-prometheus-stack-operator: would be created (namespace monitoring does not exist yet)');
@@ -470,7 +478,7 @@ describe('deploy (npm run deploy)', () => {
         ] }) };
       }
       if (args[1] === 'secret') return { stdout: GRAFANA_SECRET_FOUND };
-      if (args[1] === 'customresourcedefinitions' && args.includes('--output=json')) return { stdout: '{"items":[]}' };
+      if (args[1] === 'customresourcedefinitions') return { stdout: '' };
       return undefined;
     });
 
@@ -545,7 +553,7 @@ describe('deploy (npm run deploy)', () => {
       }
       if (args[0] === 'get' && live[args[1]]) return { stdout: JSON.stringify({ items: live[args[1]] }) };
       if (args[1] === 'secret') return { stdout: GRAFANA_SECRET_FOUND };
-      if (args[1] === 'customresourcedefinitions') return { stdout: '{"items":[]}' };
+      if (args[1] === 'customresourcedefinitions') return { stdout: '' };
       return undefined;
     });
 

@@ -132,12 +132,9 @@ function decodeRelease(data: string, where: string): ReleaseRecord {
  * diff compare the output with, for what earlier tools made ({@link findAdoption}) and for changes Kubernetes forbids
  * in place (`replacements`).
  */
-export function liveObjectsOf(kubectl: KubectlRunner, output: readonly KubeManifest[]): KubeManifest[] {
-  // Custom kinds only where their CRD is there already (on a fresh cluster it is not, and kubectl would refuse the list).
-  const crds = kubectl.run(['get', 'customresourcedefinitions', '--output=jsonpath={range .items[*]}{.spec.group}/{.spec.names.kind}{"\\n"}{end}']);
-  if (crds.status !== 0) throw new Error(`listing the cluster's CRDs: ${crds.stderr.trim()}`);
-  const served = new Set(crds.stdout.split('\n').filter(Boolean));
-  const resources = [...new Set(output.filter(o => isBuiltInGroup(groupOf(o.apiVersion)) || served.has(`${groupOf(o.apiVersion)}/${o.kind}`))
+export function liveObjectsOf(kubectl: KubectlRunner, output: readonly KubeManifest[], served = servedCustomKinds(kubectl)): KubeManifest[] {
+  // Custom kinds only where their CRD is served already (on a fresh cluster it is not, and kubectl would refuse the list).
+  const resources = [...new Set(output.filter(o => isServed(o, served))
     .map(o => `${o.kind}${o.apiVersion.includes('/') ? `.${groupOf(o.apiVersion)}` : ''}`))];
   if (resources.length === 0) return [];
   const result = kubectl.run(['get', resources.join(','), '--all-namespaces', '--show-managed-fields', '--ignore-not-found', '--output=json']);
@@ -145,6 +142,22 @@ export function liveObjectsOf(kubectl: KubectlRunner, output: readonly KubeManif
   const wanted = new Set(output.map(keyOf));
   const items = (JSON.parse(result.stdout || '{"items":[]}') as { items: KubeManifest[] }).items;
   return items.filter(o => wanted.has(keyOf(o)));
+}
+
+/**
+ * The custom kinds the cluster serves: `group/Kind` of each CRD whose Established condition is True. Only those
+ * columns are printed (the CRDs themselves are megabytes of schema).
+ */
+export function servedCustomKinds(kubectl: KubectlRunner): Set<string> {
+  const crds = kubectl.run(['get', 'customresourcedefinitions', '--output=jsonpath={range .items[*]}{.spec.group}/{.spec.names.kind} {.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}']);
+  if (crds.status !== 0) throw new Error(`listing the cluster's CRDs: ${crds.stderr.trim()}`);
+  return new Set(crds.stdout.split('\n').filter(line => line.endsWith(' True')).map(line => line.split(' ')[0]));
+}
+
+/** Whether the cluster serves the kind of `o`: a built-in kind, or a custom kind in `served` ({@link servedCustomKinds}). */
+export function isServed(o: KubeManifest, served: ReadonlySet<string>): boolean {
+  const group = groupOf(o.apiVersion);
+  return isBuiltInGroup(group) || served.has(`${group}/${o.kind}`);
 }
 
 /** The object's field managers (status updates aside). */

@@ -1,12 +1,10 @@
 import * as path from 'path';
 import { FIELD_MANAGER, StepAction } from './apply-plan';
-import { groupOf, isBuiltInGroup } from '../render/kube-api';
-import { KubeManifest } from '../render/manifest-parse';
 import { prunePlan, readParent, withMembership } from './applyset';
 import { objectName } from '../render/manifest-parse';
 import { appliedObjects, notPruned, readStack, shownPath, upgradeCheck } from './deploy';
 import { describeReplacement, replacements } from './immutable';
-import { adoptionNeeded, findAdoption, hasAdoption, liveObjectsOf } from './adopt';
+import { adoptionNeeded, findAdoption, hasAdoption, isServed, liveObjectsOf, servedCustomKinds } from './adopt';
 import { describeSkew, Kubectl, KubectlRunner, serverVersionMismatch, versionSkew } from './kubectl';
 import { ensureSecretNote } from './required-secrets';
 
@@ -71,7 +69,8 @@ export function diff(options: DiffOptions): DiffResult {
   for (const note of check.notes) log(`upgrade: ${note}`);
 
   const applied = appliedObjects(output.steps);
-  const live = liveObjectsOf(kubectl, applied);
+  const served = servedCustomKinds(kubectl);
+  const live = liveObjectsOf(kubectl, applied, served);
   const adoption = findAdoption(kubectl, applied, live);
   if (hasAdoption(adoption)) {
     log(`deploy would stop here unless given --adopt: ${adoptionNeeded(adoption).replace(/^nothing was applied: /, '')}`);
@@ -84,7 +83,6 @@ export function diff(options: DiffOptions): DiffResult {
   if (replaced.length > 0) changed();
   const replacedObjects = new Set(replaced.map(r => r.object));
 
-  const served = servedKinds(kubectl);
   const namespaces = existingNamespaces(kubectl);
   for (const step of output.steps) {
     if (step.action === StepAction.ENSURE_SECRET) {
@@ -139,18 +137,6 @@ export function diff(options: DiffOptions): DiffResult {
 }
 
 /** `group/Kind` of every kind the cluster serves from a CRD that is Established. */
-function servedKinds(kubectl: KubectlRunner): Set<string> {
-  const result = kubectl.run(['get', 'customresourcedefinitions', '--output=json']);
-  if (result.status !== 0) throw new Error(`listing the cluster's CRDs: ${result.stderr.trim()}`);
-  const crds = JSON.parse(result.stdout).items as Array<{ spec: { group: string; names: { kind: string } }; status?: { conditions?: Array<{ type: string; status: string }> } }>;
-  return new Set(crds.filter(c => c.status?.conditions?.some(x => x.type === 'Established' && x.status === 'True')).map(c => `${c.spec.group}/${c.spec.names.kind}`));
-}
-
-function isServed(o: KubeManifest, served: Set<string>): boolean {
-  const group = groupOf(o.apiVersion);
-  return isBuiltInGroup(group) || served.has(`${group}/${o.kind}`);
-}
-
 function existingNamespaces(kubectl: KubectlRunner): Set<string> {
   const result = kubectl.run(['get', 'namespaces', '--output=jsonpath={.items[*].metadata.name}']);
   if (result.status !== 0) throw new Error(`listing the cluster's namespaces: ${result.stderr.trim()}`);
