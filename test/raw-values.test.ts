@@ -29,6 +29,38 @@ const OPERATOR_ONLY = {
   kubeProxy: { enabled: false },
 };
 
+/**
+ * One render for the tests below whose raw values touch different parts of the chart (each asserts its own part
+ * only): a cold render costs about a second of CPU, and each of these was one.
+ */
+const GATEWAY = [{ name: 'lab', namespace: 'gateway', sectionName: 'https' }];
+const ALERTMANAGER_CONFIG = { route: { receiver: 'ops' }, receivers: [{ name: 'ops', webhook_configs: [{ url: 'http://hook.example/' }] }] };
+let combinedRender: ReturnType<typeof synth> | undefined;
+const combined = () => combinedRender ??= synth({
+  values: {
+    prometheus: {
+      ingress: {
+        enabled: true,
+        ingressClassName: 'nginx',
+        annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
+        hosts: ['prometheus.lab.example.com'],
+        tls: [{ secretName: 'prometheus-tls', hosts: ['prometheus.lab.example.com'] }],
+      },
+      route: { main: { enabled: true, hostnames: ['prometheus.lab.example.com'], parentRefs: GATEWAY } },
+      servicePerReplica: { enabled: true },
+      // additionalConfig is copied into the spec after the chart's own logFormat.
+      prometheusSpec: { replicas: 2, additionalConfig: { logFormat: 'json' } },
+    },
+    alertmanager: {
+      route: { main: { enabled: true, hostnames: ['alertmanager.lab.example.com'], parentRefs: GATEWAY } },
+      servicePerReplica: { enabled: true },
+      config: ALERTMANAGER_CONFIG,
+    },
+    grafana: { adminPassword: 'correct-horse' },
+    prometheusOperator: { admissionWebhooks: { enabled: true, certManager: { enabled: true } }, tls: { enabled: true } },
+  },
+}, [ClusterApi.GATEWAY_API_V1, ClusterApi.CERT_MANAGER_V1]);
+
 describe('KubePrometheusStack with raw values where no prop was set', () => {
   test('an operator-only install (everything off but prometheus-operator) renders the operator and its own monitor only', () => {
     const { objects } = synth({ values: OPERATOR_ONLY });
@@ -41,19 +73,7 @@ describe('KubePrometheusStack with raw values where no prop was set', () => {
   });
 
   test('the chart Ingress values, annotations and TLS included, render as given', () => {
-    const { objects } = synth({
-      values: {
-        prometheus: {
-          ingress: {
-            enabled: true,
-            ingressClassName: 'nginx',
-            annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
-            hosts: ['prometheus.lab.example.com'],
-            tls: [{ secretName: 'prometheus-tls', hosts: ['prometheus.lab.example.com'] }],
-          },
-        },
-      },
-    });
+    const { objects } = combined();
     const ingress = findObject(objects, 'Ingress', 'kube-prometheus-stack-prometheus');
     expect(ingress.metadata.annotations).toMatchObject({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
     expect(ingress.spec.rules.map((r: { host: string }) => r.host)).toEqual(['prometheus.lab.example.com']);
@@ -61,24 +81,14 @@ describe('KubePrometheusStack with raw values where no prop was set', () => {
   });
 
   test('Gateway API routes from the chart values (main and per replica) render with the API declared', () => {
-    const gateway = [{ name: 'lab', namespace: 'gateway', sectionName: 'https' }];
-    const { objects } = synth({
-      values: {
-        prometheus: {
-          route: { main: { enabled: true, hostnames: ['prometheus.lab.example.com'], parentRefs: gateway } },
-          servicePerReplica: { enabled: true },
-          prometheusSpec: { replicas: 2 },
-        },
-        alertmanager: { route: { main: { enabled: true, hostnames: ['alertmanager.lab.example.com'], parentRefs: gateway } } },
-      },
-    }, [ClusterApi.GATEWAY_API_V1]);
+    const { objects } = combined();
     const routes = objectsOfKind(objects, 'HTTPRoute');
     expect(routes.map(r => r.spec.hostnames[0]).sort()).toEqual(['alertmanager.lab.example.com', 'prometheus.lab.example.com']);
     expect(routes.every(r => r.spec.parentRefs[0].name === 'lab')).toBe(true);
   });
 
   test('servicePerReplica Lists become one Service per replica, not a List object', () => {
-    const { objects } = synth({ values: { prometheus: { servicePerReplica: { enabled: true }, prometheusSpec: { replicas: 2 } }, alertmanager: { servicePerReplica: { enabled: true } } } });
+    const { objects } = combined();
     expect(objectsOfKind(objects, 'List')).toEqual([]);
     const names = objectsOfKind(objects, 'Service').map(s => s.metadata.name);
     expect(names).toEqual(expect.arrayContaining(['kube-prometheus-stack-prometheus-0', 'kube-prometheus-stack-prometheus-1', 'kube-prometheus-stack-alertmanager-0']));
@@ -86,13 +96,12 @@ describe('KubePrometheusStack with raw values where no prop was set', () => {
   });
 
   test('a key the chart then writes twice synthesizes with its last value, as kubectl keeps it', () => {
-    // additionalConfig is copied into the spec after the chart's own logFormat.
-    const { objects } = synth({ values: { prometheus: { prometheusSpec: { additionalConfig: { logFormat: 'json' } } } } });
+    const { objects } = combined();
     expect(findObject(objects, 'Prometheus', 'kube-prometheus-stack-prometheus').spec.logFormat).toBe('json');
   });
 
   test('admission webhooks with cert-manager render the Issuer and Certificates and no hook Job', () => {
-    const { objects } = synth({ values: { prometheusOperator: { admissionWebhooks: { enabled: true, certManager: { enabled: true } }, tls: { enabled: true } } } }, [ClusterApi.CERT_MANAGER_V1]);
+    const { objects } = combined();
     expect(objectsOfKind(objects, 'Certificate').length).toBeGreaterThan(0);
     expect(objectsOfKind(objects, 'Job')).toEqual([]);
     const webhook = objectsOfKind(objects, 'ValidatingWebhookConfiguration')[0];
@@ -105,18 +114,17 @@ describe('KubePrometheusStack with raw values where no prop was set', () => {
   });
 
   test('an Alertmanager config in the raw values replaces the default routing whole', () => {
-    const config = { route: { receiver: 'ops' }, receivers: [{ name: 'ops', webhook_configs: [{ url: 'http://hook.example/' }] }] };
-    const { objects } = synth({ values: { alertmanager: { config } } });
+    const { objects } = combined();
     const secret = findObject(objects, 'Secret', 'alertmanager-kube-prometheus-stack-alertmanager');
     const rendered = YAML.parse(Buffer.from(secret.data['alertmanager.yaml'], 'base64').toString());
     expect(rendered.route.receiver).toBe('ops');
-    expect(rendered.receivers).toEqual(config.receivers);
+    expect(rendered.receivers).toEqual(ALERTMANAGER_CONFIG.receivers);
     // Not the stack's own routing: its inhibition matches per object (node, disk, volume, ...).
     expect(rendered.inhibit_rules.flatMap((r: { equal: string[] }) => r.equal)).not.toContain('disk');
   });
 
   test('a raw admin password becomes the credentials, with the plain-text warning', () => {
-    const { stack, objects } = synth({ values: { grafana: { adminPassword: 'correct-horse' } } });
+    const { stack, objects } = combined();
     expect(stack.grafanaAdmin.existingSecretName).toBeUndefined();
     const secret = findObject(objects, 'Secret', 'kube-prometheus-stack-grafana');
     expect(Buffer.from(secret.data['admin-password'], 'base64').toString()).toBe('correct-horse');
