@@ -13,7 +13,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-npm-test-'));
 
 const tscArgs = ['--noEmit', '--incremental', '--tsBuildInfoFile', path.join(root, 'node_modules', '.cache', 'cdk8s-monitoring-stack', 'tsbuildinfo')];
 // tsc's node with a larger young generation and its garbage collection on its own thread: a first type-check took
-// 8.9 s of CPU (5.7 s wall), 7.6 s (5.0 s) so (2-core machine, 2026-12-06); jest's workers want the other core.
+// 8.9 s of CPU (5.7 s wall), 7.6 s (5.0 s) so (2-core machine, 2026-12-06): CPU that jest's workers get instead.
 const tscNode = ['--max-semi-space-size=16', '--single-threaded-gc'];
 const tsc = spawn(process.execPath, [...tscNode, require.resolve('typescript/bin/tsc'), ...tscArgs], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
 let tscOutput = '';

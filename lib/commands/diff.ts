@@ -136,7 +136,6 @@ export function diff(options: DiffOptions): DiffResult {
   return result;
 }
 
-/** `group/Kind` of every kind the cluster serves from a CRD that is Established. */
 function existingNamespaces(kubectl: KubectlRunner): Set<string> {
   const result = kubectl.run(['get', 'namespaces', '--output=jsonpath={.items[*].metadata.name}']);
   if (result.status !== 0) throw new Error(`listing the cluster's namespaces: ${result.stderr.trim()}`);

@@ -45,7 +45,7 @@ function orphanStep(resource: string): (o: KubeManifest) => string {
 /**
  * The output's objects whose forbidden fields differ from the live objects'. A field the output leaves unset is
  * compared as the API server's default; an object `live` (the cluster's objects of the output, as
- * {@link liveObjectsOf} reads them) does not have is no replacement.
+ * `liveObjectsOf` in adopt.ts reads them) does not have is no replacement.
  */
 export function replacements(live: readonly KubeManifest[], objects: readonly KubeManifest[]): Replacement[] {
   const found: Replacement[] = [];
@@ -79,7 +79,6 @@ export function describeReplacement(r: Replacement): string {
   const fields = [...new Set(r.changes.map(c => c.split(':')[0].replace(/^parameters\..*/, 'parameters')))];
   return `${objectName(r.object)} must be replaced, as Kubernetes forbids changing ${fields.join(', ')} in place (${r.changes.join('; ')}): ${r.how}`;
 }
-
 
 function at(o: unknown, field: string): unknown {
   return field.split('.').reduce<any>((node, k) => node?.[k], o);
