@@ -3,9 +3,8 @@
 import { gunzipSync } from 'zlib';
 import { FIELD_MANAGER } from './apply-plan';
 import { groupOf, isBuiltInGroup, isClusterScoped } from '../render/kube-api';
-import { KubeManifest, parseDocument, splitDocuments } from '../render/manifest-parse';
+import { KubeManifest, objectName, parseDocument, splitDocuments } from '../render/manifest-parse';
 import { APPLYSET_FIELD_MANAGER, resourceOf } from './applyset';
-import { objectName } from '../render/manifest-parse';
 import { KubectlRunner } from './kubectl';
 
 /** The field managers of the tools a guide's cluster was made with: conflicts with them, and only them, are resolved. */

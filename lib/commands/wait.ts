@@ -11,8 +11,7 @@ import type { IEvent } from 'kubernetes-models/v1/Event';
 import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { IPod } from 'kubernetes-models/v1/Pod';
 import { groupOf } from '../render/kube-api';
-import { KubeManifest } from '../render/manifest-parse';
-import { objectName } from '../render/manifest-parse';
+import { KubeManifest, objectName } from '../render/manifest-parse';
 import { KubectlRunner } from './kubectl';
 
 /** Whether one object is ready, in a few words. */

@@ -208,4 +208,3 @@ function singleKey(value: unknown): string | undefined {
   const keys = Object.keys(value);
   return keys.length === 1 ? keys[0] : undefined;
 }
-

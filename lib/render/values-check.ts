@@ -298,4 +298,3 @@ export function valueAt(values: unknown, path: ReadonlyArray<string | number>): 
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
-

@@ -103,4 +103,3 @@ export function coalesce(base: unknown, over: unknown): unknown {
   }
   return out;
 }
-

@@ -198,7 +198,6 @@ function applySchema(at: ValuesNode, shape: SchemaShape): void {
   }
 }
 
-
 /** A key of some values that the tree does not know. */
 export interface UnknownKey {
   /** Keys from the values root, the unknown one last. */
