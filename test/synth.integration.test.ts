@@ -91,6 +91,31 @@ describe('synth (npm run synth)', () => {
   });
 
   test.each([
+    ['sets its App\'s outdir to the synth command\'s folder', { APP_OUTDIR: 'dist' }],
+    ['sets its App\'s outdir to another folder', { APP_OUTDIR: 'elsewhere' }],
+    ['is a plain App with an outdir of its own', { APP_OUTDIR: 'elsewhere', APP_KIND: 'plain' }],
+  ])('fails before writing when the app %s, naming the fix, leaving the output as it was', (_case, env) => {
+    const before = snapshotDir(outdir);
+    const result = runCli(['synth', '--app', fixture('own-outdir-app.ts'), '--outdir', outdir], { cwd: parent, env: { ...env, CDK8S_CHARTS_DIR: path.resolve(process.env.CDK8S_CHARTS_DIR ?? path.join(__dirname, '..', '..', 'shared', 'charts')) } });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`the app's App has outdir '${env.APP_OUTDIR}', but the synth command writes the output into a folder of its own and puts it in place of dist only when the whole app succeeded; build the App without outdir (new MonitoringApp()) and choose the folder with --outdir`);
+    expect(snapshotDir(outdir)).toEqual(before);
+    // Nothing was written where the app pointed (cdk8s' own synth makes a plain App's folder before its checks, empty).
+    const elsewhere = path.join(parent, 'elsewhere');
+    expect(fs.existsSync(elsewhere) ? snapshotDir(elsewhere) : {}).toEqual({});
+    fs.rmSync(elsewhere, { recursive: true, force: true });
+    expect(fs.readdirSync(parent)).toEqual(['dist']);
+  });
+
+  test('fails when the app throws after its app.synth(), leaving the output as it was', () => {
+    const before = snapshotDir(outdir);
+    const result = runCli(['synth', '--app', fixture('own-outdir-app.ts'), '--outdir', outdir], { env: { APP_KIND: 'throws' } });
+    expect([result.status, result.stderr]).toEqual([1, expect.stringContaining('synth failed: the app failed after app.synth() (at test/fixtures/own-outdir-app.ts:10:')]);
+    expect(snapshotDir(outdir)).toEqual(before);
+    expect(fs.readdirSync(parent)).toEqual(['dist']);
+  });
+
+  test.each([
     ['a raw value is misspelt', 'typo', 'synth failed: kubePrometheusStackValues.grafana.adminPasword is not a value of kube-prometheus-stack 88.5.3 (grafana 12.11.1); did you mean grafana.adminPassword?'],
     // (Owned values and hook-reviving values stop the synth the same way; their messages are tested on the constructs.)
   ])('fails when %s, naming the path and the fix, leaving the output as it was', (_case, which, message) => {

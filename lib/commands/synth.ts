@@ -37,7 +37,7 @@ export function synthesize(options: SynthesizeOptions): SynthesizeResult {
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outdir)}.tmp-`));
   try {
-    const written = collectWrites(() => withOutdir(staging, () => loadApp(path.resolve(options.app))));
+    const written = collectWrites({ staging, outdir }, () => withOutdir(staging, () => loadApp(path.resolve(options.app))));
     // An app without this library's constructs is written by cdk8s itself: read it back and check it.
     const result = written.length > 0 ? merge(written) : readBack(staging);
     if (result.files.length === 0) {

@@ -140,6 +140,8 @@ function addOutputChecks(app: App): void {
   app.node.addValidation({
     validate: () => {
       if (deferred.has(app)) return [];
+      const elsewhere = outdirProblem(app);
+      if (elsewhere) return [elsewhere];
       // Chart.toJson() (Testing.synth) before app.synth(): the objects of stacks still rendering are added now.
       finishStacks(app);
       const validation = outputValidation(app);
@@ -174,6 +176,9 @@ function writesFolders(app: App): boolean {
 
 /** What the apps built during {@link collectWrites} wrote, and the apps cdk8s' own writer wrote after the output checks. */
 interface SynthSession {
+  /** The folder the synth command gives its apps (CDK8S_OUTDIR), and the one it then puts in place of `dist/`. */
+  readonly staging: string;
+  readonly outdir: string;
   readonly written: WrittenApp[];
   readonly checked: Map<App, Omit<WrittenApp, 'files'>>;
 }
@@ -184,8 +189,8 @@ interface SynthSession {
  * YAML it just wrote. An app that cdk8s' own writer wrote (a plain App) is read back from its folder, with what its
  * output checks found (its declared cluster APIs and Kubernetes version taken into account).
  */
-export function collectWrites(fn: () => void): WrittenApp[] {
-  const session: SynthSession = { written: [], checked: new Map() };
+export function collectWrites(folders: { staging: string; outdir: string }, fn: () => void): WrittenApp[] {
+  const session: SynthSession = { ...folders, written: [], checked: new Map() };
   const holder = globalThis as unknown as Record<symbol, SynthSession | undefined>;
   const previous = holder[SESSION];
   holder[SESSION] = session;
@@ -206,11 +211,23 @@ export function collectWrites(fn: () => void): WrittenApp[] {
 const sessionOf = () => (globalThis as unknown as Record<symbol, SynthSession | undefined>)[SESSION];
 
 /**
+ * Under the synth command, an app that chose its own outdir would write around the command's checks (into dist/
+ * itself, so a failure after it left dist/ half-changed, or elsewhere, leaving dist/ empty): said before writing.
+ */
+function outdirProblem(app: App): string | undefined {
+  const session = sessionOf();
+  if (!session || path.resolve(app.outdir) === session.staging) return undefined;
+  return `the app's App has outdir '${app.outdir}', but the synth command writes the output into a folder of its own and puts it in place of ${path.relative(process.cwd(), session.outdir) || '.'} only when the whole app succeeded; build the App without outdir (new MonitoringApp()) and choose the folder with --outdir`;
+}
+
+/**
  * Writes the app: validated, stacks in their folders, each file in dependency order. Throws, writing nothing, on any problem.
  * Stack folders are the layout of cdk8s' default `YamlOutputType.FILE_PER_CHART`; an app that asks for another
  * output type is written by cdk8s' own writer, in its layout, after the same checks.
  */
 export function writeApp(app: App, cdk8sSynth: () => void): WrittenApp {
+  const elsewhere = outdirProblem(app);
+  if (elsewhere) throw new Error(elsewhere);
   const outdir = path.resolve(app.outdir);
   const report = reportOf(app);
   let planned: PlannedFile[];
