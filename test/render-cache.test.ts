@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,6 +7,8 @@ import { Longhorn } from '../lib';
 import { BoundedMap, DiskCache, MemoryCache } from '../lib/render/cache';
 import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
 import { renderChart, renderKey } from '../lib/render/render';
+import { ChartSource, resolveChart } from '../lib/render/chart-source';
+import * as tar from 'tar';
 
 /** Puts CDK8S_CACHE_DIR back as it was: unset stays unset (assigning undefined would set the string 'undefined'). */
 function restoreCacheDir(saved: string | undefined): void {
@@ -59,6 +62,9 @@ describe('the render cache', () => {
       expect(keys.size).toBe(6);
       // Values are compared by content, not by key order.
       expect(renderKey(request({ a: 1, b: 2 }))).toBe(renderKey(request({ b: 2, a: 1 })));
+      // helm gets a null (which deletes the chart's default) and never an undefined, which JSON leaves out.
+      expect(renderKey(request({ persistence: { defaultClass: true, defaultFsType: null } }))).not.toBe(renderKey(request({ persistence: { defaultClass: true } })));
+      expect(renderKey(request({ persistence: { defaultClass: true, defaultFsType: undefined } }))).toBe(renderKey(request({ persistence: { defaultClass: true } })));
       // The key a render is stored under is this one.
       expect(render(request({ longhornUI: { replicas: 1 } }))!.key).toBe(renderKey(request({ longhornUI: { replicas: 1 } })));
     });
@@ -180,6 +186,75 @@ describe('BoundedMap (the in-process caches)', () => {
   });
 });
 
+test("a null value deletes the chart's default, whichever render the cache saw first", () => {
+  withCacheDir((_dir, render) => {
+    const fsType = (values: Record<string, unknown>) => {
+      const config = render(request(values))!.documents.find(d => d.manifest.kind === 'ConfigMap' && d.manifest.metadata.name === 'longhorn-storageclass')!;
+      return /fsType: "?(\w+)/.exec((config.manifest.data as Record<string, string>)['storageclass.yaml'])?.[1];
+    };
+    expect(fsType({ persistence: { defaultFsType: 'xfs' } })).toBe('xfs');
+    expect(fsType({ persistence: { defaultFsType: null } })).toBeUndefined();
+    expect(fsType({ persistence: {} })).toBe('ext4');
+  });
+});
+
+test("a rendered manifest is frozen: changing one construct's (through the public manifests) throws, and later renders are unchanged", () => {
+  const manager = (objects: readonly any[]) => objects.find(o => o.kind === 'DaemonSet' && o.metadata.name === 'longhorn-manager');
+  const first = new Longhorn(Testing.chart(), 'Longhorn');
+  expect(() => { manager(first.rendered!.manifests).spec.template.spec.hostPID = false; }).toThrow(TypeError);
+  expect(() => { manager(first.rendered!.manifests).metadata.labels.tidied = 'yes'; }).toThrow(TypeError);
+  // The object's own metadata is the construct's to change, as on any ApiObject.
+  const object = first.rendered!.apiObjects.find(o => o.kind === 'DaemonSet' && o.name === 'longhorn-manager')!;
+  object.metadata.addLabel('tidied', 'yes');
+  expect(manager(Testing.synth(first.node.scope as any)).metadata.labels.tidied).toBe('yes');
+  const second = Testing.chart();
+  new Longhorn(second, 'Longhorn');
+  expect(manager(Testing.synth(second)).metadata.labels.tidied).toBeUndefined();
+});
+
+test('a render never waited for leaves no work folder once the process ends', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'unwaited-'));
+  const script = [
+    `const { beginRender } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'render', 'render'))});`,
+    `const { LONGHORN_CHART } = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'render', 'charts'))});`,
+    `beginRender({ ...${JSON.stringify(request())}, chart: LONGHORN_CHART });`,
+    "console.log(require('fs').readdirSync(process.env.TMPDIR).filter(f => f.startsWith('helm-render-')).length);",
+  ].join('\n');
+  const result = spawnSync(process.execPath, ['-r', path.join(__dirname, '..', 'scripts', 'register-ts.js'), '-e', script], { env: { ...process.env, TMPDIR: tmp, CDK8S_CACHE_DIR: path.join(tmp, 'cache') }, encoding: 'utf8' });
+  expect([result.status, result.stderr]).toEqual([0, '']);
+  expect(result.stdout.trim()).toBe('1'); // helm's folder while it ran
+  expect(fs.readdirSync(tmp).filter(f => f.startsWith('helm-render-'))).toEqual([]);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test("a chart folder's digest covers the files its symbolic links reach, which helm reads too", () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-links-'));
+  try {
+    tar.x({ file: path.join(process.env.CDK8S_CHARTS_DIR!, 'longhorn-1.6.2.tgz'), cwd: work, sync: true });
+    const chart = path.join(work, 'longhorn');
+    // A template kept outside the chart and linked in (a folder too), as a chart under development may be.
+    fs.renameSync(path.join(chart, 'templates', 'storageclass.yaml'), path.join(work, 'storageclass.yaml'));
+    fs.symlinkSync(path.join(work, 'storageclass.yaml'), path.join(chart, 'templates', 'storageclass.yaml'));
+    fs.symlinkSync(path.join(chart, 'templates'), path.join(chart, 'templates-again'));
+    const digest = (lock: string) => {
+      const saved = process.env.CDK8S_CHARTS_LOCK;
+      process.env.CDK8S_CHARTS_LOCK = path.join(work, lock);
+      try {
+        return resolveChart(LONGHORN_CHART, '1.6.2', ChartSource.folder(chart)).digest;
+      } finally {
+        process.env.CDK8S_CHARTS_LOCK = saved;
+      }
+    };
+    const before = digest('first.lock');
+    fs.appendFileSync(path.join(work, 'storageclass.yaml'), '\n# changed\n');
+    expect(digest('second.lock')).not.toBe(before);
+    // The lock written before now refuses the changed folder.
+    expect(() => digest('first.lock')).toThrow(/records longhorn 1\.6\.2 with SHA-256/);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
+
 describe('the YAML cache', () => {
   test("is keyed by the writer's versions: text another cdk8s (or the content key alone) stored is never read", () => {
     withCacheDir(dir => {
@@ -195,6 +270,9 @@ describe('the YAML cache', () => {
       expect(serialize!.yamlWriter()).toBe(`cdk8s@${cdk8sVersion} yaml@${yamlVersionOfCdk8s()}`);
       expect(serialize!.objectYaml(object)).toBe('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ' + object.metadata.name + '\ndata:\n  a: b\n');
       expect(new DiskCache('yaml', true, () => dir).get(serialize!.yamlCacheKey(key))).toContain('kind: ConfigMap');
+      // What JSON cannot tell apart is spelt out, and no string spells it.
+      expect(serialize!.contentKey({ x: NaN })).not.toBe(serialize!.contentKey({ x: '\u0000number:NaN' }));
+      expect(serialize!.contentKey([undefined])).not.toBe(serialize!.contentKey(['\u0000undefined']));
     });
   });
 });

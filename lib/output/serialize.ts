@@ -32,6 +32,8 @@ export function yamlCacheKey(key: string, writerIdentity = yamlWriter()): string
  */
 export function contentKey(object: unknown): string {
   return sha256(JSON.stringify(object, (_key, value) => {
+    // A string that starts as those spelt-out values do gets one more NUL, so no string spells one of them.
+    if (typeof value === 'string' && value.charCodeAt(0) === 0) return `\u0000${value}`;
     if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return `\u0000number:${Object.is(value, -0) ? '-0' : value}`;
     return value === undefined ? '\u0000undefined' : value;
   }));

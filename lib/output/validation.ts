@@ -105,7 +105,7 @@ let validatorIdentity: string | undefined;
  */
 export function validateOutputOnce(files: ReadonlyArray<OutputFile & { readonly keys: readonly string[] }>, options: ValidateOptions = {}): OutputValidationSummary {
   // (Objects are known by their text's digest where they are written as helm wrote them: the parser is part of what they are.)
-  validatorIdentity ??= sha256(`${codeIdentity([__filename, require.resolve('../render/kube-api'), ...KUBE_API_TABLES], ['kubernetes-models', '@cfworker/json-schema', '@kubernetes-models/argo-cd', '@kubernetes-models/flux-cd'])}\0${parserIdentity()}`);
+  validatorIdentity ??= sha256(`${codeIdentity([__filename, require.resolve('../render/kube-api'), ...KUBE_API_TABLES], ['kubernetes-models', '@kubernetes-models/validate', '@kubernetes-models/base', '@kubernetes-models/apimachinery', 'ajv', '@cfworker/json-schema', '@kubernetes-models/argo-cd', '@kubernetes-models/flux-cd'])}\0${parserIdentity()}`);
   const schemaPackages = (options.clusterApis ?? []).flatMap(a => a.schemaPackage ?? []).map(p => `${p}@${packageVersion(p)}`);
   const key = sha256(JSON.stringify([validatorIdentity, options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION, schemaPackages, (options.clusterApis ?? []).map(a => a.apiVersion), files.map(f => [f.file, f.keys])]));
   const known = validationCache.get<OutputValidationSummary>(key);

@@ -249,14 +249,24 @@ export function checkChartIdentity(chart: ChartDefinition, version: string, file
   }
 }
 
-/** SHA-256 over a folder's files (sorted relative paths and contents), so a chart folder has a digest too. */
+/**
+ * SHA-256 over a folder's files (sorted relative paths and contents), so a chart folder has a digest too. Symbolic
+ * links are followed, as helm's chart loader follows them (a folder reached twice is read once).
+ */
 function folderDigest(dir: string): string {
   const files: string[] = [];
+  const seen = new Set([fs.realpathSync(dir)]);
   const walk = (sub: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const rel = path.join(sub, entry.name);
-      if (entry.isDirectory()) walk(rel);
-      else if (entry.isFile()) files.push(rel);
+    for (const name of fs.readdirSync(path.join(dir, sub)).sort((a, b) => a.localeCompare(b))) {
+      const rel = path.join(sub, name);
+      const stat = fs.statSync(path.join(dir, rel), { throwIfNoEntry: false });
+      if (stat?.isDirectory()) {
+        const real = fs.realpathSync(path.join(dir, rel));
+        if (!seen.has(real)) {
+          seen.add(real);
+          walk(rel);
+        }
+      } else if (stat?.isFile()) files.push(rel);
     }
   };
   walk('');

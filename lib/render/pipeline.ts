@@ -1,4 +1,4 @@
-import { canonical } from './canonical';
+import { canonical, frozen } from './canonical';
 import { isClusterScoped } from './kube-api';
 import { KubeManifest } from './manifest-parse';
 import { DroppedHook } from './report';
@@ -81,13 +81,13 @@ const RENDER_TRANSFORMS: ReadonlyArray<[string, Transform]> = [
   ['keep servers off control-plane nodes', keepOffControlPlane],
 ];
 
-/** Runs {@link RENDER_TRANSFORMS} in order; objects any transform changed come back in canonical form. */
+/** Runs {@link RENDER_TRANSFORMS} in order; objects any transform changed come back in canonical form, frozen as the rendered ones are. */
 export function transformRender(rendered: readonly KubeManifest[], options: TransformOptions): { manifests: KubeManifest[]; notes: TransformNotes } {
   const notes: TransformNotes = { droppedHooks: [], expandedLists: [] };
   let manifests = [...rendered];
   for (const [, transform] of RENDER_TRANSFORMS) manifests = transform(manifests, options, notes);
   const untouched = new Set(rendered);
-  return { manifests: manifests.map(m => (untouched.has(m) ? m : canonical(m) as KubeManifest)), notes };
+  return { manifests: manifests.map(m => (untouched.has(m) ? m : frozen(canonical(m) as KubeManifest))), notes };
 }
 
 function expandLists(manifests: KubeManifest[], _options: TransformOptions, notes: TransformNotes): KubeManifest[] {

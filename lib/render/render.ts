@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { BoundedMap, codeIdentity, DiskCache, sha256 } from './cache';
-import { canonical } from './canonical';
+import { canonical, frozen } from './canonical';
 import { ChartSource, describeMissing, MissingChartError, ResolvedChart, resolveChart } from './chart-source';
 import { ChartValues } from './chart-values';
 import { ChartDefinition, isTestedVersion } from './charts';
@@ -13,12 +13,6 @@ import { DuplicateKey, KubeManifest, objectName, parseDocument, parserIdentity, 
 import type { HookRevivingValue, OwnedValue } from './values-check';
 import { reportOf, warnOnce } from './report';
 import { helm, helmVersion } from './tools';
-
-/**
- * Bumped whenever what a render stores changes shape, so entries written by an older version of this
- * library are never read as current ones.
- */
-const RENDER_FORMAT = 3;
 
 /**
  * The one change made to helm's text: the labels that say Helm manages an object (`app.kubernetes.io/managed-by: Helm`,
@@ -87,7 +81,7 @@ export interface RawValues {
 
 /** One document of a render. */
 export interface RenderedDocument {
-  /** The object, in canonical form (keys sorted, nulls dropped). Shared: never change it. */
+  /** The object, in canonical form (keys sorted, nulls dropped). Shared, so frozen. */
   readonly manifest: KubeManifest;
   /** The document as helm wrote it, for writing it unchanged when nothing changed it. */
   readonly text: string;
@@ -206,8 +200,11 @@ export function beginRender(request: RenderRequest, scope?: IConstruct): Pending
   return pending;
 }
 
-/** Renders whose helm is running, by key: a second identical request waits for the first. */
-const helmRuns = new Map<string, PendingRender>();
+/**
+ * Renders whose helm is running, by key: a second identical request waits for the first. A render never waited for
+ * (its construct threw) stays until 32 newer ones pushed it out; its work folder goes when the process ends.
+ */
+const helmRuns = new BoundedMap<string, PendingRender>(32);
 
 /** What `helm template` gets besides release, namespace and values. */
 function helmFlags(request: RenderRequest): string[] {
@@ -215,11 +212,22 @@ function helmFlags(request: RenderRequest): string[] {
 }
 
 /**
- * The cache key of a render: helm version, archive digest, release, namespace, flags and values (by
- * content, not key order), and the parser that reads helm's output. `resolved` is the chart as {@link resolveChart} finds it.
+ * The cache key of a render: helm version, archive digest, release, namespace, flags and values (as helm gets them,
+ * nulls included: a null deletes a chart default; keys sorted), the parser that reads helm's output and this module,
+ * which changes helm's text and decides what is stored. `resolved` is the chart as {@link resolveChart} finds it.
  */
 export function renderKey(request: RenderRequest, resolved: ResolvedChart = resolveChart(request.chart, request.version, request.source)): string {
-  return sha256(JSON.stringify([RENDER_FORMAT, parsing(), helmVersion(), resolved.digest, request.releaseName, request.namespace, helmFlags(request), canonical(request.values) ?? {}]));
+  renderCode ??= codeIdentity([__filename], []);
+  return sha256(JSON.stringify([renderCode, parsing(), helmVersion(), resolved.digest, request.releaseName, request.namespace, helmFlags(request), helmValues(request.values)]));
+}
+
+let renderCode: string | undefined;
+
+/** The values file helm reads (JSON: undefined left out, null kept), with every object's keys sorted. */
+function helmValues(values: ChartValues): string {
+  return JSON.stringify(values, (_key, value) => (value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : value));
 }
 
 /** A render from the disk cache, or undefined when it (or any of its documents) is missing or corrupt. */
@@ -268,7 +276,10 @@ function storedDocument(digest: string): StoredDocument | undefined {
   let document = storedDocuments.get(digest);
   if (!document) {
     document = documentCache.get<StoredDocument>(digest);
-    if (document) storedDocuments.set(digest, document);
+    if (document) {
+      frozen(document.manifest);
+      storedDocuments.set(digest, document);
+    }
   }
   return document;
 }
@@ -299,7 +310,11 @@ export function helmDescription(): string {
  */
 function startHelm(request: RenderRequest, resolved: ResolvedChart, flags: string[]): () => RenderedDocument[] {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-render-'));
-  const cleanUp = () => fs.rmSync(workDir, { recursive: true, force: true });
+  workDirs.add(workDir);
+  const cleanUp = () => {
+    fs.rmSync(workDir, { recursive: true, force: true });
+    workDirs.delete(workDir);
+  };
   const files = { values: path.join(workDir, 'values.json'), out: path.join(workDir, 'out'), err: path.join(workDir, 'err'), status: path.join(workDir, 'status') };
   const args = ['template', request.releaseName, resolved.path, '--namespace', request.namespace, ...flags, '--values', files.values];
   // helm's Go runtime collects garbage half as often (GOGC=200, unless set): a kube-prometheus-stack
@@ -340,6 +355,10 @@ function startHelm(request: RenderRequest, resolved: ResolvedChart, flags: strin
 }
 
 const SH = '/bin/sh';
+
+/** The work folders of renders not waited for yet: removed when the process ends. */
+const workDirs = new Set<string>();
+process.on('exit', () => workDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
 /** How long a render may take: kube-prometheus-stack takes about a second, ten on a slow machine. */
 const HELM_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -369,7 +388,7 @@ const documentMemo = new BoundedMap<string, { readonly document: StoredDocument 
 
 function parseRendered(text: string): StoredDocument | null {
   const { value, duplicates } = parseDocument(text);
-  return value === null || typeof value !== 'object' ? null : { manifest: canonical(value) as KubeManifest, text, duplicates };
+  return value === null || typeof value !== 'object' ? null : { manifest: frozen(canonical(value) as KubeManifest), text, duplicates };
 }
 
 const missingByApp = new WeakMap<IConstruct, MissingChartError[]>();

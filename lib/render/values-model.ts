@@ -72,13 +72,13 @@ export function valuesModelCacheKey(digest: string): string {
 let fingerprint: string | undefined;
 
 /**
- * A digest of the code that builds models (these modules and the YAML parser's version), so a
+ * A digest of the code that builds models (these modules and the versions of the YAML parsers and of tar, which unpacks the archive), so a
  * model cached on disk by an older version of this library is never read by a newer one.
  */
 function builderFingerprint(): string {
   fingerprint ??= codeIdentity([
     './values-model', './values-tree', './commented-values', './template-values', './kubernetes-fields', './values-schema', './values-yaml', './chart-values-source',
-  ].map(m => require.resolve(m)), ['js-yaml']);
+  ].map(m => require.resolve(m)), ['js-yaml', 'yaml', 'tar']);
   return fingerprint;
 }
 
