@@ -3,16 +3,17 @@
 // strips the types and keeps line numbers, so stack traces point at the .ts lines.
 const crypto = require('crypto');
 
-const version = require('sucrase/package.json').version;
+const TRANSFORMS = ['typescript', 'imports'];
+const version = `${require('sucrase/package.json').version} ${TRANSFORMS.join(',')}`;
 let sucrase;
 
 /** The JavaScript for `code`, the TypeScript source of `filename`. */
 function transpile(code, filename) {
   sucrase = sucrase || require('sucrase');
-  return sucrase.transform(code, { transforms: ['typescript', 'imports'], filePath: filename }).code;
+  return sucrase.transform(code, { transforms: TRANSFORMS, filePath: filename }).code;
 }
 
-/** What a transpiled result is kept by: the transpiler's version, the file and its source. */
+/** What a transpiled result is kept by: the transpiler's version and options, the file and its source. */
 function cacheKey(code, filename) {
   return crypto.createHash('sha256').update(`${version}\0${filename}\0`).update(code).digest('hex');
 }
