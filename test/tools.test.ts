@@ -74,6 +74,19 @@ describe('helmBinary and kubectlBinary', () => {
     expect(mod.helmVersion()).toBe('v3.17.3');
   });
 
+  test('two helms that report one version are told apart by their bytes (the render cache key holds both)', () => {
+    const identity = (file: string) => {
+      process.env.HELM_BIN = file;
+      return freshModule().helmIdentity();
+    };
+    const first = fakeHelm('v3.17.3');
+    const other = fakeHelm('v3.17.3');
+    fs.appendFileSync(other, '# another build\n');
+    expect(identity(first)).toMatch(/^v3\.17\.3 [0-9a-f]{64}$/);
+    expect(identity(other)).not.toBe(identity(first));
+    expect(identity(first)).toBe(identity(first));
+  });
+
   test('fails when the helm found is older than 3.8', () => {
     process.env.HELM_BIN = fakeHelm('v3.7.2');
     expect(() => freshModule().helmBinary())

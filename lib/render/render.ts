@@ -12,7 +12,7 @@ import { DEFAULT_KUBERNETES_VERSION } from './kube-api';
 import { DuplicateKey, KubeManifest, objectName, parseDocument, parserIdentity, splitDocuments } from './manifest-parse';
 import type { HookRevivingValue, OwnedValue } from './values-check';
 import { reportOf, warnOnce } from './report';
-import { helm, helmVersion } from './tools';
+import { helm, helmIdentity, helmVersion } from './tools';
 
 /**
  * The one change made to helm's text: the labels that say Helm manages an object (`app.kubernetes.io/managed-by: Helm`,
@@ -212,13 +212,13 @@ function helmFlags(request: RenderRequest): string[] {
 }
 
 /**
- * The cache key of a render: helm version, archive digest, release, namespace, flags and values (as helm gets them,
+ * The cache key of a render: helm (version and binary), archive digest, release, namespace, flags and values (as helm gets them,
  * nulls included: a null deletes a chart default; keys sorted), the parser that reads helm's output and this module,
  * which changes helm's text and decides what is stored. `resolved` is the chart as {@link resolveChart} finds it.
  */
 export function renderKey(request: RenderRequest, resolved: ResolvedChart = resolveChart(request.chart, request.version, request.source)): string {
   renderCode ??= codeIdentity([__filename], []);
-  return sha256(JSON.stringify([renderCode, parsing(), helmVersion(), resolved.digest, request.releaseName, request.namespace, helmFlags(request), helmValues(request.values)]));
+  return sha256(JSON.stringify([renderCode, parsing(), helmIdentity(), resolved.digest, request.releaseName, request.namespace, helmFlags(request), helmValues(request.values)]));
 }
 
 let renderCode: string | undefined;

