@@ -539,4 +539,10 @@ describe('alert delivery through the MonitoringStack', () => {
     expect(preflight(withSlack).find(l => l.startsWith('alerts: '))).toBe('alerts: severity = "critical" → slack (slack), anything else goes nowhere');
     expect(preflight(without).find(l => l.startsWith('alerts: '))).toBe('alerts: go nowhere: no receiver is set (MonitoringStack prop alerting, e.g. AlertDelivery.route with Receiver.slack)');
   });
+
+  test('with only a default receiver, the summary says all alerts go to it', () => {
+    const config = 'route:\n  receiver: slack\nreceivers:\n  - name: slack\n    slack_configs:\n      - channel: "#ops"\n';
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'alertmanager-lab', namespace: 'monitoring' }, data: { 'alertmanager.yaml': Buffer.from(config).toString('base64') } };
+    expect(preflight([secret]).find(l => l.startsWith('alerts: '))).toBe('alerts: all → slack');
+  });
 });

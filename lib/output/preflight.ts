@@ -39,8 +39,9 @@ function alertDestinations(objects: readonly KubeManifest[]): string | undefined
   }
   const routes = (config.route?.routes ?? []).filter(r => (kinds.get(r.receiver ?? '') ?? []).length > 0)
     .map(r => `${(r.matchers ?? []).join(', ') || 'all'} → ${r.receiver} (${kinds.get(r.receiver!)!.join(', ')})`);
-  const fallback = config.route?.receiver && (kinds.get(config.route.receiver) ?? []).length > 0 ? `, anything else → ${config.route.receiver}` : ', anything else goes nowhere';
-  return `${routes.join('; ')}${fallback}`;
+  const rest = routes.length === 0 ? 'all' : 'anything else';
+  const fallback = config.route?.receiver && (kinds.get(config.route.receiver) ?? []).length > 0 ? `${rest} → ${config.route.receiver}` : `${rest} goes nowhere`;
+  return [routes.join('; '), fallback].filter(Boolean).join(', ');
 }
 
 interface Route {
