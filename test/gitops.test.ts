@@ -107,7 +107,7 @@ describe('GitOpsBootstrap', () => {
     ['path leaves the repository', { path: '../dist' }, "path is '../dist' but must be a folder inside the repository"],
     ['name is not a DNS label', { name: 'Monitoring Stack' }, "name is 'Monitoring Stack' but must be a DNS label"],
     ['argoCdNamespace is not a DNS label', { argoCdNamespace: 'Argo_CD' }, "argoCdNamespace is 'Argo_CD' but must be a DNS label"],
-    ['tool is unknown', { tool: 'jenkins' as GitOpsTool }, "tool is 'jenkins' but must be GitOpsTool.ARGO_CD or GitOpsTool.FLUX"],
+    ['tool is unknown', { tool: 'jenkins' as GitOpsTool }, "tool is 'jenkins' but must be one of GitOpsTool.ARGO_CD, GitOpsTool.FLUX"],
   ])('fails when %s', (_case, props, message) => {
     expect(() => new GitOpsBootstrap(Testing.chart(), 'G', { tool: GitOpsTool.ARGO_CD, repoUrl: REPO, ...props })).toThrow(message);
   });

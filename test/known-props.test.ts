@@ -1,5 +1,8 @@
-import { Testing } from 'cdk8s';
-import { KubePrometheusStack, Longhorn, LonghornStorageClass, MonitoringStack } from '../lib';
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
+import {
+  AlertDelivery, ClusterApi, GitOpsBootstrap, GitOpsTool, GrafanaAdminCredentials, GrafanaDashboard, GrafanaDashboardJson, KubePrometheusStack, Longhorn,
+  LonghornStorageClass, MonitoringStack, Namespace, PodMonitor, PrometheusRules, Receiver, SecretKey, ServiceExposure, ServiceMonitor, Severity,
+} from '../lib';
 import { findObject } from './inventory';
 
 // Apps loaded without type-checking (npm run synth, JavaScript) pass whatever keys they like: an unknown one
@@ -61,5 +64,133 @@ describe('releaseName on MonitoringStack', () => {
     // the claim the guide's helm install made.
     expect(prometheus.spec.storage.volumeClaimTemplate.metadata?.name).toBeUndefined();
     expect(prometheus.spec.storage.volumeClaimTemplate.spec.storageClassName).toBe('longhorn-prometheus');
+  });
+});
+
+// Factories and constructs of alerting, exposure, GitOps and monitoring objects: misspelt keys, wrong types and enum
+// values an app loaded without type-checking passes, each checked before anything else reads the props.
+describe('factories and constructs name a misspelt prop, with its path, before any other check', () => {
+  const webhookUrl = SecretKey.fromExistingSecret('slack-webhook', 'url');
+  const route = (receiver: Receiver) => ({ severity: Severity.CRITICAL, receiver });
+  test.each([
+    ['Receiver.slack chanel', () => Receiver.slack(props({ webhookUrl, chanel: '#ops' })), 'Receiver.slack has no prop chanel, so it would be ignored; did you mean channel?'],
+    ['Receiver.slack webhookURL', () => Receiver.slack(props({ webhookURL: webhookUrl })), 'Receiver.slack has no prop webhookURL, so it would be ignored; did you mean webhookUrl?'],
+    ['Receiver.email', () => Receiver.email(props({ to: 'ops@example.com', from: 'am@example.com', smtpHost: 'smtp.example.com', requireTLS: false })),
+      'Receiver.email has no prop requireTLS, so it would be ignored; did you mean requireTls?'],
+    ['AlertDelivery.route', () => AlertDelivery.route(props({ route: [route(Receiver.slack({ webhookUrl }))] })),
+      'AlertDelivery.route has no prop route, so it would be ignored; did you mean routes?'],
+    ['AlertDelivery.route routes[i]', () => AlertDelivery.route(props({ routes: [{ severity: Severity.CRITICAL, reciever: Receiver.slack({ webhookUrl }) }] })),
+      'AlertDelivery.route has no prop routes[0].reciever, so it would be ignored; did you mean routes[0].receiver?'],
+    ['ServiceExposure.ingress', () => ServiceExposure.ingress(props({ hots: ['grafana.lab.example.com'] })),
+      'ServiceExposure.ingress has no prop hots, so it would be ignored; did you mean hosts?'],
+    ['ServiceExposure.ingress tls[i]', () => ServiceExposure.ingress(props({ host: 'a.example.com', tls: [{ hosts: ['a.example.com'], secret: 'a-tls' }] })),
+      'ServiceExposure.ingress has no prop tls[0].secret, so it would be ignored; did you mean tls[0].secretName?'],
+    ['ServiceExposure.httpRoute paths[i]', () => ServiceExposure.httpRoute(props({ parentRefs: [{ name: 'homelab' }], paths: [{ value: '/' }, { path: '/grafana' }] })),
+      'ServiceExposure.httpRoute has no prop paths[1].path, so it would be ignored; its props are paths[1].type, paths[1].value'],
+    ['ServiceExposure.loadBalancer', () => ServiceExposure.loadBalancer(props({ loadBalancerIp: '10.0.0.5' })),
+      'ServiceExposure.loadBalancer has no prop loadBalancerIp, so it would be ignored; did you mean loadBalancerIP?'],
+    ['GitOpsBootstrap branch', () => new GitOpsBootstrap(Testing.chart(), 'G', props({ tool: GitOpsTool.FLUX, repoUrl: 'https://git.example.com/ops/c.git', branch: 'prod' })),
+      "GitOpsBootstrap 'G' has no prop branch, so it would be ignored; its props are repoUrl, path, targetRevision, tool, name, argoCdNamespace, fluxNamespace, automatedSync"],
+    ['GitOpsBootstrap repoURL', () => new GitOpsBootstrap(Testing.chart(), 'G', props({ tool: GitOpsTool.FLUX, repoURL: 'https://git.example.com/ops/c.git' })),
+      "GitOpsBootstrap 'G' has no prop repoURL, so it would be ignored; did you mean repoUrl?"],
+    ['ServiceMonitor', () => new ServiceMonitor(Testing.chart(), 'web-mon', props({ port: 'metrics', scrapeInterval: '15s' })),
+      "ServiceMonitor 'web-mon' has no prop scrapeInterval, so it would be ignored; its props are monitoring, service, port, path, interval, selector, endpoint, name"],
+    ['PodMonitor', () => new PodMonitor(Testing.chart(), 'web-mon', props({ port: 'metrics', intervall: '15s' })),
+      "PodMonitor 'web-mon' has no prop intervall, so it would be ignored; did you mean interval?"],
+    ['PrometheusRules groups[i].rules[j]', () => new PrometheusRules(Testing.chart(), 'r', props({ groups: [{ name: 'g', rules: [{ alert: 'X', expr: 'up == 0', severity: Severity.WARNING, fro: '5m' }] }] })),
+      "PrometheusRules 'r' has no prop groups[0].rules[0].fro, so it would be ignored; did you mean groups[0].rules[0].for?"],
+    ['PrometheusRules, a recording rule', () => new PrometheusRules(Testing.chart(), 'r', props({ groups: [{ name: 'g', rules: [{ recrod: 'job:up:sum', expr: 'sum(up)' }] }] })),
+      "PrometheusRules 'r' has no prop groups[0].rules[0].recrod, so it would be ignored; did you mean groups[0].rules[0].record?"],
+    ['Namespace', () => new Namespace(Testing.chart(), 'ns', props({ name: 'apps', podSecuirty: 'restricted' })),
+      "Namespace 'ns' has no prop podSecuirty, so it would be ignored; did you mean podSecurity?"],
+    ['GrafanaDashboard', () => new GrafanaDashboard(Testing.chart(), 'd', props({ dashboard: GrafanaDashboardJson.fromObject({ title: 'T' }), foldr: 'Apps' })),
+      "GrafanaDashboard 'd' has no prop foldr, so it would be ignored; did you mean folder?"],
+    ['GrafanaAdminCredentials.fromExistingSecret', () => GrafanaAdminCredentials.fromExistingSecret('grafana-admin', props({ userkey: 'user' })),
+      'GrafanaAdminCredentials.fromExistingSecret has no prop userkey, so it would be ignored; did you mean userKey?'],
+  ])('%s', (_construct, create, message) => {
+    expect(create).toThrow(message);
+  });
+});
+
+describe('enum-typed props refuse a value outside the enum, naming the prop', () => {
+  const webhookUrl = SecretKey.fromExistingSecret('slack-webhook', 'url');
+  test.each([
+    ['a route severity', () => AlertDelivery.route({ routes: [{ severity: 'critcal' as Severity, receiver: Receiver.slack({ webhookUrl }) }] }),
+      "AlertDelivery.route routes[0].severity is 'critcal' but must be one of Severity.CRITICAL, Severity.WARNING, Severity.INFO"],
+    ['a Discord API', () => Receiver.discord(props({ webhookUrl, api: 'slack' })), "Receiver.discord api is 'slack' but must be one of DiscordApi.SLACK_COMPATIBLE, DiscordApi.NATIVE"],
+    ['an Ingress path type', () => ServiceExposure.ingress(props({ host: 'a.example.com', pathType: 'prefix' })),
+      "ServiceExposure.ingress pathType is 'prefix' but must be one of IngressPathType.PREFIX, IngressPathType.EXACT, IngressPathType.IMPLEMENTATION_SPECIFIC"],
+    ['an HTTPRoute path type', () => ServiceExposure.httpRoute(props({ parentRefs: [{ name: 'homelab' }], paths: [{ type: 'Prefix', value: '/' }] })),
+      "ServiceExposure.httpRoute paths[0].type is 'Prefix' but must be one of HttpRoutePathType.PATH_PREFIX, HttpRoutePathType.EXACT, HttpRoutePathType.REGULAR_EXPRESSION"],
+    ['a Pod Security level', () => new Namespace(Testing.chart(), 'ns', props({ name: 'apps', podSecurity: 'restrict' })),
+      "podSecurity is 'restrict' but must be one of PodSecurityLevel.PRIVILEGED, PodSecurityLevel.BASELINE, PodSecurityLevel.RESTRICTED"],
+  ])('%s', (_case, create, message) => {
+    expect(create).toThrow(message);
+  });
+});
+
+describe('a value of the wrong type is shown with its type, and the fix', () => {
+  const webhookUrl = SecretKey.fromExistingSecret('slack-webhook', 'url');
+  const email = { to: 'ops@example.com', from: 'am@example.com', smtpHost: 'smtp.example.com' };
+  test.each([
+    ['retention as a number', () => new KubePrometheusStack(Testing.chart(), 'Stack', props({ retention: 10 })),
+      "retention is 10 (a number) but must be a cdk8s Duration such as Duration.days(10), or a Prometheus duration string such as '10d'"],
+    ['groupWait as a number', () => AlertDelivery.route(props({ groupWait: 30, defaultReceiver: Receiver.slack({ webhookUrl }) })),
+      'AlertDelivery.route groupWait is 30 (a number) but must be a cdk8s Duration such as Duration.seconds(30)'],
+    ['repeatInterval as a string', () => AlertDelivery.route(props({ repeatInterval: '12h', defaultReceiver: Receiver.slack({ webhookUrl }) })),
+      "AlertDelivery.route repeatInterval is '12h' but must be a cdk8s Duration such as Duration.minutes(60)"],
+    ['smtpPort as a string', () => Receiver.email(props({ ...email, smtpPort: '587' })),
+      "Receiver.email smtpPort is '587' but must be a whole number from 1 to 65535"],
+    ['chatId as a string', () => Receiver.telegram(props({ botToken: SecretKey.fromExistingSecret('tg', 'token'), chatId: '-1001234567890' })),
+      "Receiver.telegram chatId is '-1001234567890' but must be a non-zero whole number"],
+    ['maxAlerts as a string', () => Receiver.webhook(props({ url: SecretKey.fromExistingSecret('hook', 'url'), maxAlerts: '5' })),
+      "Receiver.webhook maxAlerts is '5' but must be a whole number >= 0"],
+    ['a node port as a string', () => ServiceExposure.nodePort('30300' as any).validate('grafanaService', Testing.chart()),
+      "grafanaService has node port '30300' but node ports must be whole numbers from 30000 to 32767"],
+    ['a webhook URL in plain text (never repeated in the message)', () => Receiver.slack(props({ webhookUrl: 'https://hooks.slack.com/services/T0/B0/x' })),
+      "Receiver.slack webhookUrl is a string but must be a SecretKey naming the Secret that holds the value, e.g. SecretKey.fromExistingSecret('alertmanager-secrets', 'url')"],
+    ['a route without a receiver', () => AlertDelivery.route(props({ routes: [{ severity: Severity.CRITICAL }] })),
+      'AlertDelivery.route routes[0].receiver is undefined but must be a Receiver'],
+    ['an SMTP host left out', () => Receiver.email(props({ to: 'ops@example.com', from: 'am@example.com' })),
+      'Receiver.email smtpHost is undefined but must be a lowercase host name'],
+    ['a Secret name left out', () => SecretKey.fromExistingSecret(undefined as any, 'url'), 'SecretKey.fromExistingSecret secretName is undefined but a Secret name must be a DNS subdomain'],
+    ['a repoUrl left out', () => new GitOpsBootstrap(Testing.chart(), 'G', props({ tool: GitOpsTool.FLUX })), 'repoUrl is undefined but must be a Git URL'],
+  ])('%s', (_case, create, message) => {
+    expect(create).toThrow(message);
+  });
+});
+
+describe('monitoring objects check their props before they read the stack', () => {
+  const app = Testing.app();
+  ClusterApi.declare(app);
+  const stack = new KubePrometheusStack(new Chart(app, 'monitoring'), 'Stack');
+  const apps = new Chart(app, 'apps', { namespace: 'apps' });
+  const service = new ApiObject(apps, 'web-svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' } });
+  const workload = new ApiObject(apps, 'web', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } });
+  const alert = { alert: 'X', expr: 'up == 0', severity: Severity.WARNING };
+  let n = 0;
+  const id = () => `m${n++}`;
+  test.each([
+    ['a ServiceMonitor interval as a number', () => new ServiceMonitor(apps, id(), props({ monitoring: stack, service, port: 'metrics', interval: 30 })),
+      "interval is 30 (a number) but must be a cdk8s Duration such as Duration.seconds(30), or a Prometheus duration string such as '30s'"],
+    ['a PodMonitor interval as an object', () => new PodMonitor(apps, id(), props({ monitoring: stack, workload, port: 'metrics', interval: { seconds: 30 } })),
+      'interval is an object ({"seconds":30}) but must be a cdk8s Duration such as Duration.seconds(10), or a Prometheus duration string such as \'10s\''],
+    ['a ServiceMonitor port as a number', () => new ServiceMonitor(apps, id(), props({ monitoring: stack, service, port: 9102 })),
+      "port is 9102 (a number) but must name a port of Service 'web', e.g. 'metrics'"],
+    ["a rule's for as a number", () => new PrometheusRules(apps, id(), props({ monitoring: stack, groups: [{ name: 'g', rules: [{ ...alert, for: 5 }] }] })),
+      "group 'g', alert 'X' for is 5 (a number) but must be a cdk8s Duration such as Duration.minutes(5), or a Prometheus duration string such as '5m'"],
+    ["a group's interval as a number", () => new PrometheusRules(apps, id(), props({ monitoring: stack, groups: [{ name: 'g', interval: 60, rules: [alert] }] })),
+      "group 'g' interval is 60 (a number) but must be a cdk8s Duration such as Duration.seconds(60), or a Prometheus duration string such as '60s'"],
+    ['a misspelt key of a group given to addGroup', () => new PrometheusRules(apps, 'r', { monitoring: stack }).addGroup(props({ name: 'g', rules: [alert], intervall: '1m' })),
+      "PrometheusRules 'r'.addGroup has no prop intervall, so it would be ignored; did you mean interval?"],
+    ['a dashboard that is a plain object', () => new GrafanaDashboard(apps, id(), props({ monitoring: stack, dashboard: { title: 'T' } })),
+      'dashboard is an object ({"title":"T"}) but must be a GrafanaDashboardJson: GrafanaDashboardJson.fromFile(\'dashboards/web.json\') or GrafanaDashboardJson.fromObject({ title, panels })'],
+  ])('fails on %s', (_case, create, message) => {
+    expect(create).toThrow(message);
+  });
+
+  test('a Duration still works', () => {
+    const monitor = new ServiceMonitor(apps, id(), { monitoring: stack, service, port: 'metrics', interval: Duration.seconds(15) });
+    expect(monitor.apiObject.toJson().spec.endpoints[0].interval).toBe('15s');
   });
 });

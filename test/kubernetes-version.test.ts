@@ -49,12 +49,16 @@ describe('the Kubernetes version of a cluster', () => {
     ['1.27', '"1.27"', ', after upgrading it to 1.28 or newer'],
     ['1.36', '"1.36"', ''],
     ['latest', '"latest"', ''],
-    [1.3, '1.3', ''],
   ])('refuses %p, naming the prop, the value and the supported range', (value, shown, upgrade) => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-version-'));
     expect(() => new MonitoringStack(new MonitoringApp({ outdir }), 'lab', { cluster: { kubernetesVersion: value as string } }))
       .toThrow(`cluster.kubernetesVersion is ${shown} but this library makes output for Kubernetes 1.28 to 1.35 (a minor version such as '1.35'); set the minor your cluster runs ('kubectl version' shows it)${upgrade}`);
     expect(fs.readdirSync(outdir)).toEqual([]);
+  });
+
+  test('a version given as a number is refused on a standalone construct too, with the string to write (MonitoringStack: prop-values.test.ts)', () => {
+    expect(() => new KubePrometheusStack(Testing.chart(), 'kps', { kubernetesVersion: 1.3 as any }))
+      .toThrow("kubernetesVersion is 1.3 (a number) but must be a string such as '1.35' (as a number, 1.30 would be 1.3)");
   });
 
   test('the standalone constructs take it as kubernetesVersion; a second, different one in the same cluster is an error naming the first', () => {

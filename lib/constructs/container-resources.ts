@@ -1,3 +1,4 @@
+import { PropShape } from './known-props';
 import { checkResourceQuantity } from './quantity';
 
 /** CPU and memory amounts as Kubernetes quantities (e.g. `cpu: '250m'`, `memory: '512Mi'`). */
@@ -27,6 +28,10 @@ export interface ContainerResources {
    */
   readonly limits?: ResourceAmounts;
 }
+
+const RESOURCE_AMOUNTS_SHAPE: PropShape<ResourceAmounts> = { cpu: true, memory: true };
+/** The keys of {@link ContainerResources}, for unknown-prop checks of props that hold them. */
+export const CONTAINER_RESOURCES_SHAPE: PropShape<ContainerResources> = { requests: RESOURCE_AMOUNTS_SHAPE, limits: RESOURCE_AMOUNTS_SHAPE };
 
 /** The chart-values form of `resources`, with every quantity checked; `prop` names it in errors. */
 export function resourcesValues(prop: string, resources: ContainerResources): Record<string, Record<string, string>> {

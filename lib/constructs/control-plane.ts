@@ -1,4 +1,5 @@
 import { ChartValues } from '../render/chart-values';
+import { checkEnum, PropShape } from './known-props';
 
 /** Whether Prometheus scrapes a control-plane component (and alerts on it). */
 export enum ControlPlaneMonitoring {
@@ -34,6 +35,16 @@ export interface ControlPlaneComponents {
    * @default ControlPlaneMonitoring.SCRAPE
    */
   readonly kubeProxy?: ControlPlaneMonitoring;
+}
+
+/** The keys of {@link ControlPlaneComponents}, for unknown-prop checks. */
+export const CONTROL_PLANE_SHAPE: PropShape<ControlPlaneComponents> = { controllerManager: true, scheduler: true, etcd: true, kubeProxy: true };
+
+/** Throws unless each component's choice (the prop `controlPlane`) is a ControlPlaneMonitoring. */
+export function checkControlPlane(components: ControlPlaneComponents | undefined): void {
+  for (const key of Object.keys(CONTROL_PLANE_SHAPE) as Array<keyof ControlPlaneComponents>) {
+    checkEnum(`controlPlane.${key}`, components?.[key], ControlPlaneMonitoring, 'ControlPlaneMonitoring');
+  }
 }
 
 /** kube-prometheus-stack's switch for each component and the rule groups that belong to it. */

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { groupOf, isBuiltInGroup } from '../render/kube-api';
 import { DNS_LABEL } from './kube-names';
+import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
 
 /** GitOps controllers this library writes bootstrap objects for. */
 export enum GitOpsTool {
@@ -53,6 +54,25 @@ export interface GitOpsBootstrapProps {
   readonly automatedSync?: boolean;
 }
 
+/** The props of {@link GitOpsBootstrap}, for checking them where another construct takes them as one of its own. */
+const GITOPS_BOOTSTRAP_PROPS: PropShape<GitOpsBootstrapProps> = {
+  repoUrl: true, path: true, targetRevision: true, tool: true, name: true, argoCdNamespace: true, fluxNamespace: true, automatedSync: true,
+};
+
+/**
+ * Throws on a prop {@link GitOpsBootstrap} does not have, a tool it does not know, or a repoUrl that is no Git URL,
+ * naming the prop with `at` before it: a construct that takes these props as one of its own (`gitOps.`) checks them
+ * under its own name before it builds anything.
+ */
+export function checkGitOpsBootstrapProps(construct: string, props: GitOpsBootstrapProps, at = ''): void {
+  checkProps(construct, props, GITOPS_BOOTSTRAP_PROPS, at);
+  if (props.tool === undefined) throw new Error(`${at}tool is undefined but must be one of GitOpsTool.ARGO_CD, GitOpsTool.FLUX`);
+  checkEnum(`${at}tool`, props.tool, GitOpsTool, 'GitOpsTool');
+  if (typeof props.repoUrl !== 'string' || !/^(https?|ssh):\/\/\S+$|^git@[^\s:]+:\S+$/.test(props.repoUrl)) {
+    throw new Error(`${at}repoUrl is ${describeValue(props.repoUrl)} but must be a Git URL such as 'https://git.example.com/ops/cluster.git' or 'git@git.example.com:ops/cluster.git'`);
+  }
+}
+
 /** The annotation Argo CD orders a sync by. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 /** The annotation that carries Argo CD sync options for one object. */
@@ -82,9 +102,7 @@ export function isBootstrapFile(objects: ReadonlyArray<{ apiVersion: string; kin
 export class GitOpsBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: GitOpsBootstrapProps) {
     super(scope, id);
-    if (!/^(https?|ssh):\/\/\S+$|^git@[^\s:]+:\S+$/.test(props.repoUrl)) {
-      throw new Error(`repoUrl is '${props.repoUrl}' but must be a Git URL such as 'https://git.example.com/ops/cluster.git' or 'git@git.example.com:ops/cluster.git'`);
-    }
+    checkGitOpsBootstrapProps(`GitOpsBootstrap '${id}'`, props);
     const path = (props.path ?? 'dist').replace(/^\.?\/+|\/+$/g, '');
     if (path === '' || path.split('/').includes('..')) {
       throw new Error(`path is '${props.path}' but must be a folder inside the repository, such as 'dist' or 'clusters/homelab/dist'`);
@@ -95,9 +113,6 @@ export class GitOpsBootstrap extends Construct {
       if (value !== undefined && !DNS_LABEL.test(value)) {
         throw new Error(`${prop} is '${value}' but must be a DNS label: lowercase letters, digits and '-', at most 63 characters`);
       }
-    }
-    if (!Object.values(GitOpsTool).includes(props.tool)) {
-      throw new Error(`tool is '${props.tool}' but must be GitOpsTool.ARGO_CD or GitOpsTool.FLUX`);
     }
 
     if (props.tool === GitOpsTool.ARGO_CD) {

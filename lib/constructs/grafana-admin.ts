@@ -1,3 +1,4 @@
+import { checkProps, PropShape } from './known-props';
 import { ChartValues } from '../render/chart-values';
 
 /** Where Grafana's initial admin user and password come from. */
@@ -10,6 +11,7 @@ export class GrafanaAdminCredentials {
    * @param keys the Secret's keys for the user (default 'admin-user') and the password (default 'admin-password')
    */
   public static fromExistingSecret(secretName: string, keys: { userKey?: string; passwordKey?: string } = {}): GrafanaAdminCredentials {
+    checkProps('GrafanaAdminCredentials.fromExistingSecret', keys, ADMIN_SECRET_KEYS);
     return new GrafanaAdminCredentials({
       admin: { existingSecret: secretName, userKey: keys.userKey ?? 'admin-user', passwordKey: keys.passwordKey ?? 'admin-password' },
     }, secretName);
@@ -33,3 +35,6 @@ export class GrafanaAdminCredentials {
     public readonly existingSecretName?: string,
   ) {}
 }
+
+/** The keys of the Secret {@link GrafanaAdminCredentials.fromExistingSecret} reads. */
+const ADMIN_SECRET_KEYS: PropShape<NonNullable<Parameters<typeof GrafanaAdminCredentials.fromExistingSecret>[1]>> = { userKey: true, passwordKey: true };

@@ -4,6 +4,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { clusterOf } from '../render/cluster-boundary';
 import { DNS_SUBDOMAIN } from './kube-names';
+import { checkProps, describeValue, PropShape } from './known-props';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { INamespace } from './namespace';
 import { kubePrometheusStackOf, MonitoringTarget, requireInsideStack } from './prometheus-selection';
@@ -90,6 +91,8 @@ export interface GrafanaDashboardProps {
   readonly name?: string;
 }
 
+const GRAFANA_DASHBOARD_PROPS: PropShape<GrafanaDashboardProps> = { monitoring: true, dashboard: true, folder: true, namespace: true, name: true };
+
 /** ConfigMaps are stored in etcd whole; 1 MiB is the API server's limit for one object. */
 const MAX_CONFIGMAP_BYTES = 1024 * 1024 - 16 * 1024;
 const DEFAULT_FOLDER_ANNOTATION = 'k8s-sidecar-target-directory';
@@ -123,8 +126,12 @@ export class GrafanaDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: GrafanaDashboardProps) {
     super(scope, id);
+    checkProps(`GrafanaDashboard '${id}'`, props, GRAFANA_DASHBOARD_PROPS);
     const stack = kubePrometheusStackOf(props.monitoring);
     requireInsideStack(this, props.monitoring, !(props.monitoring instanceof KubePrometheusStack), 'monitoring');
+    if (!(props.dashboard instanceof GrafanaDashboardJson)) {
+      throw new Error(`dashboard is ${describeValue(props.dashboard)} but must be a GrafanaDashboardJson: GrafanaDashboardJson.fromFile('dashboards/web.json') or GrafanaDashboardJson.fromObject({ title, panels })`);
+    }
     this.dashboard = props.dashboard;
     if (props.folder !== undefined && (!/^[^/\\]+$/.test(props.folder) || props.folder === '.' || props.folder === '..' || !props.folder.trim())) {
       throw new Error(`folder is '${props.folder}' but must be one folder name, without '/' (Grafana folders from the sidecar are one level deep)`);

@@ -1,6 +1,6 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkKnownProps, propNamesOf } from './known-props';
+import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
 import type { PrometheusSpec } from '../../imports/prometheus-monitoring.coreos.com';
 import { ChartSource } from '../render/chart-source';
 import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
@@ -9,8 +9,8 @@ import { checkChartVersion, KUBE_PROMETHEUS_STACK_CHART } from '../render/charts
 import { HookPolicy, ObjectSelector } from '../render/pipeline';
 import { HookRevivingValue, OwnedValue, ownedBySetProps, valueAt } from '../render/values-check';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
-import { ContainerResources, resourcesValues } from './container-resources';
-import { CONTROL_PLANE_CHART_KEYS, ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
+import { CONTAINER_RESOURCES_SHAPE, ContainerResources, resourcesValues } from './container-resources';
+import { checkControlPlane, CONTROL_PLANE_CHART_KEYS, CONTROL_PLANE_SHAPE, ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
 import { folderOf } from '../render/cluster-boundary';
 import { reportOf } from '../render/report';
 import { AlertDelivery, alertDeliveryChartValues, AlertmanagerVersion, renderAlertDelivery } from './alerting';
@@ -244,12 +244,17 @@ export class KubePrometheusStack extends Construct {
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps = {}) {
     super(scope, id);
-    checkKnownProps(`KubePrometheusStack '${id}'`, props, KUBE_PROMETHEUS_STACK_PROPS);
-    if (props.kubernetesVersion !== undefined) setKubernetesVersion(this, props.kubernetesVersion, props.propNames?.kubernetesVersion ?? 'kubernetesVersion');
-    const version = checkChartVersion(props.propNames?.version ?? 'version', KUBE_PROMETHEUS_STACK_CHART, props.version ?? KubePrometheusStackVersion.V88_5_3);
+    checkProps(`KubePrometheusStack '${id}'`, props, KUBE_PROMETHEUS_STACK_SHAPE);
+    checkEnum('placement', props.placement, Placement, 'Placement');
+    checkEnum('prometheusStorageAccessMode', props.prometheusStorageAccessMode, AccessMode, 'AccessMode');
+    checkControlPlane(props.controlPlane);
+    // A composite's own name for a prop, in messages.
+    const propName = (prop: keyof KubePrometheusStackProps): string => props.propNames?.[prop] ?? prop;
+    if (props.kubernetesVersion !== undefined) setKubernetesVersion(this, props.kubernetesVersion, propName('kubernetesVersion'));
+    const version = checkChartVersion(propName('version'), KUBE_PROMETHEUS_STACK_CHART, props.version ?? KubePrometheusStackVersion.V88_5_3);
     this.releaseName = props.releaseName ?? 'kube-prometheus-stack';
-    if (!RELEASE_NAME.test(this.releaseName)) {
-      throw new Error(`releaseName is '${this.releaseName}' but a Helm release name must be lowercase letters, digits and '-', at most 53 characters`);
+    if (typeof this.releaseName !== 'string' || !RELEASE_NAME.test(this.releaseName)) {
+      throw new Error(`releaseName is ${describeValue(this.releaseName)} but a Helm release name must be lowercase letters, digits and '-', at most 53 characters`);
     }
     const valuesProp = props.valuesPropName ?? 'values';
     const raw = (path: string): unknown => valueAt(props.values, path.split('.'));
@@ -267,9 +272,9 @@ export class KubePrometheusStack extends Construct {
         throw new Error(`${prop} and ${clash[0]} both use node port ${exposure.nodePort}; a node port can serve one Service only, give each its own`);
       }
     }
-    const retention = prometheusDuration(props.propNames?.retention ?? 'retention', props.retention ?? Duration.days(10));
+    const retention = prometheusDuration(propName('retention'), props.retention ?? Duration.days(10));
     const replicas = checkWholeNumber('prometheusReplicas', props.prometheusReplicas ?? 1, 1, 10);
-    const namespaceProp = props.propNames?.namespace ?? 'namespace';
+    const namespaceProp = propName('namespace');
     if (props.namespace) requirePodSecurity(props.namespace, PodSecurityLevel.PRIVILEGED, "node-exporter's pods (host network, PID namespace and paths)", namespaceProp);
     this.namespace = releaseNamespace(this, { namespace: props.namespace, override: raw('namespaceOverride'), defaultName: 'monitoring', podSecurity: PodSecurityLevel.PRIVILEGED, namespaceProp, valuesProp });
     this.addComponentNamespaces(raw);
@@ -286,7 +291,7 @@ export class KubePrometheusStack extends Construct {
       retention,
       ...(retentionSize && { retentionSize }),
       replicas,
-      ...(props.prometheusResources && { resources: resourcesValues('prometheusResources', props.prometheusResources) }),
+      ...(props.prometheusResources && { resources: resourcesValues(propName('prometheusResources'), props.prometheusResources) }),
       ...(props.prometheusStorageClass && volumeSize && { storageSpec: storageSpec(props.prometheusStorageClass, volumeSize.text, props.prometheusStorageAccessMode) }),
     };
 
@@ -309,19 +314,19 @@ export class KubePrometheusStack extends Construct {
       prometheusOperator: {
         admissionWebhooks: { enabled: false },
         tls: { enabled: false },
-        ...(props.operatorResources && { resources: resourcesValues('operatorResources', props.operatorResources) }),
+        ...(props.operatorResources && { resources: resourcesValues(propName('operatorResources'), props.operatorResources) }),
       },
       grafana: mergeValues(this.grafanaAdmin.grafanaValues, {
         ...exposureValues(this.grafanaService, 'grafanaService', 'path'),
-        ...(props.grafanaResources && { resources: resourcesValues('grafanaResources', props.grafanaResources) }),
+        ...(props.grafanaResources && { resources: resourcesValues(propName('grafanaResources'), props.grafanaResources) }),
         // Dashboards in ConfigMaps go into the folder their k8s-sidecar-target-directory annotation names.
         sidecar: { dashboards: { provider: { foldersFromFilesStructure: true } } },
       }),
       alertmanager: {
         ...exposureValues(this.alertmanagerService, 'alertmanagerService', 'paths'),
-        ...(props.alertmanagerResources && { alertmanagerSpec: { resources: resourcesValues('alertmanagerResources', props.alertmanagerResources) } }),
+        ...(props.alertmanagerResources && { alertmanagerSpec: { resources: resourcesValues(propName('alertmanagerResources'), props.alertmanagerResources) } }),
       },
-      ...(props.kubeStateMetricsResources && { 'kube-state-metrics': { resources: resourcesValues('kubeStateMetricsResources', props.kubeStateMetricsResources) } }),
+      ...(props.kubeStateMetricsResources && { 'kube-state-metrics': { resources: resourcesValues(propName('kubeStateMetricsResources'), props.kubeStateMetricsResources) } }),
       prometheus: {
         ...exposureValues(this.prometheusService, 'prometheusService', 'paths'),
         prometheusSpec,
@@ -473,4 +478,11 @@ function retentionSizeFor(retentionSize: Size | string | undefined, volume: Pars
   return size.text;
 }
 
-const KUBE_PROMETHEUS_STACK_PROPS = propNamesOf<KubePrometheusStackProps>({ version: true, kubernetesVersion: true, chartSource: true, namespace: true, releaseName: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, alertmanagerService: true, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true, retention: true, retentionSize: true, prometheusReplicas: true, prometheusResources: true, grafanaResources: true, alertmanagerResources: true, operatorResources: true, kubeStateMetricsResources: true, placement: true, controlPlane: true, alerting: true, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true, valuesPropName: true, propNames: true });
+const KUBE_PROMETHEUS_STACK_SHAPE: PropShape<KubePrometheusStackProps> = {
+  version: true, kubernetesVersion: true, chartSource: true, namespace: true, releaseName: true, grafanaAdmin: true, grafanaService: true,
+  prometheusService: true, alertmanagerService: true, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true,
+  retention: true, retentionSize: true, prometheusReplicas: true, prometheusResources: CONTAINER_RESOURCES_SHAPE, grafanaResources: CONTAINER_RESOURCES_SHAPE,
+  alertmanagerResources: CONTAINER_RESOURCES_SHAPE, operatorResources: CONTAINER_RESOURCES_SHAPE, kubeStateMetricsResources: CONTAINER_RESOURCES_SHAPE,
+  placement: true, controlPlane: CONTROL_PLANE_SHAPE, alerting: true, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true,
+  valuesPropName: true, propNames: true,
+};

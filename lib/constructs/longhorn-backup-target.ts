@@ -6,6 +6,8 @@ import { DNS_SUBDOMAIN } from './kube-names';
 import { Longhorn } from './longhorn';
 import { longhornOf, LonghornTarget } from './longhorn-target';
 import { requireInsideStack } from './prometheus-selection';
+import { checkProps, describeValue, PropShape } from './known-props';
+import { checkDuration } from './quantity';
 
 /** Options of {@link BackupStore.s3}. */
 export interface S3BackupStoreOptions {
@@ -32,12 +34,14 @@ export interface NfsBackupStoreOptions {
 export class BackupStore {
   /** An S3 (or S3-compatible) bucket: `s3://<bucket>@<region>/<path>/`. Needs a credentials Secret. */
   public static s3(options: S3BackupStoreOptions): BackupStore {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket ?? '')) {
-      throw new Error(`BackupStore.s3 bucket is '${options.bucket}' but an S3 bucket name is 3 to 63 lowercase letters, digits, '.' and '-'`);
+    checkProps('BackupStore.s3', options, S3_SHAPE);
+    if (typeof options.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) {
+      throw new Error(`BackupStore.s3 bucket is ${describeValue(options.bucket)} but an S3 bucket name is 3 to 63 lowercase letters, digits, '.' and '-'`);
     }
-    if (!/^[A-Za-z0-9-]+$/.test(options.region ?? '')) {
-      throw new Error(`BackupStore.s3 region is '${options.region}' but must be a region name such as 'us-east-1' (any word for an S3-compatible store)`);
+    if (typeof options.region !== 'string' || !/^[A-Za-z0-9-]+$/.test(options.region)) {
+      throw new Error(`BackupStore.s3 region is ${describeValue(options.region)} but must be a region name such as 'us-east-1' (any word for an S3-compatible store)`);
     }
+    if (options.path !== undefined && typeof options.path !== 'string') throw new Error(`BackupStore.s3 path is ${describeValue(options.path)} but must be a folder in the bucket, e.g. 'homelab'`);
     const folder = (options.path ?? '').replace(/^\/+|\/+$/g, '');
     if (folder.split('/').some(p => p === '..' || p === '.')) throw new Error(`BackupStore.s3 path is '${options.path}' but must not contain '.' or '..'`);
     return new BackupStore(`s3://${options.bucket}@${options.region}/${folder ? `${folder}/` : ''}`, true);
@@ -45,10 +49,11 @@ export class BackupStore {
 
   /** An NFS export: `nfs://<server>:<path>`. Takes no credentials. */
   public static nfs(options: NfsBackupStoreOptions): BackupStore {
-    if (!/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/.test(options.server ?? '') && !/^\[[0-9a-fA-F:]+\]$/.test(options.server ?? '')) {
-      throw new Error(`BackupStore.nfs server is '${options.server}' but must be a host name or address (an IPv6 address in brackets)`);
+    checkProps('BackupStore.nfs', options, NFS_SHAPE);
+    if (typeof options.server !== 'string' || (!/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/.test(options.server) && !/^\[[0-9a-fA-F:]+\]$/.test(options.server))) {
+      throw new Error(`BackupStore.nfs server is ${describeValue(options.server)} but must be a host name or address (an IPv6 address in brackets)`);
     }
-    if (!options.path?.startsWith('/')) throw new Error(`BackupStore.nfs path is '${options.path}' but must be the absolute exported path, e.g. '/export/longhorn'`);
+    if (typeof options.path !== 'string' || !options.path.startsWith('/')) throw new Error(`BackupStore.nfs path is ${describeValue(options.path)} but must be the absolute exported path, e.g. '/export/longhorn'`);
     return new BackupStore(`nfs://${options.server}:${options.path}`, false);
   }
 
@@ -94,6 +99,8 @@ export class LonghornBackupTarget extends Construct {
 
   constructor(scope: Construct, id: string, props: LonghornBackupTargetProps) {
     super(scope, id);
+    checkProps(`LonghornBackupTarget '${id}'`, props, LONGHORN_BACKUP_TARGET_SHAPE);
+    if (!(props.store instanceof BackupStore)) throw new Error(`store is ${describeValue(props.store)} but must be BackupStore.s3({ bucket, region }) or BackupStore.nfs({ server, path })`);
     this.longhorn = longhornOf(props.longhorn);
     requireInsideStack(this, props.longhorn, !(props.longhorn instanceof Longhorn), 'longhorn');
     const secret = props.credentialsSecretName;
@@ -104,7 +111,7 @@ export class LonghornBackupTarget extends Construct {
       throw new Error(`credentialsSecretName is '${secret}' but store ${props.store.url} is NFS, which takes no credentials; leave it out`);
     }
     if (secret !== undefined && !DNS_SUBDOMAIN.test(secret)) throw new Error(`credentialsSecretName is '${secret}' but a Secret name is a DNS subdomain (lowercase letters, digits, '-' and '.')`);
-    const seconds = (props.pollInterval ?? Duration.minutes(5)).toSeconds();
+    const seconds = checkDuration('pollInterval', props.pollInterval ?? Duration.minutes(5), 'seconds', 300).toSeconds({ integral: false });
     if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`pollInterval is ${seconds} s but must be a whole number of seconds >= 0 (0 turns polling off)`);
 
     const namespace = this.longhorn.namespace.name;
@@ -134,6 +141,10 @@ export class LonghornBackupTarget extends Construct {
     });
   }
 }
+
+const S3_SHAPE: PropShape<S3BackupStoreOptions> = { bucket: true, region: true, path: true };
+const NFS_SHAPE: PropShape<NfsBackupStoreOptions> = { server: true, path: true };
+const LONGHORN_BACKUP_TARGET_SHAPE: PropShape<LonghornBackupTargetProps> = { longhorn: true, store: true, credentialsSecretName: true, pollInterval: true };
 
 /** Whether the Longhorn chart values already set a backup target (`defaultSettings.backupTarget` before 1.8, `defaultBackupStore.backupTarget` from 1.8). */
 export function renderedBackupTarget(longhorn: Longhorn): boolean {

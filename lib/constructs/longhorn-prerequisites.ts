@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkEnum, checkProps, PropShape } from './known-props';
 import { INamespace } from './namespace';
 
 /** Node operating system families, by package manager. */
@@ -51,11 +52,9 @@ export interface LonghornPrerequisitesProps {
 export class LonghornPrerequisites extends Construct {
   constructor(scope: Construct, id: string, props: LonghornPrerequisitesProps) {
     super(scope, id);
-    const osFamily = props.osFamily ?? OsFamily.DEBIAN;
-    const packages = PACKAGES[osFamily];
-    if (!packages) {
-      throw new Error(`osFamily is '${osFamily}' but must be one of ${Object.keys(OsFamily).map(k => `OsFamily.${k}`).join(', ')}`);
-    }
+    checkProps(`LonghornPrerequisites '${id}'`, props, LONGHORN_PREREQUISITES_SHAPE);
+    checkEnum('osFamily', props.osFamily, OsFamily, 'OsFamily');
+    const packages = PACKAGES[props.osFamily ?? OsFamily.DEBIAN];
     const wanted = [packages.iscsi, ...(props.nfs ?? true ? [packages.nfs] : [])];
     const onHost = (script: string) => ['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--', 'sh', '-c', script];
     const install = [
@@ -94,3 +93,5 @@ export class LonghornPrerequisites extends Construct {
     });
   }
 }
+
+const LONGHORN_PREREQUISITES_SHAPE: PropShape<LonghornPrerequisitesProps> = { namespace: true, osFamily: true, nfs: true, image: true };

@@ -6,6 +6,8 @@ import { Longhorn } from './longhorn';
 import { LonghornBackupTarget, renderedBackupTarget } from './longhorn-backup-target';
 import { longhornOf, longhornSpecSchema, LonghornTarget } from './longhorn-target';
 import { requireInsideStack } from './prometheus-selection';
+import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
+import { asNumber } from './quantity';
 
 /** What a Longhorn recurring job does each time it runs. */
 export enum RecurringJobTask {
@@ -78,6 +80,8 @@ export interface LonghornRecurringJobProps {
   readonly name?: string;
 }
 
+const LONGHORN_RECURRING_JOB_SHAPE: PropShape<LonghornRecurringJobProps> = { longhorn: true, task: true, schedule: true, retain: true, concurrency: true, groups: true, labels: true, fullBackupInterval: true, name: true };
+
 const JOB_NAME = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 const GROUP_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const MAX_RETAIN = 100;
@@ -96,14 +100,14 @@ export class LonghornRecurringJob extends Construct {
 
   constructor(scope: Construct, id: string, props: LonghornRecurringJobProps) {
     super(scope, id);
+    checkProps(`LonghornRecurringJob '${id}'`, props, LONGHORN_RECURRING_JOB_SHAPE);
+    if (props.task === undefined) throw new Error(`task is not set but must be one of ${Object.keys(RecurringJobTask).map(k => `RecurringJobTask.${k}`).join(', ')}`);
+    checkEnum('task', props.task, RecurringJobTask, 'RecurringJobTask');
     const longhorn = longhornOf(props.longhorn);
     requireInsideStack(this, props.longhorn, !(props.longhorn instanceof Longhorn), 'longhorn');
     this.jobName = props.name ?? id.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
     if (!JOB_NAME.test(this.jobName)) {
       throw new Error(`${props.name === undefined ? `the id '${id}' gives the name` : 'name is'} '${this.jobName}' but a recurring job name is lowercase letters, digits and '-', at most 40 characters (Longhorn labels volumes with it); ${props.name === undefined ? 'pass name' : "e.g. 'daily-backup'"}`);
-    }
-    if (!Object.values(RecurringJobTask).includes(props.task)) {
-      throw new Error(`task is '${props.task}' but must be one of RecurringJobTask.${Object.keys(RecurringJobTask).join(', RecurringJobTask.')}`);
     }
     const schema = longhornSpecSchema(longhorn, 'RecurringJob');
     const tasks = schema?.task?.enum;
@@ -114,9 +118,10 @@ export class LonghornRecurringJob extends Construct {
     const retain = checkRetain(props.task, props.retain);
     const concurrency = props.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new Error(`concurrency is ${concurrency} but must be a whole number >= 1 (volumes worked on at once)`);
+      throw new Error(`concurrency is ${asNumber(concurrency)} but must be a whole number >= 1 (volumes worked on at once)`);
     }
     const groups = props.groups ?? [DEFAULT_RECURRING_JOB_GROUP];
+    if (!Array.isArray(groups)) throw new Error(`groups is ${describeValue(groups)} but must be a list of group names, e.g. ['${DEFAULT_RECURRING_JOB_GROUP}']`);
     for (const group of groups) {
       if (!GROUP_NAME.test(group)) throw new Error(`groups has '${group}' but a group name is letters, digits, '-', '_' and '.', at most 63 characters (Longhorn labels volumes with it)`);
     }
@@ -132,7 +137,7 @@ export class LonghornRecurringJob extends Construct {
         throw new Error(`fullBackupInterval is set but task is RecurringJobTask.${taskKey(props.task)}; it only applies to BACKUP and BACKUP_FORCE_CREATE`);
       }
       if (!Number.isInteger(props.fullBackupInterval) || props.fullBackupInterval < 1) {
-        throw new Error(`fullBackupInterval is ${props.fullBackupInterval} but must be a whole number >= 1 (every Nth backup is full)`);
+        throw new Error(`fullBackupInterval is ${asNumber(props.fullBackupInterval)} but must be a whole number >= 1 (every Nth backup is full)`);
       }
       if (schema && !schema.parameters) {
         throw new Error(`fullBackupInterval is ${props.fullBackupInterval} but Longhorn ${longhorn.version} has no recurring job parameters (from 1.7 on); leave it out or use a newer Longhorn`);
@@ -174,12 +179,12 @@ function taskKey(task: RecurringJobTask): string {
 
 function checkRetain(task: RecurringJobTask, retain: number | undefined): number {
   if (KEEPS_NOTHING.includes(task)) {
-    if (retain !== undefined && retain !== 0) throw new Error(`retain is ${retain} but task RecurringJobTask.${taskKey(task)} keeps nothing; leave retain out`);
+    if (retain !== undefined && retain !== 0) throw new Error(`retain is ${asNumber(retain)} but task RecurringJobTask.${taskKey(task)} keeps nothing; leave retain out`);
     return 0;
   }
   if (retain === undefined) throw new Error(`retain is not set but task RecurringJobTask.${taskKey(task)} keeps snapshots or backups; say how many (1 to ${MAX_RETAIN})`);
   if (!Number.isInteger(retain) || retain < 1 || retain > MAX_RETAIN) {
-    throw new Error(`retain is ${retain} but must be a whole number from 1 to ${MAX_RETAIN} (Longhorn's recurring-job-max-retention default)`);
+    throw new Error(`retain is ${asNumber(retain)} but must be a whole number from 1 to ${MAX_RETAIN} (Longhorn's recurring-job-max-retention default)`);
   }
   return retain;
 }
@@ -193,7 +198,10 @@ const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
  * checked by croner; what robfig/cron does not know (L, W, #, a seconds field, day 7) is refused.
  */
 function checkSchedule(schedule: ScheduleCron | string): string {
-  const expression = typeof schedule === 'string' ? schedule.trim() : schedule.expressionString;
+  const expression = typeof schedule === 'string' ? schedule.trim() : (schedule as Partial<ScheduleCron> | undefined)?.expressionString;
+  if (typeof expression !== 'string') {
+    throw new Error(`schedule is ${describeValue(schedule)} but must be a cron string such as '0 3 * * *' (minute hour day-of-month month day-of-week), '@daily', '@every 6h', or a cdk8s Cron such as Cron.daily() or Cron.schedule({ minute: '0', hour: '3' })`);
+  }
   const fail = (why: string) => new Error(`schedule is '${expression}' but ${why}; use five fields 'minute hour day-of-month month day-of-week' (e.g. '0 3 * * *'), '@daily', '@every 6h', or a cdk8s Cron`);
   if (expression.startsWith('@')) {
     if (DESCRIPTORS.includes(expression)) return expression;

@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checkKnownProps, propNamesOf } from './known-props';
+import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
 import { keepClusterScoped } from './cluster-scoped';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { DNS_SUBDOMAIN } from './kube-names';
@@ -107,13 +107,16 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
 
   constructor(scope: Construct, id: string, props: LonghornStorageClassProps) {
     super(scope, id);
-    checkKnownProps(`LonghornStorageClass '${id}'`, props, LONGHORN_STORAGE_CLASS_PROPS);
+    checkProps(`LonghornStorageClass '${id}'`, props, LONGHORN_STORAGE_CLASS_SHAPE);
+    checkEnum('reclaimPolicy', props.reclaimPolicy, ReclaimPolicy, 'ReclaimPolicy');
+    checkEnum('fsType', props.fsType, FsType, 'FsType');
+    checkEnum('dataLocality', props.dataLocality, DataLocality, 'DataLocality');
     const nameProp = props.propNames?.name ?? 'name';
     if (props.name === LONGHORN_MANAGED_CLASS_NAME) {
       throw new Error(`${nameProp} is '${props.name}' but longhorn-manager owns the StorageClass 'longhorn' and rebuilds it from the chart's persistence.* values, so a second definition would be overwritten; configure that class through the Longhorn construct's props, or give this class another name such as 'longhorn-prometheus'`);
     }
-    if (!DNS_SUBDOMAIN.test(props.name)) {
-      throw new Error(`${nameProp} is '${props.name}' but a StorageClass name must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`);
+    if (typeof props.name !== 'string' || !DNS_SUBDOMAIN.test(props.name)) {
+      throw new Error(`${nameProp} is ${describeValue(props.name)} but a StorageClass name must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`);
     }
     this.storageClassName = props.name;
     this.replicaCount = checkWholeNumber(props.propNames?.replicaCount ?? 'replicaCount', props.replicaCount ?? 3, 1, 20);
@@ -147,4 +150,4 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
   }
 }
 
-const LONGHORN_STORAGE_CLASS_PROPS = propNamesOf<LonghornStorageClassProps>({ name: true, replicaCount: true, reclaimPolicy: true, allowVolumeExpansion: true, fsType: true, dataLocality: true, staleReplicaTimeout: true, isDefaultClass: true, propNames: true });
+const LONGHORN_STORAGE_CLASS_SHAPE: PropShape<LonghornStorageClassProps> = { name: true, replicaCount: true, reclaimPolicy: true, allowVolumeExpansion: true, fsType: true, dataLocality: true, staleReplicaTimeout: true, isDefaultClass: true, propNames: true };

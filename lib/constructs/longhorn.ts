@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkKnownProps, propNamesOf } from './known-props';
+import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
 import { setKubernetesVersion } from '../render/kube-api';
 import * as semver from 'semver';
 import { ChartSource } from '../render/chart-source';
@@ -128,7 +128,8 @@ export class Longhorn extends Construct {
 
   constructor(scope: Construct, id: string, props: LonghornProps = {}) {
     super(scope, id);
-    checkKnownProps(`Longhorn '${id}'`, props, LONGHORN_PROPS);
+    checkProps(`Longhorn '${id}'`, props, LONGHORN_SHAPE);
+    checkEnum('placement', props.placement, Placement, 'Placement');
     if (props.kubernetesVersion !== undefined) setKubernetesVersion(this, props.kubernetesVersion, props.propNames?.kubernetesVersion ?? 'kubernetesVersion');
     this.version = checkChartVersion(props.propNames?.version ?? 'version', LONGHORN_CHART, props.version ?? LonghornVersion.V1_12_1);
     // A raw value stands where its prop is unset, so what depends on it (the default class claim, the
@@ -140,8 +141,8 @@ export class Longhorn extends Construct {
       : checkWholeNumber(`${props.valuesPropName ?? 'values'}.persistence.defaultClassReplicaCount`, Number(rawReplicas), 1, 20);
     const uiReplicas = checkWholeNumber('uiReplicas', props.uiReplicas ?? 2, 0, 10);
     const defaultDataPath = props.defaultDataPath ?? '/var/lib/longhorn/';
-    if (!defaultDataPath.startsWith('/')) {
-      throw new Error(`defaultDataPath is '${defaultDataPath}' but must be an absolute host path such as '/var/lib/longhorn/'`);
+    if (typeof defaultDataPath !== 'string' || !defaultDataPath.startsWith('/')) {
+      throw new Error(`defaultDataPath is ${describeValue(defaultDataPath)} but must be an absolute host path such as '/var/lib/longhorn/'`);
     }
     this.defaultClass = props.defaultClass ?? (raw('persistence.defaultClass') as boolean | undefined) ?? true;
     if (this.defaultClass) {
@@ -196,4 +197,4 @@ const LONGHORN_HOOK_VALUES: HookRevivingValue[] = [
   { path: 'preUpgradeChecker.jobEnabled', value: true, why: 'the pre-upgrade checker is a pre-upgrade Helm hook Job: applied as plain YAML it runs at once and again on every apply, not before an upgrade' },
 ];
 
-const LONGHORN_PROPS = propNamesOf<LonghornProps>({ version: true, kubernetesVersion: true, chartSource: true, namespace: true, replicaCount: true, defaultDataPath: true, defaultClass: true, uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true });
+const LONGHORN_SHAPE: PropShape<LonghornProps> = { version: true, kubernetesVersion: true, chartSource: true, namespace: true, replicaCount: true, defaultDataPath: true, defaultClass: true, uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true };

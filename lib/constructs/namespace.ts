@@ -3,6 +3,7 @@ import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { keepClusterScoped } from './cluster-scoped';
 import { DNS_LABEL } from './kube-names';
+import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
 import { KUBERNETES_VERSION_ANNOTATION, kubernetesVersionOf } from '../render/kube-api';
 
 /** Pod Security Standards levels, enforced per namespace by the built-in admission controller. */
@@ -32,6 +33,8 @@ export interface NamespaceProps {
   readonly podSecurity?: PodSecurityLevel;
 }
 
+const NAMESPACE_PROPS: PropShape<NamespaceProps> = { name: true, labels: true, podSecurity: true };
+
 /**
  * A namespace other constructs are placed in: a {@link Namespace} of this library, or any object with a `name` (a
  * namespace that exists already, `{ name: 'apps' }`, or a cdk8s-plus `Namespace`). Only this library's Namespace
@@ -56,9 +59,11 @@ export class Namespace extends Construct implements INamespace {
 
   constructor(scope: Construct, id: string, props: NamespaceProps) {
     super(scope, id);
-    if (!DNS_LABEL.test(props.name)) {
-      throw new Error(`name is '${props.name}' but a namespace name must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (e.g. 'monitoring')`);
+    checkProps(`Namespace '${id}'`, props, NAMESPACE_PROPS);
+    if (typeof props.name !== 'string' || !DNS_LABEL.test(props.name)) {
+      throw new Error(`name is ${describeValue(props.name)} but a namespace name must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (e.g. 'monitoring')`);
     }
+    checkEnum('podSecurity', props.podSecurity, PodSecurityLevel, 'PodSecurityLevel');
     this.name = props.name;
     this.podSecurity = props.podSecurity;
     // Fixed from here on: setting another version for this cluster later is an error that names this Namespace.

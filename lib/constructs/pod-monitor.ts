@@ -2,6 +2,7 @@ import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import type { PodMonitorSpecPodMetricsEndpoints } from '../../imports/podmonitor-monitoring.coreos.com';
 import { DNS_SUBDOMAIN } from './kube-names';
+import { checkProps, describeValue, PropShape } from './known-props';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { prometheusDuration } from './prometheus-duration';
 import { kubeObjectOf, kubePrometheusStackOf, LabelSelectorJson, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
@@ -40,6 +41,9 @@ export interface PodMonitorProps {
   readonly name?: string;
 }
 
+const POD_MONITOR_PROPS: PropShape<PodMonitorProps> = {
+  monitoring: true, workload: true, port: true, path: true, interval: true, endpoint: true, name: true,
+};
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'Pod'];
 
 /**
@@ -56,6 +60,7 @@ export class PodMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: PodMonitorProps) {
     super(scope, id);
+    checkProps(`PodMonitor '${id}'`, props, POD_MONITOR_PROPS);
     const stack = kubePrometheusStackOf(props.monitoring);
     requireInsideStack(this, props.monitoring, !(props.monitoring instanceof KubePrometheusStack), 'monitoring');
     const workload = kubeObjectOf('workload', props.workload);
@@ -66,12 +71,12 @@ export class PodMonitor extends Construct {
     if (!namespace) {
       throw new Error(`workload '${workload.name}' has no namespace, so the PodMonitor could not be placed beside it; give the workload (or its Chart) a namespace`);
     }
-    if (!props.port) throw new Error(`port is '${props.port}' but must name a container port of '${workload.name}'`);
+    if (typeof props.port !== 'string' || !props.port) throw new Error(`port is ${describeValue(props.port)} but must name a container port of '${workload.name}', e.g. 'metrics'`);
     const name = props.name ?? workload.name;
     if (!DNS_SUBDOMAIN.test(name)) throw new Error(`name is '${name}' but must be a DNS subdomain (lowercase letters, digits, '-' and '.')`);
     const path = props.path ?? '/metrics';
     if (!path.startsWith('/')) throw new Error(`path is '${path}' but must start with '/', e.g. '/metrics'`);
-    const interval = props.interval === undefined ? undefined : prometheusDuration('interval', props.interval);
+    const interval = props.interval === undefined ? undefined : prometheusDuration('interval', props.interval, { unit: 'seconds' });
     const selection = prometheusSelection(stack, SelectedKind.POD_MONITOR, 'monitoring');
 
     const generated = require('../../imports/podmonitor-monitoring.coreos.com') as typeof import('../../imports/podmonitor-monitoring.coreos.com');

@@ -3,9 +3,11 @@ import { Construct } from 'constructs';
 import type { PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRules } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { Severity } from './alerting/routing';
 import { DNS_SUBDOMAIN } from './kube-names';
+import { checkProps, PropShape } from './known-props';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { INamespace } from './namespace';
 import { prometheusDuration } from './prometheus-duration';
+import { asNumber } from './quantity';
 import { kubePrometheusStackOf, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
 
 /** An alerting rule: fires while `expr` returns series, after `for`. */
@@ -110,6 +112,14 @@ export interface PrometheusRulesProps {
   readonly name?: string;
 }
 
+// Each group, and each rule by its kind, is checked by checkRuleGroup: the constructor and addGroup take groups.
+const PROMETHEUS_RULES_PROPS: PropShape<PrometheusRulesProps> = { monitoring: true, groups: true, requiredLabels: true, namespace: true, name: true };
+const RULE_GROUP_PROPS: PropShape<PrometheusRuleGroup> = { name: true, rules: true, interval: true, limit: true };
+const ALERTING_RULE_PROPS: PropShape<AlertingRule> = {
+  alert: true, expr: true, severity: true, for: true, keepFiringFor: true, summary: true, description: true, runbookUrl: true, labels: true, annotations: true,
+};
+const RECORDING_RULE_PROPS: PropShape<RecordingRule> = { record: true, expr: true, labels: true };
+
 const ALERT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -124,9 +134,14 @@ export class PrometheusRules extends Construct {
   public readonly apiObject: ApiObject;
   private readonly groups: PrometheusRuleSpecGroups[] = [];
   private readonly requiredLabels: readonly string[];
+  /** This construct as messages name it. */
+  private readonly construct: string;
 
   constructor(scope: Construct, id: string, props: PrometheusRulesProps) {
     super(scope, id);
+    this.construct = `PrometheusRules '${id}'`;
+    checkProps(this.construct, props, PROMETHEUS_RULES_PROPS);
+    props.groups?.forEach((group, i) => checkRuleGroup(this.construct, group, `groups[${i}].`));
     const stack = kubePrometheusStackOf(props.monitoring);
     requireInsideStack(this, props.monitoring, !(props.monitoring instanceof KubePrometheusStack), 'monitoring');
     this.requiredLabels = props.requiredLabels ?? [];
@@ -157,14 +172,15 @@ export class PrometheusRules extends Construct {
 
   /** Adds a rule group (after those already added). */
   public addGroup(group: PrometheusRuleGroup): void {
+    checkRuleGroup(`${this.construct}.addGroup`, group, '');
     const where = `group '${group.name}'`;
     if (!group.name) throw new Error(`a rule group has name '${group.name}'; give every group a name`);
     if (this.groups.some(g => g.name === group.name)) {
       throw new Error(`${where} is added twice to ${this.node.path}; Prometheus refuses a rule file whose groups share a name, so give each its own`);
     }
-    if (group.rules.length === 0) throw new Error(`${where} has no rules; add at least one, or leave the group out`);
+    if (!group.rules?.length) throw new Error(`${where} has no rules; add at least one, or leave the group out`);
     if (group.limit !== undefined && (!Number.isInteger(group.limit) || group.limit < 0)) {
-      throw new Error(`${where} has limit ${group.limit} but it must be a whole number >= 0 (0: no limit)`);
+      throw new Error(`${where} has limit ${asNumber(group.limit)} but it must be a whole number >= 0 (0: no limit)`);
     }
     const { PrometheusRuleSpecGroupsRulesExpr } = require('../../imports/prometheusrule-monitoring.coreos.com') as typeof import('../../imports/prometheusrule-monitoring.coreos.com');
     const rules: PrometheusRuleSpecGroupsRules[] = group.rules.map(rule => {
@@ -175,7 +191,7 @@ export class PrometheusRules extends Construct {
     this.groups.push({
       name: group.name,
       rules,
-      ...(group.interval !== undefined && { interval: prometheusDuration(`${where} interval`, group.interval) }),
+      ...(group.interval !== undefined && { interval: prometheusDuration(`${where} interval`, group.interval, { unit: 'seconds' }) }),
       ...(group.limit !== undefined && { limit: group.limit }),
     });
   }
@@ -201,12 +217,19 @@ export class PrometheusRules extends Construct {
     };
     return {
       alert: rule.alert,
-      ...(rule.for !== undefined && { for: prometheusDuration(`${what} for`, rule.for) }),
-      ...(rule.keepFiringFor !== undefined && { keepFiringFor: prometheusDuration(`${what} keepFiringFor`, rule.keepFiringFor) }),
+      ...(rule.for !== undefined && { for: prometheusDuration(`${what} for`, rule.for, { unit: 'minutes' }) }),
+      ...(rule.keepFiringFor !== undefined && { keepFiringFor: prometheusDuration(`${what} keepFiringFor`, rule.keepFiringFor, { unit: 'minutes' }) }),
       labels: { severity: rule.severity, ...labels },
       ...(Object.keys(annotations).length > 0 && { annotations }),
     };
   }
+}
+
+/** Throws on a misspelt key of `group` or of one of its rules (by the rule's kind), named as `construct` took it, at `at`. */
+function checkRuleGroup(construct: string, group: PrometheusRuleGroup, at: string): void {
+  checkProps(construct, group, RULE_GROUP_PROPS, at);
+  group.rules?.forEach((rule, i) => checkProps(construct, rule,
+    'record' in rule ? RECORDING_RULE_PROPS : 'alert' in rule ? ALERTING_RULE_PROPS : { ...ALERTING_RULE_PROPS, ...RECORDING_RULE_PROPS }, `${at}rules[${i}].`));
 }
 
 function recordingRule(where: string, rule: RecordingRule): Omit<PrometheusRuleSpecGroupsRules, 'expr'> {

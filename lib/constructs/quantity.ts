@@ -1,4 +1,5 @@
 import { Duration, Size } from 'cdk8s';
+import { describeValue } from './known-props';
 
 /** A size checked once: the text that goes into the output and what it means in bytes. */
 export interface ParsedSize {
@@ -18,9 +19,9 @@ const KUBE_FACTORS: Record<string, number> = {
 
 /** A Kubernetes quantity ('10Gi', '500m', '1e10'), or throws naming `prop`. The one parser for them. */
 export function parseKubeQuantity(prop: string, text: string, example = "'10Gi'"): ParsedSize {
-  const match = KUBE_QUANTITY.exec(text);
+  const match = typeof text === 'string' ? KUBE_QUANTITY.exec(text) : null;
   if (!match) {
-    throw new Error(`${prop} is '${text}' but must be a Kubernetes quantity such as ${example} (suffixes Ki, Mi, Gi, Ti for powers of 2; k, M, G, T for powers of 10; m for thousandths)`);
+    throw new Error(`${prop} is ${describeValue(text)} but must be a Kubernetes quantity such as ${example} (suffixes Ki, Mi, Gi, Ti for powers of 2; k, M, G, T for powers of 10; m for thousandths)`);
   }
   const suffix = match[2] ?? '';
   const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : KUBE_FACTORS[suffix];
@@ -30,7 +31,7 @@ export function parseKubeQuantity(prop: string, text: string, example = "'10Gi'"
 /** A storage size as a positive Kubernetes quantity, from a cdk8s Size or a string; throws naming `prop`. */
 export function storageSize(prop: string, value: Size | string): ParsedSize {
   const text = value instanceof Size ? value.asString() : value;
-  const message = `${prop} is '${text}' but must be a positive Kubernetes quantity such as '10Gi' (binary units Ki, Mi, Gi, Ti) or Size.gibibytes(10)`;
+  const message = `${prop} is ${describeValue(text)} but must be a positive Kubernetes quantity such as '10Gi' (binary units Ki, Mi, Gi, Ti) or Size.gibibytes(10)`;
   let parsed: ParsedSize;
   try {
     parsed = parseKubeQuantity(prop, text);
@@ -53,9 +54,9 @@ const PROMETHEUS_SIZE = /^(([0-9]*[.])?[0-9]+)((K|M|G|T|P|E)i?)?B$/;
 /** A size in Prometheus' notation ('8GB' = 8 GiB), from a cdk8s Size or a string; throws naming `prop`. The one parser for them. */
 export function prometheusSize(prop: string, value: Size | string): ParsedSize {
   const text = value instanceof Size ? `${value.toMebibytes()}MB` : value;
-  const match = PROMETHEUS_SIZE.exec(text);
+  const match = typeof text === 'string' ? PROMETHEUS_SIZE.exec(text) : null;
   if (!match) {
-    throw new Error(`${prop} is '${text}' but must be a size in Prometheus' units such as '8GB' (B, KB, MB, GB, TB; powers of 2) or Size.gibibytes(8)`);
+    throw new Error(`${prop} is ${describeValue(text)} but must be a size in Prometheus' units such as '8GB' (B, KB, MB, GB, TB; powers of 2) or Size.gibibytes(8)`);
   }
   return { text, value: Number.parseFloat(match[1]) * 1024 ** (match[4] ? 'KMGTPE'.indexOf(match[4]) + 1 : 0) };
 }
@@ -64,13 +65,29 @@ export function prometheusSize(prop: string, value: Size | string): ParsedSize {
 export function checkWholeNumber(prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`;
-    throw new Error(`${prop} is ${value} but must be ${range}`);
+    throw new Error(`${prop} is ${asNumber(value)} but must be ${range}`);
   }
   return value;
 }
 
-/** Throws, naming `prop`, unless `duration` is a whole number of minutes, at least one; returns the minutes. */
-export function wholeMinutes(prop: string, duration: Duration): number {
+/** A value where a number belongs, as a message shows it: a number as it is, anything else (the string '2') by {@link describeValue}. */
+export function asNumber(value: unknown): string {
+  return typeof value === 'number' ? String(value) : describeValue(value);
+}
+
+/**
+ * Throws, naming `prop`, unless `value` is a cdk8s Duration (an app loaded without type-checking may pass a number);
+ * the fix shows it in `unit`, Longhorn's unit for the prop, with the number given or `example`.
+ */
+export function checkDuration(prop: string, value: Duration, unit: 'seconds' | 'minutes', example: number): Duration {
+  // By shape, not instanceof: an app may load its own copy of cdk8s.
+  if (typeof (value as Partial<Duration> | undefined)?.toMilliseconds === 'function') return value;
+  throw new Error(`${prop} is ${describeValue(value)} but must be a cdk8s Duration such as Duration.${unit}(${typeof value === 'number' ? value : example})`);
+}
+
+/** Throws, naming `prop`, unless `value` is a Duration of whole minutes, at least one; returns the minutes. */
+export function wholeMinutes(prop: string, value: Duration): number {
+  const duration = checkDuration(prop, value, 'minutes', 30);
   const minutes = duration.toMilliseconds({ integral: false }) / 60_000;
   if (!Number.isInteger(minutes) || minutes < 1) {
     throw new Error(`${prop} is ${duration.toHumanString()} but must be a whole number of minutes, at least one (e.g. Duration.minutes(30))`);

@@ -2,6 +2,8 @@ import { isIP } from 'net';
 import { IConstruct } from 'constructs';
 import { ClusterApi } from '../render/kube-api';
 import { DNS_LABEL, DNS_SUBDOMAIN } from './kube-names';
+import { checkEnum, checkProps, PropShape } from './known-props';
+import { asNumber } from './quantity';
 
 /** Kubernetes Service types this library exposes web UIs with. */
 export enum ServiceType {
@@ -151,6 +153,14 @@ export interface LoadBalancerOptions {
   readonly annotations?: Record<string, string>;
 }
 
+const INGRESS_OPTIONS: PropShape<IngressOptions> = {
+  hosts: true, host: true, paths: true, pathType: true, annotations: true, ingressClassName: true, tls: { hosts: true, secretName: true }, tlsSecretName: true,
+};
+const HTTP_ROUTE_OPTIONS: PropShape<HttpRouteOptions> = {
+  parentRefs: { name: true, namespace: true, sectionName: true }, hostnames: true, paths: { type: true, value: true },
+};
+const LOAD_BALANCER_OPTIONS: PropShape<LoadBalancerOptions> = { loadBalancerIP: true, annotations: true };
+
 /** How a web UI's Service is reached. */
 export class ServiceExposure {
   /** On every node at `port` (30000-32767), fixed so bookmarks and firewall rules stay valid. */
@@ -165,6 +175,8 @@ export class ServiceExposure {
 
   /** Through an Ingress (the Service stays ClusterIP). */
   public static ingress(options: IngressOptions): ServiceExposure {
+    checkProps('ServiceExposure.ingress', options, INGRESS_OPTIONS);
+    checkEnum('ServiceExposure.ingress pathType', options.pathType, IngressPathType, 'IngressPathType');
     return new ServiceExposure(ServiceType.CLUSTER_IP, { ingress: options });
   }
 
@@ -173,11 +185,14 @@ export class ServiceExposure {
    * declare it with `clusterApis: [ClusterApi.GATEWAY_API_V1]` on the MonitoringStack.
    */
   public static httpRoute(options: HttpRouteOptions): ServiceExposure {
+    checkProps('ServiceExposure.httpRoute', options, HTTP_ROUTE_OPTIONS);
+    options.paths?.forEach((path, i) => checkEnum(`ServiceExposure.httpRoute paths[${i}].type`, path.type, HttpRoutePathType, 'HttpRoutePathType'));
     return new ServiceExposure(ServiceType.CLUSTER_IP, { route: options });
   }
 
   /** On an address of the cluster's load balancer (a LoadBalancer Service). */
   public static loadBalancer(options: LoadBalancerOptions = {}): ServiceExposure {
+    checkProps('ServiceExposure.loadBalancer', options, LOAD_BALANCER_OPTIONS);
     return new ServiceExposure(ServiceType.LOAD_BALANCER, { loadBalancer: options });
   }
 
@@ -208,7 +223,7 @@ export class ServiceExposure {
    */
   public validate(prop: string, scope: IConstruct): this {
     if (this.nodePort !== undefined && (!Number.isInteger(this.nodePort) || this.nodePort < NODE_PORT_RANGE.min || this.nodePort > NODE_PORT_RANGE.max)) {
-      throw new Error(`${prop} has node port ${this.nodePort} but node ports must be whole numbers from ${NODE_PORT_RANGE.min} to ${NODE_PORT_RANGE.max} (the kube-apiserver --service-node-port-range default); pick one in that range, e.g. ServiceExposure.nodePort(30300)`);
+      throw new Error(`${prop} has node port ${asNumber(this.nodePort)} but node ports must be whole numbers from ${NODE_PORT_RANGE.min} to ${NODE_PORT_RANGE.max} (the kube-apiserver --service-node-port-range default); pick one in that range, e.g. ServiceExposure.nodePort(30300)`);
     }
     if (this.ingress) validateIngress(prop, this.ingress);
     if (this.route) validateRoute(prop, this.route, scope);
@@ -254,7 +269,7 @@ function validateIngress(prop: string, ingress: IngressOptions): void {
   const badSecret = secrets.find(s => !DNS_SUBDOMAIN.test(s));
   if (badSecret !== undefined) throw new Error(`${prop} has TLS Secret name '${badSecret}' but a Secret name must be a lowercase DNS name such as 'grafana-tls'`);
   for (const tls of ingress.tls ?? []) {
-    if (tls.hosts.length === 0) throw new Error(`${prop} has Ingress TLS with Secret '${tls.secretName}' for no hosts; name the hosts it covers, e.g. hosts: ['${hosts[0]}']`);
+    if (!tls.hosts?.length) throw new Error(`${prop} has Ingress TLS with Secret '${tls.secretName}' for no hosts; name the hosts it covers, e.g. hosts: ['${hosts[0]}']`);
     const stranger = tls.hosts.find(h => !hosts.includes(h));
     if (stranger !== undefined) {
       throw new Error(`${prop} has TLS host '${stranger}' (Secret '${tls.secretName}') but the Ingress hosts are ${list(hosts)}; add it to hosts or take it out of tls`);
@@ -266,7 +281,7 @@ function validateRoute(prop: string, route: HttpRouteOptions, scope: IConstruct)
   if (!ClusterApi.declaredFor(scope).some(api => api.apiVersion === ClusterApi.GATEWAY_API_V1.apiVersion)) {
     throw new Error(`${prop} is an HTTPRoute (ServiceExposure.httpRoute) but the cluster is not declared to serve Gateway API v1 (${ClusterApi.GATEWAY_API_V1.apiVersion}), so the route would be refused; declare it: clusterApis: [ClusterApi.GATEWAY_API_V1] on the MonitoringStack, or ClusterApi.declare(app, ClusterApi.GATEWAY_API_V1) before adding this construct`);
   }
-  if (route.parentRefs.length === 0) {
+  if (!route.parentRefs?.length) {
     throw new Error(`${prop} has an HTTPRoute with parentRefs [], so no Gateway would serve it; name the Gateway, e.g. parentRefs: [{ name: 'homelab', namespace: 'gateway' }]`);
   }
   for (const ref of route.parentRefs) {

@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import type { ServiceMonitorSpecEndpoints } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { DNS_SUBDOMAIN } from './kube-names';
+import { checkProps, describeValue, PropShape } from './known-props';
 import { prometheusDuration } from './prometheus-duration';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { kubeObjectOf, kubePrometheusStackOf, matchesSelector, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
@@ -48,6 +49,10 @@ export interface ServiceMonitorProps {
   readonly name?: string;
 }
 
+const SERVICE_MONITOR_PROPS: PropShape<ServiceMonitorProps> = {
+  monitoring: true, service: true, port: true, path: true, interval: true, selector: true, endpoint: true, name: true,
+};
+
 /**
  * A prometheus-operator ServiceMonitor that has the stack's Prometheus scrape one Service, in the
  * Service's namespace, labelled so that the stack's Prometheus selects it (read from the rendered
@@ -63,6 +68,7 @@ export class ServiceMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
     super(scope, id);
+    checkProps(`ServiceMonitor '${id}'`, props, SERVICE_MONITOR_PROPS);
     const stack = kubePrometheusStackOf(props.monitoring);
     requireInsideStack(this, props.monitoring, !(props.monitoring instanceof KubePrometheusStack), 'monitoring');
     const service = kubeObjectOf('service', props.service);
@@ -73,12 +79,12 @@ export class ServiceMonitor extends Construct {
     if (!namespace) {
       throw new Error(`service '${service.name}' has no namespace, so the ServiceMonitor could not be placed beside it; give the Service (or its Chart) a namespace`);
     }
-    if (!props.port) throw new Error(`port is '${props.port}' but must name a port of Service '${service.name}'`);
+    if (typeof props.port !== 'string' || !props.port) throw new Error(`port is ${describeValue(props.port)} but must name a port of Service '${service.name}', e.g. 'metrics'`);
     const name = props.name ?? service.name;
     if (!DNS_SUBDOMAIN.test(name)) throw new Error(`name is '${name}' but must be a DNS subdomain (lowercase letters, digits, '-' and '.')`);
     const path = props.path ?? '/metrics';
     if (!path.startsWith('/')) throw new Error(`path is '${path}' but must start with '/', e.g. '/metrics'`);
-    const interval = props.interval === undefined ? undefined : prometheusDuration('interval', props.interval);
+    const interval = props.interval === undefined ? undefined : prometheusDuration('interval', props.interval, { unit: 'seconds' });
     const selection = prometheusSelection(stack, SelectedKind.SERVICE_MONITOR, 'monitoring');
 
     let selector: Record<string, string>;

@@ -36,6 +36,10 @@ export const KUBERNETES_VERSION_ANNOTATION = 'cdk8s-monitoring-stack/kubernetes-
 
 /** `value` as a supported minor ('1.34'); throws naming `prop`, the value and the supported range. */
 export function checkKubernetesVersion(prop: string, value: unknown): string {
+  if (typeof value !== 'string') {
+    const example = SUPPORTED_KUBERNETES_VERSIONS.includes(String(value)) ? String(value) : DEFAULT_KUBERNETES_VERSION;
+    throw new Error(`${prop} is ${JSON.stringify(value)} (a ${typeof value}) but must be a string such as '${example}' (as a number, 1.30 would be 1.3)`);
+  }
   const minor = typeof value === 'string' ? /^v?(\d+\.\d+)(\.\d+)?$/.exec(value)?.[1] : undefined;
   if (minor && SUPPORTED_KUBERNETES_VERSIONS.includes(minor)) return minor;
   throw new Error(`${prop} is ${JSON.stringify(value)} but this library makes output for Kubernetes ${RANGE} (a minor version such as '${DEFAULT_KUBERNETES_VERSION}'); `

@@ -1,3 +1,4 @@
+import { checkEnum, PropShape } from '../constructs/known-props';
 import { checkWholeNumber } from '../constructs/quantity';
 import { checkKubernetesVersion, DEFAULT_KUBERNETES_VERSION } from '../render/kube-api';
 
@@ -44,6 +45,9 @@ export interface ClusterDescription {
   readonly kubernetesVersion?: string;
 }
 
+/** The keys of {@link ClusterDescription}, for unknown-prop checks. */
+export const CLUSTER_DESCRIPTION_SHAPE: PropShape<ClusterDescription> = { distribution: true, controlPlaneNodes: true, workerNodes: true, controlPlaneTaint: true, kubernetesVersion: true };
+
 /** A {@link ClusterDescription} with every default filled in and checked. */
 export interface Cluster {
   readonly distribution: KubernetesDistribution;
@@ -57,6 +61,7 @@ export interface Cluster {
 
 /** Fills in defaults and checks the description; throws naming the field. */
 export function describeCluster(description: ClusterDescription = {}): Cluster {
+  checkEnum('cluster.distribution', description.distribution, KubernetesDistribution, 'KubernetesDistribution');
   const distribution = description.distribution ?? KubernetesDistribution.KUBEADM;
   const controlPlaneNodes = checkWholeNumber('cluster.controlPlaneNodes', description.controlPlaneNodes ?? 1, 1);
   const workerNodes = checkWholeNumber('cluster.workerNodes', description.workerNodes ?? 2, 0);

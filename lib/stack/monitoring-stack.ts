@@ -7,10 +7,10 @@ import { PrometheusRules, PrometheusRulesProps } from '../constructs/prometheus-
 import { ServiceMonitor, ServiceMonitorProps } from '../constructs/service-monitor';
 import { Construct } from 'constructs';
 import { ChartValues } from '../render/chart-values';
-import { Cluster, ClusterDescription, describeCluster, KubernetesDistribution } from './cluster';
-import { ContainerResources } from '../constructs/container-resources';
-import { ControlPlaneComponents, KUBEADM_CONTROL_PLANE } from '../constructs/control-plane';
-import { GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool, syncAnnotations } from '../constructs/gitops';
+import { Cluster, CLUSTER_DESCRIPTION_SHAPE, ClusterDescription, describeCluster, KubernetesDistribution } from './cluster';
+import { CONTAINER_RESOURCES_SHAPE, ContainerResources } from '../constructs/container-resources';
+import { checkControlPlane, CONTROL_PLANE_SHAPE, ControlPlaneComponents, KUBEADM_CONTROL_PLANE } from '../constructs/control-plane';
+import { checkGitOpsBootstrapProps, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool, syncAnnotations } from '../constructs/gitops';
 import { GrafanaAdminCredentials } from '../constructs/grafana-admin';
 import { KubePrometheusStack, KubePrometheusStackVersion } from '../constructs/kube-prometheus-stack';
 import { Longhorn, LonghornVersion } from '../constructs/longhorn';
@@ -18,6 +18,7 @@ import { LonghornPrerequisites, OsFamily } from '../constructs/longhorn-prerequi
 import { LonghornStorageClass } from '../constructs/longhorn-storage-class';
 import { LonghornAlertThresholds, LonghornMonitoring } from '../constructs/longhorn-monitoring';
 import { checkLonghornAlertThresholds } from '../constructs/longhorn-monitoring/alert-rules';
+import { checkNamespace, LONGHORN_ALERT_THRESHOLDS_SHAPE } from '../constructs/longhorn-monitoring/options';
 import { AlertDelivery } from '../constructs/alerting';
 import { Namespace, PodSecurityLevel } from '../constructs/namespace';
 import { Placement } from '../constructs/placement';
@@ -29,7 +30,7 @@ import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
 import { ChartSource } from '../render/chart-source';
 import { startTogether } from '../render/rendered-objects';
 import { ServiceExposure } from '../constructs/service-exposure';
-import { checkKnownProps, propNamesOf } from '../constructs/known-props';
+import { checkEnum, checkProps, PropShape } from '../constructs/known-props';
 
 /** Requests and limits of the stack's servers. */
 export interface StackResources {
@@ -263,9 +264,20 @@ export class MonitoringStack extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps = {}) {
     super(scope, id);
-    checkKnownProps(`MonitoringStack '${id}'`, props, MONITORING_STACK_PROPS);
-    checkKnownProps(`MonitoringStack '${id}'`, props.cluster, CLUSTER_PROPS, 'cluster.');
-    checkKnownProps(`MonitoringStack '${id}'`, props.resources, RESOURCES_PROPS, 'resources.');
+    checkProps(`MonitoringStack '${id}'`, props, MONITORING_STACK_SHAPE);
+    // The props the inner constructs take, checked under the stack's own names.
+    checkEnum('placement', props.placement, Placement, 'Placement');
+    checkControlPlane(props.controlPlane);
+    checkEnum('installPrerequisites.osFamily', props.installPrerequisites?.osFamily, OsFamily, 'OsFamily');
+    if (props.gitOps) checkGitOpsBootstrapProps(`MonitoringStack '${id}'`, props.gitOps, 'gitOps.');
+    const monitoringNamespaceName = checkNamespace('monitoringNamespace', props.monitoringNamespace ?? 'monitoring');
+    const longhornNamespaceName = checkNamespace('longhornNamespace', props.longhornNamespace ?? 'longhorn-system');
+    const monitorLonghorn = props.longhornMonitoring ?? true;
+    if (monitorLonghorn) {
+      checkLonghornAlertThresholds(props.longhornAlertThresholds ?? {}, 'longhornAlertThresholds.');
+    } else if (props.longhornAlertThresholds) {
+      throw new Error(`longhornAlertThresholds is ${JSON.stringify(props.longhornAlertThresholds)} but longhornMonitoring is false, so there are no Longhorn alerts; drop one of them`);
+    }
     markCluster(this);
     // Before any chart renders: the renders and the validation of this cluster's output read them.
     ClusterApi.declare(this, ...(props.clusterApis ?? []));
@@ -312,8 +324,8 @@ export class MonitoringStack extends Construct {
 
     // Both need 'privileged', nothing less works: longhorn-manager is a privileged container with host
     // paths, and node-exporter uses the host's network, PID namespace and paths (all refused by 'baseline').
-    const longhornNamespace = new Namespace(namespaces, 'longhorn-system', { name: props.longhornNamespace ?? 'longhorn-system', podSecurity: PodSecurityLevel.PRIVILEGED });
-    const monitoringNamespace = new Namespace(namespaces, 'monitoring', { name: props.monitoringNamespace ?? 'monitoring', podSecurity: PodSecurityLevel.PRIVILEGED });
+    const longhornNamespace = new Namespace(namespaces, 'longhorn-system', { name: longhornNamespaceName, podSecurity: PodSecurityLevel.PRIVILEGED });
+    const monitoringNamespace = new Namespace(namespaces, 'monitoring', { name: monitoringNamespaceName, podSecurity: PodSecurityLevel.PRIVILEGED });
 
     // The class first: its checks are cheap, the Longhorn render is not.
     this.prometheusStorageClass = new LonghornStorageClass(storage, 'PrometheusStorageClass', {
@@ -363,13 +375,6 @@ export class MonitoringStack extends Construct {
       propNames: KUBE_PROMETHEUS_STACK_PROP_NAMES,
     })] as const);
     [this.longhorn, this.kubePrometheusStack] = built;
-    const monitorLonghorn = props.longhornMonitoring ?? true;
-    if (monitorLonghorn) {
-      // Checked now, not when the renders are read: the error then points at this stack.
-      checkLonghornAlertThresholds(props.longhornAlertThresholds ?? {});
-    } else if (props.longhornAlertThresholds) {
-      throw new Error(`longhornAlertThresholds is ${JSON.stringify(props.longhornAlertThresholds)} but longhornMonitoring is false, so there are no Longhorn alerts; drop one of them`);
-    }
     // The stacks made before this one finish while helm renders this one's charts.
     finishStacks(this);
     finishLater(this, () => {
@@ -453,6 +458,13 @@ const KUBE_PROMETHEUS_STACK_PROP_NAMES: Readonly<Record<string, string>> = {
   kubeStateMetricsResources: 'resources.kubeStateMetrics',
 };
 
-const MONITORING_STACK_PROPS = propNamesOf<MonitoringStackProps>({ cluster: true, replicaCount: true, resources: true, placement: true, controlPlane: true, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: true, kubePrometheusStackChartSource: true, clusterApis: true, monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true, prometheusStorageSize: true, retention: true, retentionSize: true, grafanaAdmin: true, grafanaService: true, prometheusService: true, gitOps: true, alertmanagerService: true, installPrerequisites: true, alerting: true, longhornMonitoring: true, longhornAlertThresholds: true, longhornValues: true, kubePrometheusStackValues: true });
-const CLUSTER_PROPS = propNamesOf<ClusterDescription>({ distribution: true, controlPlaneNodes: true, workerNodes: true, controlPlaneTaint: true, kubernetesVersion: true });
-const RESOURCES_PROPS = propNamesOf<StackResources>({ prometheus: true, grafana: true, alertmanager: true, operator: true, kubeStateMetrics: true });
+const MONITORING_STACK_SHAPE: PropShape<MonitoringStackProps> = {
+  cluster: CLUSTER_DESCRIPTION_SHAPE, replicaCount: true,
+  resources: { prometheus: CONTAINER_RESOURCES_SHAPE, grafana: CONTAINER_RESOURCES_SHAPE, alertmanager: CONTAINER_RESOURCES_SHAPE, operator: CONTAINER_RESOURCES_SHAPE, kubeStateMetrics: CONTAINER_RESOURCES_SHAPE },
+  placement: true, controlPlane: CONTROL_PLANE_SHAPE, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: true,
+  kubePrometheusStackChartSource: true, clusterApis: true, monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true,
+  prometheusStorageSize: true, retention: true, retentionSize: true, grafanaAdmin: true, grafanaService: true, prometheusService: true,
+  gitOps: true,
+  alertmanagerService: true, installPrerequisites: { osFamily: true, nfs: true }, alerting: true, longhornMonitoring: true,
+  longhornAlertThresholds: LONGHORN_ALERT_THRESHOLDS_SHAPE, longhornValues: true, kubePrometheusStackValues: true,
+};

@@ -1,4 +1,5 @@
 import * as semver from 'semver';
+import { describeValue } from '../known-props';
 
 /** The Alertmanager release a configuration is written for; some receivers and fields need a newer one. */
 export class AlertmanagerVersion {
@@ -16,9 +17,9 @@ export class AlertmanagerVersion {
    * @param version a semantic version
    */
   public static of(version: string): AlertmanagerVersion {
-    const clean = semver.clean(version);
+    const clean = typeof version === 'string' ? semver.clean(version) : null;
     if (clean === null) {
-      throw new Error(`alertmanagerVersion is '${version}' but must be an Alertmanager release such as '0.34.0' or 'v0.34.0'`);
+      throw new Error(`alertmanagerVersion is ${describeValue(version)} but must be an Alertmanager release such as '0.34.0' or 'v0.34.0'`);
     }
     return new AlertmanagerVersion(clean);
   }

@@ -2,6 +2,8 @@ import * as semver from 'semver';
 import { AlertmanagerVersion } from './alertmanager-version';
 import { SecretKey } from './secret-key';
 import { DNS_SUBDOMAIN } from '../kube-names';
+import { checkEnum, checkProps, describeValue, PropShape } from '../known-props';
+import { asNumber } from '../quantity';
 
 /** The kinds of place an alert can be delivered to. */
 export enum ReceiverKind {
@@ -161,6 +163,16 @@ export interface NtfyReceiverProps extends ReceiverOptions {
   readonly accessToken?: SecretKey;
 }
 
+const RECEIVER_OPTIONS: PropShape<ReceiverOptions> = { name: true, sendResolved: true };
+const EMAIL_RECEIVER_PROPS: PropShape<EmailReceiverProps> = {
+  ...RECEIVER_OPTIONS, to: true, from: true, smtpHost: true, smtpPort: true, username: true, password: true, requireTls: true,
+};
+const SLACK_RECEIVER_PROPS: PropShape<SlackReceiverProps> = { ...RECEIVER_OPTIONS, webhookUrl: true, channel: true };
+const DISCORD_RECEIVER_PROPS: PropShape<DiscordReceiverProps> = { ...RECEIVER_OPTIONS, webhookUrl: true, api: true };
+const TELEGRAM_RECEIVER_PROPS: PropShape<TelegramReceiverProps> = { ...RECEIVER_OPTIONS, botToken: true, chatId: true };
+const WEBHOOK_RECEIVER_PROPS: PropShape<WebhookReceiverProps> = { ...RECEIVER_OPTIONS, url: true, bearerToken: true, maxAlerts: true };
+const NTFY_RECEIVER_PROPS: PropShape<NtfyReceiverProps> = { ...RECEIVER_OPTIONS, topicUrl: true, accessToken: true };
+
 const RECEIVER_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** Alertmanager's own name for the receiver that drops alerts; kube-prometheus-stack uses it too. */
 export const NULL_RECEIVER_NAME = 'null';
@@ -177,20 +189,22 @@ const WEBHOOK_URL_FILE: AlertmanagerRequirement = { field: 'webhook_configs[].ur
 export class Receiver {
   /** Email through an SMTP server. */
   public static email(props: EmailReceiverProps): Receiver {
+    checkProps('Receiver.email', props, EMAIL_RECEIVER_PROPS);
     const name = receiverName('Receiver.email', props.name, ReceiverKind.EMAIL);
     checkEmailAddress('Receiver.email to', props.to);
     checkEmailAddress('Receiver.email from', props.from);
-    if (!DNS_SUBDOMAIN.test(props.smtpHost)) {
-      throw new Error(`Receiver.email smtpHost is '${props.smtpHost}' but must be a lowercase host name or IP address such as 'smtp.example.com' (the port goes in smtpPort)`);
+    if (typeof props.smtpHost !== 'string' || !DNS_SUBDOMAIN.test(props.smtpHost)) {
+      throw new Error(`Receiver.email smtpHost is ${describeValue(props.smtpHost)} but must be a lowercase host name or IP address such as 'smtp.example.com' (the port goes in smtpPort)`);
     }
     const port = props.smtpPort ?? 587;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new Error(`Receiver.email smtpPort is ${port} but must be a whole number from 1 to 65535 (587 for STARTTLS submission, 465 for implicit TLS)`);
+      throw new Error(`Receiver.email smtpPort is ${asNumber(port)} but must be a whole number from 1 to 65535 (587 for STARTTLS submission, 465 for implicit TLS)`);
     }
     if ((props.username === undefined) !== (props.password === undefined)) {
       const [set, unset] = props.username === undefined ? ['password', 'username'] : ['username', 'password'];
       throw new Error(`Receiver.email ${set} is set but ${unset} is not; SMTP authentication needs both (password as SecretKey.fromExistingSecret(...)), or neither for a relay without authentication`);
     }
+    if (props.password !== undefined) requireSecretKey('Receiver.email password', props.password);
     if (props.username !== undefined && props.username.trim() === '') {
       throw new Error('Receiver.email username is \'\' but must name the SMTP login user');
     }
@@ -210,7 +224,9 @@ export class Receiver {
 
   /** A Slack channel through an incoming webhook. */
   public static slack(props: SlackReceiverProps): Receiver {
+    checkProps('Receiver.slack', props, SLACK_RECEIVER_PROPS);
     const name = receiverName('Receiver.slack', props.name, ReceiverKind.SLACK);
+    requireSecretKey('Receiver.slack webhookUrl', props.webhookUrl);
     if (props.channel !== undefined && !/^\S+$/.test(props.channel)) {
       throw new Error(`Receiver.slack channel is '${props.channel}' but must be a channel ('#alerts') or user ('@me') without spaces, or left out to use the webhook's channel`);
     }
@@ -226,7 +242,10 @@ export class Receiver {
 
   /** A Discord channel through a channel webhook. */
   public static discord(props: DiscordReceiverProps): Receiver {
+    checkProps('Receiver.discord', props, DISCORD_RECEIVER_PROPS);
     const name = receiverName('Receiver.discord', props.name, ReceiverKind.DISCORD);
+    requireSecretKey('Receiver.discord webhookUrl', props.webhookUrl);
+    checkEnum('Receiver.discord api', props.api, DiscordApi, 'DiscordApi');
     const api = props.api ?? DiscordApi.SLACK_COMPATIBLE;
     const sendResolved = props.sendResolved ?? true;
     if (api === DiscordApi.SLACK_COMPATIBLE) {
@@ -241,9 +260,11 @@ export class Receiver {
 
   /** A Telegram chat through a bot. */
   public static telegram(props: TelegramReceiverProps): Receiver {
+    checkProps('Receiver.telegram', props, TELEGRAM_RECEIVER_PROPS);
     const name = receiverName('Receiver.telegram', props.name, ReceiverKind.TELEGRAM);
+    requireSecretKey('Receiver.telegram botToken', props.botToken);
     if (!Number.isSafeInteger(props.chatId) || props.chatId === 0) {
-      throw new Error(`Receiver.telegram chatId is ${props.chatId} but must be a non-zero whole number (a user id, or a negative group or channel id such as -1001234567890)`);
+      throw new Error(`Receiver.telegram chatId is ${asNumber(props.chatId)} but must be a non-zero whole number (a user id, or a negative group or channel id such as -1001234567890)`);
     }
     return new Receiver(name, ReceiverKind.TELEGRAM, [props.botToken], [
       { field: 'telegram_configs', since: '0.24.0', source: 'Alertmanager 0.24.0 changelog: Telegram integration' },
@@ -255,10 +276,13 @@ export class Receiver {
 
   /** Any HTTP endpoint that accepts Alertmanager's webhook JSON. */
   public static webhook(props: WebhookReceiverProps): Receiver {
+    checkProps('Receiver.webhook', props, WEBHOOK_RECEIVER_PROPS);
     const name = receiverName('Receiver.webhook', props.name, ReceiverKind.WEBHOOK);
+    requireSecretKey('Receiver.webhook url', props.url);
+    if (props.bearerToken !== undefined) requireSecretKey('Receiver.webhook bearerToken', props.bearerToken);
     const maxAlerts = props.maxAlerts ?? 0;
     if (!Number.isInteger(maxAlerts) || maxAlerts < 0) {
-      throw new Error(`Receiver.webhook maxAlerts is ${maxAlerts} but must be a whole number >= 0 (0 sends every alert)`);
+      throw new Error(`Receiver.webhook maxAlerts is ${asNumber(maxAlerts)} but must be a whole number >= 0 (0 sends every alert)`);
     }
     return new Receiver(name, ReceiverKind.WEBHOOK, [props.url, ...(props.bearerToken ? [props.bearerToken] : [])],
       [WEBHOOK_URL_FILE, ...(props.bearerToken ? [AUTHORIZATION_CREDENTIALS_FILE] : [])], 'webhook', {
@@ -273,7 +297,10 @@ export class Receiver {
 
   /** An ntfy topic, through Alertmanager's webhook and ntfy's `alertmanager` template (see {@link NtfyReceiverProps}). */
   public static ntfy(props: NtfyReceiverProps): Receiver {
+    checkProps('Receiver.ntfy', props, NTFY_RECEIVER_PROPS);
     const name = receiverName('Receiver.ntfy', props.name, ReceiverKind.NTFY);
+    requireSecretKey('Receiver.ntfy topicUrl', props.topicUrl);
+    if (props.accessToken !== undefined) requireSecretKey('Receiver.ntfy accessToken', props.accessToken);
     return new Receiver(name, ReceiverKind.NTFY, [props.topicUrl, ...(props.accessToken ? [props.accessToken] : [])],
       [WEBHOOK_URL_FILE, ...(props.accessToken ? [AUTHORIZATION_CREDENTIALS_FILE] : [])], 'ntfy', {
         webhook_configs: [{
@@ -325,15 +352,22 @@ function receiverName(factory: string, name: string | undefined, kind: ReceiverK
   if (result === NULL_RECEIVER_NAME) {
     throw new Error(`${factory} name is '${NULL_RECEIVER_NAME}' but that name is reserved for the receiver that drops alerts (Watchdog, InfoInhibitor, unrouted alerts); pick another name`);
   }
-  if (!RECEIVER_NAME.test(result)) {
-    throw new Error(`${factory} name is '${result}' but a receiver name must be letters, digits, '-', '_' and '.', starting and ending with a letter or digit, at most 63 characters (e.g. 'ops-email')`);
+  if (typeof result !== 'string' || !RECEIVER_NAME.test(result)) {
+    throw new Error(`${factory} name is ${describeValue(result)} but a receiver name must be letters, digits, '-', '_' and '.', starting and ending with a letter or digit, at most 63 characters (e.g. 'ops-email')`);
   }
   return result;
 }
 
 function checkEmailAddress(prop: string, address: string): void {
-  if (!EMAIL_ADDRESS.test(address)) {
-    throw new Error(`${prop} is '${address}' but must be one email address such as 'ops@example.com'`);
+  if (typeof address !== 'string' || !EMAIL_ADDRESS.test(address)) {
+    throw new Error(`${prop} is ${describeValue(address)} but must be one email address such as 'ops@example.com'`);
+  }
+}
+
+/** Throws, naming `prop`, unless `value` is a SecretKey (a URL or token itself must never be in the code, nor in the message). */
+function requireSecretKey(prop: string, value: SecretKey): void {
+  if (!(value instanceof SecretKey)) {
+    throw new Error(`${prop} is ${typeof value === 'string' ? 'a string' : describeValue(value)} but must be a SecretKey naming the Secret that holds the value, e.g. SecretKey.fromExistingSecret('alertmanager-secrets', 'url')`);
   }
 }
 

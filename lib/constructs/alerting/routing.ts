@@ -2,6 +2,8 @@ import { Duration } from 'cdk8s';
 import { AlertmanagerVersion } from './alertmanager-version';
 import { NULL_RECEIVER_NAME, Receiver } from './receivers';
 import { ChartValues } from '../../render/chart-values';
+import { checkEnum, checkProps, describeValue, PropShape } from '../known-props';
+import { checkDuration } from '../quantity';
 
 /** The `severity` label values kube-prometheus-stack's alerting rules use. */
 export enum Severity {
@@ -65,7 +67,13 @@ export class AlertDelivery {
 
   /** Alerts go to receivers by severity, the rest to a default receiver (or nowhere). */
   public static route(props: AlertRoutingProps): AlertDelivery {
+    checkProps('AlertDelivery.route', props, ALERT_ROUTING_PROPS);
     const routes = props.routes ?? [];
+    routes.forEach((route, i) => {
+      checkEnum(`AlertDelivery.route routes[${i}].severity`, route.severity, Severity, 'Severity');
+      requireReceiver(`routes[${i}].receiver`, route.receiver);
+    });
+    if (props.defaultReceiver !== undefined) requireReceiver('defaultReceiver', props.defaultReceiver);
     if (routes.length === 0 && !props.defaultReceiver) {
       throw new Error('AlertDelivery.route has no routes and no defaultReceiver, so alerts would go nowhere; set at least one, or use AlertDelivery.none() to say so');
     }
@@ -84,9 +92,9 @@ export class AlertDelivery {
     });
     const groupBy = props.groupBy ?? DEFAULT_GROUP_BY;
     checkGroupBy(groupBy);
-    const groupWait = props.groupWait ?? DEFAULT_GROUP_WAIT;
-    const groupInterval = props.groupInterval ?? DEFAULT_GROUP_INTERVAL;
-    const repeatInterval = props.repeatInterval ?? DEFAULT_REPEAT_INTERVAL;
+    const groupWait = checkDuration('AlertDelivery.route groupWait', props.groupWait ?? DEFAULT_GROUP_WAIT, 'seconds', 30);
+    const groupInterval = checkDuration('AlertDelivery.route groupInterval', props.groupInterval ?? DEFAULT_GROUP_INTERVAL, 'minutes', 5);
+    const repeatInterval = checkDuration('AlertDelivery.route repeatInterval', props.repeatInterval ?? DEFAULT_REPEAT_INTERVAL, 'minutes', 60);
     const waitSeconds = wholeSeconds('groupWait', groupWait, 0);
     const intervalSeconds = wholeSeconds('groupInterval', groupInterval, 1);
     const repeatSeconds = wholeSeconds('repeatInterval', repeatInterval, 1);
@@ -142,6 +150,9 @@ export interface AlertDeliveryConfig {
   readonly summary: string;
 }
 
+const ALERT_ROUTING_PROPS: PropShape<AlertRoutingProps> = {
+  routes: { severity: true, receiver: true }, defaultReceiver: true, groupBy: true, groupWait: true, groupInterval: true, repeatInterval: true,
+};
 const DEFAULT_GROUP_BY = ['alertname', 'namespace'];
 const DEFAULT_GROUP_WAIT = Duration.seconds(30);
 const DEFAULT_GROUP_INTERVAL = Duration.minutes(5);
@@ -248,6 +259,12 @@ function summaryOf(delivery: AlertDelivery): string {
   }
   const rest = `${routes.length === 0 ? 'all' : 'anything else'} → ${delivery.defaultReceiver.description}`;
   return `alerts: ${[...routes, rest].join(', ')}`;
+}
+
+function requireReceiver(prop: string, receiver: Receiver): void {
+  if (!(receiver instanceof Receiver)) {
+    throw new Error(`AlertDelivery.route ${prop} is ${describeValue(receiver)} but must be a Receiver, e.g. Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack-webhook', 'url') })`);
+  }
 }
 
 function checkGroupBy(groupBy: readonly string[]): void {

@@ -1,4 +1,5 @@
 import { DNS_SUBDOMAIN } from '../kube-names';
+import { describeValue } from '../known-props';
 
 /**
  * Where the prometheus-operator mounts each Secret listed in the Alertmanager resource's
@@ -22,11 +23,11 @@ export class SecretKey {
    * @param key the key in the Secret's data that holds the value
    */
   public static fromExistingSecret(secretName: string, key: string): SecretKey {
-    if (!DNS_SUBDOMAIN.test(secretName)) {
-      throw new Error(`SecretKey.fromExistingSecret secretName is '${secretName}' but a Secret name must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters (e.g. 'slack-webhook')`);
+    if (typeof secretName !== 'string' || !DNS_SUBDOMAIN.test(secretName)) {
+      throw new Error(`SecretKey.fromExistingSecret secretName is ${describeValue(secretName)} but a Secret name must be a DNS subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters (e.g. 'slack-webhook')`);
     }
-    if (!SECRET_DATA_KEY.test(key) || key === '.' || key === '..') {
-      throw new Error(`SecretKey.fromExistingSecret key is '${key}' but a Secret key must be letters, digits, '-', '_' and '.' (not '.' or '..'), at most 253 characters (e.g. 'url')`);
+    if (typeof key !== 'string' || !SECRET_DATA_KEY.test(key) || key === '.' || key === '..') {
+      throw new Error(`SecretKey.fromExistingSecret key is ${describeValue(key)} but a Secret key must be letters, digits, '-', '_' and '.' (not '.' or '..'), at most 253 characters (e.g. 'url')`);
     }
     return new SecretKey(secretName, key);
   }

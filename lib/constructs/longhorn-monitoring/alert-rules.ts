@@ -2,6 +2,7 @@ import { KubeManifest } from '../../render/manifest-parse';
 import { BACKUP_STATE, hasMetric, volumeRobustnessIs, volumeStateIs } from './longhorn-metrics';
 import { checkLabels, checkNamespace, DEFAULT_LONGHORN_NAMESPACE, LonghornAlertThresholds, LonghornMonitoringOptions } from './options';
 import { LONGHORN_MANAGER_METRICS } from './service-monitor';
+import { asNumber } from '../quantity';
 
 /** Options {@link longhornAlertRules} uses. */
 export type LonghornAlertRulesOptions = Pick<LonghornMonitoringOptions,
@@ -191,19 +192,19 @@ function rule(alert: string, severity: string, duration: string, expr: string, s
   return { alert, expr, for: duration, labels: { severity }, annotations: { summary, description } };
 }
 
-/** Throws, naming the prop, when a threshold is out of its range (what the rules check when they are made). */
-export function checkLonghornAlertThresholds(thresholds: LonghornAlertThresholds): void {
-  alertThresholds(thresholds);
-  storageThresholds(thresholds);
+/** Throws, naming the prop (after `at`, a composite's path to them), when a threshold is out of its range (what the rules check when they are made). */
+export function checkLonghornAlertThresholds(thresholds: LonghornAlertThresholds, at = ''): void {
+  alertThresholds(thresholds, at);
+  storageThresholds(thresholds, at);
 }
 
 /** The thresholds of the alerts beside the disk ones, defaulted and checked. */
-function alertThresholds(options: LonghornAlertThresholds): Required<Pick<LonghornAlertThresholds,
+function alertThresholds(options: LonghornAlertThresholds, at = ''): Required<Pick<LonghornAlertThresholds,
 'nodeStorageUsagePercentage' | 'volumeActualSpaceUsedPercentage' | 'instanceManagerCpuRequestPercentage' | 'nodeCpuUsagePercentage'>> {
   const percent = (prop: keyof LonghornAlertThresholds, value: number | undefined, fallback: number, max: number, why: string): number => {
     const result = value ?? fallback;
     if (!Number.isFinite(result) || result <= 0 || result > max) {
-      throw new Error(`${prop} is ${result} but must be a percentage above 0 and at most ${max} (${why}); leave it out for Longhorn's documented ${fallback}`);
+      throw new Error(`${at}${prop} is ${asNumber(result)} but must be a percentage above 0 and at most ${max} (${why}); leave it out for Longhorn's documented ${fallback}`);
     }
     return result;
   };
@@ -216,15 +217,15 @@ function alertThresholds(options: LonghornAlertThresholds): Required<Pick<Longho
 }
 
 /** Disk usage percentages the warning and the critical alert fire above. */
-function storageThresholds(options: LonghornAlertThresholds): { minimalAvailable: number; warningUsage: number; criticalUsage: number } {
+function storageThresholds(options: LonghornAlertThresholds, at = ''): { minimalAvailable: number; warningUsage: number; criticalUsage: number } {
   const minimalAvailable = options.storageMinimalAvailablePercentage ?? 25;
   if (!Number.isInteger(minimalAvailable) || minimalAvailable < 1 || minimalAvailable > 99) {
-    throw new Error(`storageMinimalAvailablePercentage is ${minimalAvailable} but must be a whole number from 1 to 99, the value of Longhorn's storage-minimal-available-percentage setting`);
+    throw new Error(`${at}storageMinimalAvailablePercentage is ${asNumber(minimalAvailable)} but must be a whole number from 1 to 99, the value of Longhorn's storage-minimal-available-percentage setting`);
   }
   const warningUsage = 100 - minimalAvailable;
   const criticalUsage = options.storageCriticalUsagePercentage ?? 90;
   if (!Number.isFinite(criticalUsage) || criticalUsage <= warningUsage || criticalUsage >= 100) {
-    throw new Error(`storageCriticalUsagePercentage is ${criticalUsage} but must be above the warning level ${warningUsage} (100 - storageMinimalAvailablePercentage ${minimalAvailable}) and below 100`);
+    throw new Error(`${at}storageCriticalUsagePercentage is ${asNumber(criticalUsage)} but must be above the warning level ${warningUsage} (100 - ${at}storageMinimalAvailablePercentage ${minimalAvailable}) and below 100`);
   }
   return { minimalAvailable, warningUsage, criticalUsage };
 }

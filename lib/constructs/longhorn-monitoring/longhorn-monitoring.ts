@@ -7,7 +7,8 @@ import { Longhorn } from '../longhorn';
 import { longhornAlertRules } from './alert-rules';
 import { longhornDashboardConfigMap } from './dashboard';
 import { isLonghornManagerIngressRestricted, longhornMetricsNetworkPolicy } from './network-policy';
-import { LonghornAlertThresholds } from './options';
+import { LONGHORN_ALERT_THRESHOLDS_SHAPE, LonghornAlertThresholds } from './options';
+import { checkProps, PropShape } from '../known-props';
 import { longhornServiceMonitor } from './service-monitor';
 
 /** Props of {@link LonghornMonitoring}. */
@@ -37,6 +38,7 @@ export class LonghornMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: LonghornMonitoringProps) {
     super(scope, id);
+    checkProps(`LonghornMonitoring '${id}'`, props, LONGHORN_MONITORING_SHAPE);
     const prometheus = props.kubePrometheusStack.rendered?.manifests.find(m => m.kind === 'Prometheus');
     if (!prometheus) {
       throw new Error(`kubePrometheusStack renders no Prometheus (prometheus.enabled false in its values?), so nothing would scrape Longhorn; enable Prometheus or drop the Longhorn monitoring`);
@@ -65,11 +67,10 @@ export class LonghornMonitoring extends Construct {
   }
 }
 
+const LONGHORN_MONITORING_SHAPE: PropShape<LonghornMonitoringProps> = { ...LONGHORN_ALERT_THRESHOLDS_SHAPE, longhorn: true, kubePrometheusStack: true, grafanaFolder: true };
+
 /** Only the thresholds of `props`, so no other prop reaches the rules by accident. */
 function alertThresholds(props: LonghornAlertThresholds): LonghornAlertThresholds {
-  const keys: Array<keyof LonghornAlertThresholds> = [
-    'storageMinimalAvailablePercentage', 'storageCriticalUsagePercentage', 'nodeStorageUsagePercentage',
-    'volumeActualSpaceUsedPercentage', 'instanceManagerCpuRequestPercentage', 'nodeCpuUsagePercentage',
-  ];
+  const keys = Object.keys(LONGHORN_ALERT_THRESHOLDS_SHAPE) as Array<keyof LonghornAlertThresholds>;
   return Object.fromEntries(keys.filter(k => props[k] !== undefined).map(k => [k, props[k]]));
 }

@@ -1,4 +1,5 @@
 import { DNS_LABEL } from '../kube-names';
+import { describeValue, PropShape } from '../known-props';
 import { LonghornVersion } from '../longhorn';
 
 /**
@@ -99,13 +100,22 @@ export interface LonghornAlertThresholds {
   readonly nodeCpuUsagePercentage?: number;
 }
 
+/** The keys of {@link LonghornAlertThresholds}, for unknown-prop checks. */
+export const LONGHORN_ALERT_THRESHOLDS_SHAPE: PropShape<LonghornAlertThresholds> = {
+  storageMinimalAvailablePercentage: true, storageCriticalUsagePercentage: true, nodeStorageUsagePercentage: true,
+  volumeActualSpaceUsedPercentage: true, instanceManagerCpuRequestPercentage: true, nodeCpuUsagePercentage: true,
+};
+
 /** The default Longhorn namespace, as Longhorn's own manifests use it. */
 export const DEFAULT_LONGHORN_NAMESPACE = 'longhorn-system';
 
-/** Checks a namespace prop and returns it. */
+/** Checks a namespace name prop and returns it. */
 export function checkNamespace(prop: string, value: string): string {
-  if (!DNS_LABEL.test(value)) {
-    throw new Error(`${prop} is '${value}' but must be a namespace name (lowercase letters, digits and '-', at most 63 characters)`);
+  if (typeof value !== 'string' || !DNS_LABEL.test(value)) {
+    // A Namespace object where its name belongs: name the string to write.
+    const name = typeof value === 'object' ? (value as { name?: unknown } | null)?.name : undefined;
+    const asString = typeof value === 'string' ? '' : `, as a string${typeof name === 'string' ? ` such as '${name}'` : ''}`;
+    throw new Error(`${prop} is ${describeValue(value)} but must be a namespace name (lowercase letters, digits and '-', at most 63 characters)${asString}`);
   }
   return value;
 }
