@@ -133,6 +133,7 @@ describe('a value of the wrong type is shown with its type, and the fix', () => 
   const webhookUrl = SecretKey.fromExistingSecret('slack-webhook', 'url');
   const email = { to: 'ops@example.com', from: 'am@example.com', smtpHost: 'smtp.example.com' };
   test.each([
+    ['a switch as a string', () => Receiver.slack(props({ webhookUrl, sendResolved: 'no' })), "Receiver.slack sendResolved is 'no' but must be true or false"],
     ['retention as a number', () => new KubePrometheusStack(Testing.chart(), 'Stack', props({ retention: 10 })),
       "retention is 10 (a number) but must be a cdk8s Duration such as Duration.days(10), or a Prometheus duration string such as '10d'"],
     ['groupWait as a number', () => AlertDelivery.route(props({ groupWait: 30, defaultReceiver: Receiver.slack({ webhookUrl }) })),

@@ -62,6 +62,8 @@ describe('values of the wrong type or outside their enum', () => {
     [{ replicaCount: '2' }, "replicaCount is '2' but must be a whole number >= 1"],
     [{ cluster: { kubernetesVersion: 1.34 } }, "cluster.kubernetesVersion is 1.34 (a number) but must be a string such as '1.34'"],
     [{ placement: 'workers' }, "placement is 'workers' but must be one of Placement.ANY_NODE, Placement.WORKERS_ONLY"],
+    [{ cluster: { controlPlaneTaint: 'false' } }, "MonitoringStack 'lab' cluster.controlPlaneTaint is 'false' but must be true or false"],
+    [{ longhornMonitoring: 0 }, "MonitoringStack 'lab' longhornMonitoring is 0 (a number) but must be true or false"],
     [{ cluster: { distribution: 'k3s' } }, "cluster.distribution is 'k3s' but must be one of KubernetesDistribution.KUBEADM, KubernetesDistribution.OTHER"],
     [{ controlPlane: { etcd: 'on' } }, "controlPlane.etcd is 'on' but must be one of ControlPlaneMonitoring.SCRAPE, ControlPlaneMonitoring.DISABLED"],
     [{ installPrerequisites: { osFamily: 'arch' } }, "installPrerequisites.osFamily is 'arch' but must be one of OsFamily.DEBIAN, OsFamily.RHEL, OsFamily.SUSE"],

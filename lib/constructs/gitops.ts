@@ -56,7 +56,7 @@ export interface GitOpsBootstrapProps {
 
 /** The props of {@link GitOpsBootstrap}, for checking them where another construct takes them as one of its own. */
 const GITOPS_BOOTSTRAP_PROPS: PropShape<GitOpsBootstrapProps> = {
-  repoUrl: true, path: true, targetRevision: true, tool: true, name: true, argoCdNamespace: true, fluxNamespace: true, automatedSync: true,
+  repoUrl: true, path: true, targetRevision: true, tool: true, name: true, argoCdNamespace: true, fluxNamespace: true, automatedSync: 'boolean',
 };
 
 /**

@@ -1,12 +1,14 @@
 import { closest, distance } from 'fastest-levenshtein';
 
 /**
- * The props of `P` for {@link checkProps}: each prop once, `true` for one taken as it is (a string, a number, a
- * Duration, an object made by a factory that checks its own), or the shape of a plain object (or of each item of a
+ * The props of `P` for {@link checkProps}: each prop once, `'boolean'` for a switch (checked to be one), `true` for one
+ * taken as it is (a string, a number, a Duration, an object made by a factory that checks its own), or the shape of a plain object (or of each item of a
  * list) whose own keys are checked too. The compiler refuses a missing or an unknown prop, so the shape stays the
  * interface's.
  */
-export type PropShape<P> = { readonly [K in keyof Required<P>]: true | PropShape<ItemOf<NonNullable<P[K]>>> };
+export type PropShape<P> = {
+  readonly [K in keyof Required<P>]: NonNullable<P[K]> extends boolean ? 'boolean' : true | PropShape<ItemOf<NonNullable<P[K]>>>
+};
 type ItemOf<T> = T extends ReadonlyArray<infer I> ? I : T;
 
 /**
@@ -16,9 +18,14 @@ type ItemOf<T> = T extends ReadonlyArray<infer I> ? I : T;
 export function checkProps<P>(construct: string, props: P | undefined, shape: PropShape<P>, at = ''): void {
   if (!isPlainObject(props)) return;
   checkKnownProps(construct, props, Object.keys(shape), at);
-  for (const [key, inner] of Object.entries(shape) as Array<[string, true | PropShape<unknown>]>) {
+  for (const [key, inner] of Object.entries(shape) as Array<[string, true | 'boolean' | PropShape<unknown>]>) {
     if (inner === true) continue;
     const value = (props as Record<string, unknown>)[key];
+    if (inner === 'boolean') {
+      // ('false' is truthy: a string here would turn the setting on.)
+      if (value !== undefined && typeof value !== 'boolean') throw new Error(`${construct} ${at}${key} is ${describeValue(value)} but must be true or false`);
+      continue;
+    }
     if (Array.isArray(value)) value.forEach((item, i) => checkProps(construct, item, inner, `${at}${key}[${i}].`));
     else checkProps(construct, value, inner, `${at}${key}.`);
   }

@@ -94,4 +94,4 @@ export class LonghornPrerequisites extends Construct {
   }
 }
 
-const LONGHORN_PREREQUISITES_SHAPE: PropShape<LonghornPrerequisitesProps> = { namespace: true, osFamily: true, nfs: true, image: true };
+const LONGHORN_PREREQUISITES_SHAPE: PropShape<LonghornPrerequisitesProps> = { namespace: true, osFamily: true, nfs: 'boolean', image: true };

@@ -150,4 +150,4 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
   }
 }
 
-const LONGHORN_STORAGE_CLASS_SHAPE: PropShape<LonghornStorageClassProps> = { name: true, replicaCount: true, reclaimPolicy: true, allowVolumeExpansion: true, fsType: true, dataLocality: true, staleReplicaTimeout: true, isDefaultClass: true, propNames: true };
+const LONGHORN_STORAGE_CLASS_SHAPE: PropShape<LonghornStorageClassProps> = { name: true, replicaCount: true, reclaimPolicy: true, allowVolumeExpansion: 'boolean', fsType: true, dataLocality: true, staleReplicaTimeout: true, isDefaultClass: 'boolean', propNames: true };

@@ -46,7 +46,7 @@ export interface ClusterDescription {
 }
 
 /** The keys of {@link ClusterDescription}, for unknown-prop checks. */
-export const CLUSTER_DESCRIPTION_SHAPE: PropShape<ClusterDescription> = { distribution: true, controlPlaneNodes: true, workerNodes: true, controlPlaneTaint: true, kubernetesVersion: true };
+export const CLUSTER_DESCRIPTION_SHAPE: PropShape<ClusterDescription> = { distribution: true, controlPlaneNodes: true, workerNodes: true, controlPlaneTaint: 'boolean', kubernetesVersion: true };
 
 /** A {@link ClusterDescription} with every default filled in and checked. */
 export interface Cluster {

@@ -465,6 +465,6 @@ const MONITORING_STACK_SHAPE: PropShape<MonitoringStackProps> = {
   kubePrometheusStackChartSource: true, clusterApis: true, monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true,
   prometheusStorageSize: true, retention: true, retentionSize: true, grafanaAdmin: true, grafanaService: true, prometheusService: true,
   gitOps: true,
-  alertmanagerService: true, installPrerequisites: { osFamily: true, nfs: true }, alerting: true, longhornMonitoring: true,
+  alertmanagerService: true, installPrerequisites: { osFamily: true, nfs: 'boolean' }, alerting: true, longhornMonitoring: 'boolean',
   longhornAlertThresholds: LONGHORN_ALERT_THRESHOLDS_SHAPE, longhornValues: true, kubePrometheusStackValues: true,
 };

@@ -163,9 +163,9 @@ export interface NtfyReceiverProps extends ReceiverOptions {
   readonly accessToken?: SecretKey;
 }
 
-const RECEIVER_OPTIONS: PropShape<ReceiverOptions> = { name: true, sendResolved: true };
+const RECEIVER_OPTIONS: PropShape<ReceiverOptions> = { name: true, sendResolved: 'boolean' };
 const EMAIL_RECEIVER_PROPS: PropShape<EmailReceiverProps> = {
-  ...RECEIVER_OPTIONS, to: true, from: true, smtpHost: true, smtpPort: true, username: true, password: true, requireTls: true,
+  ...RECEIVER_OPTIONS, to: true, from: true, smtpHost: true, smtpPort: true, username: true, password: true, requireTls: 'boolean',
 };
 const SLACK_RECEIVER_PROPS: PropShape<SlackReceiverProps> = { ...RECEIVER_OPTIONS, webhookUrl: true, channel: true };
 const DISCORD_RECEIVER_PROPS: PropShape<DiscordReceiverProps> = { ...RECEIVER_OPTIONS, webhookUrl: true, api: true };
