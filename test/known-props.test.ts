@@ -16,6 +16,10 @@ describe('unknown props', () => {
     ['MonitoringStack cluster', () => new MonitoringStack(Testing.app(), 'homelab', props({ cluster: { workerNode: 3 } })), "MonitoringStack 'homelab' has no prop cluster.workerNode, so it would be ignored; did you mean cluster.workerNodes?"],
     ['MonitoringStack resources', () => new MonitoringStack(Testing.app(), 'homelab', props({ resources: { prometheus: {}, grafna: {} } })), "MonitoringStack 'homelab' has no prop resources.grafna, so it would be ignored; did you mean resources.grafana?"],
     ['KubePrometheusStack', () => new KubePrometheusStack(Testing.chart(), 'Stack', props({ retension: '3d' })), "KubePrometheusStack 'Stack' has no prop retension, so it would be ignored; did you mean retention?"],
+    ['KubePrometheusStack prometheusSpec', () => new KubePrometheusStack(Testing.chart(), 'Stack', props({ prometheusSpec: { scrapeIntervall: '60s' } })),
+      "KubePrometheusStack 'Stack' has no prop prometheusSpec.scrapeIntervall, so it would be ignored: the Prometheus custom resource has no such field ('kubectl explain prometheus.spec' lists them)"],
+    ['KubePrometheusStack prometheusSpec, nested', () => new KubePrometheusStack(Testing.chart(), 'Stack', props({ prometheusSpec: { alerting: { alertmanagers: [{ name: 'am', namespace: 'ops', schema: 'https' }] } } })),
+      "KubePrometheusStack 'Stack' has no prop prometheusSpec.alerting.alertmanagers[0].schema, so it would be ignored"],
     ['Longhorn', () => new Longhorn(Testing.chart(), 'Longhorn', props({ replicaCuont: 2 })), "Longhorn 'Longhorn' has no prop replicaCuont, so it would be ignored; did you mean replicaCount?"],
     ['LonghornStorageClass', () => new LonghornStorageClass(Testing.chart(), 'sc', props({ name: 'fast', replicas: 2 })), "LonghornStorageClass 'sc' has no prop replicas, so it would be ignored"],
   ])('fails on a misspelt prop of %s, naming it and the nearest known one', (_construct, create, message) => {
@@ -34,6 +38,12 @@ describe('unknown props', () => {
   test('a prop far from every known one lists the known ones', () => {
     expect(() => new LonghornStorageClass(Testing.chart(), 'sc', props({ name: 'fast', colour: 'blue' })))
       .toThrow("LonghornStorageClass 'sc' has no prop colour, so it would be ignored; its props are name, replicaCount,");
+  });
+
+  test("prometheusSpec's fields are known however the CRD capitalises them (enableAdminApi is enableAdminAPI)", () => {
+    // (Prometheus disabled: the stack stops at its next check, after prometheusSpec was read, before any render.)
+    expect(() => new KubePrometheusStack(Testing.chart(), 'Stack', { prometheusSpec: { enableAdminApi: true, podMetadata: { labels: { team: 'ops' } } }, values: { prometheus: { enabled: false } } }))
+      .toThrow('prometheusSpec is set but values.prometheus.enabled is false');
   });
 
   test('a key set to undefined is no prop at all (spread objects often carry them)', () => {

@@ -245,6 +245,7 @@ export class KubePrometheusStack extends Construct {
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps = {}) {
     super(scope, id);
     checkProps(`KubePrometheusStack '${id}'`, props, KUBE_PROMETHEUS_STACK_SHAPE);
+    const typedSpec = props.prometheusSpec && prometheusSpecJson(`KubePrometheusStack '${id}'`, props.prometheusSpec);
     checkEnum('placement', props.placement, Placement, 'Placement');
     checkEnum('prometheusStorageAccessMode', props.prometheusStorageAccessMode, AccessMode, 'AccessMode');
     checkControlPlane(props.controlPlane);
@@ -357,7 +358,7 @@ export class KubePrometheusStack extends Construct {
       keepOffControlPlane: props.placement === Placement.WORKERS_ONLY ? SERVERS : [],
       // The chart's prometheus.prometheusSpec values are not the custom resource's spec (some keys differ
       // in shape, some are dropped), so typed fields go onto the rendered object itself, after everything else.
-      overrides: props.prometheusSpec ? [{ prop: 'prometheusSpec', select: { kind: 'Prometheus' }, fields: prometheusSpecJson(props.prometheusSpec) }] : [],
+      overrides: typedSpec ? [{ prop: 'prometheusSpec', select: { kind: 'Prometheus' }, fields: typedSpec }] : [],
     });
   }
 
@@ -444,11 +445,27 @@ const SERVERS: ObjectSelector[] = [
 
 /**
  * The JSON form of typed Prometheus spec fields. The Prometheus kind's generated module (1.2 MB) is
- * loaded only when an app sets them.
+ * loaded only when an app sets them. Its converter copies the fields it knows and drops the rest without a word, so
+ * a key it dropped (at any depth) is an error, as a misspelt prop is.
  */
-function prometheusSpecJson(spec: PrometheusSpec): Record<string, unknown> {
+function prometheusSpecJson(construct: string, spec: PrometheusSpec): Record<string, unknown> {
   const { toJson_PrometheusSpec } = require('../../imports/prometheus-monitoring.coreos.com') as typeof import('../../imports/prometheus-monitoring.coreos.com');
-  return toJson_PrometheusSpec(spec) ?? {};
+  const json = toJson_PrometheusSpec(spec) ?? {};
+  const [dropped] = droppedKeys(spec, json, 'prometheusSpec');
+  if (dropped) {
+    throw new Error(`${construct} has no prop ${dropped}, so it would be ignored: the Prometheus custom resource has no such field ('kubectl explain prometheus.spec' lists them)`);
+  }
+  return json;
+}
+
+/** The keys of `given` that `converted` lacks, at any depth, as paths; case aside (enableAdminApi is written enableAdminAPI). */
+function droppedKeys(given: unknown, converted: unknown, at: string): string[] {
+  if (Array.isArray(given)) return Array.isArray(converted) ? given.flatMap((item, i) => droppedKeys(item, converted[i], `${at}[${i}]`)) : [];
+  if (typeof given !== 'object' || given === null || typeof converted !== 'object' || converted === null) return [];
+  const kept = new Map(Object.keys(converted).map(k => [k.toLowerCase(), (converted as Record<string, unknown>)[k]]));
+  return Object.entries(given).filter(([, value]) => value !== undefined).flatMap(([key, value]) => (kept.has(key.toLowerCase())
+    ? droppedKeys(value, kept.get(key.toLowerCase()), `${at}.${key}`)
+    : [`${at}.${key}`]));
 }
 
 function storageSpec(storageClass: IStorageClass, size: string, accessMode: AccessMode | undefined): ChartValues {
