@@ -4,7 +4,7 @@ export { MonitoringStack, SMALL_CLUSTER_RESOURCES } from './stack/monitoring-sta
 export { MonitoringApp } from './output/layout';
 export type { MonitoringStackProps, StackResources } from './stack/monitoring-stack';
 export { KubernetesDistribution } from './stack/cluster';
-export type { Cluster } from './stack/cluster';
+export type { Cluster, ClusterDescription } from './stack/cluster';
 export { Namespace, PodSecurityLevel } from './constructs/namespace';
 export type { INamespace, NamespaceProps } from './constructs/namespace';
 export { Longhorn, LonghornVersion } from './constructs/longhorn';
