@@ -144,6 +144,11 @@ describe('a value of the wrong type is shown with its type, and the fix', () => 
   const email = { to: 'ops@example.com', from: 'am@example.com', smtpHost: 'smtp.example.com' };
   test.each([
     ['a switch as a string', () => Receiver.slack(props({ webhookUrl, sendResolved: 'no' })), "Receiver.slack sendResolved is 'no' but must be true or false"],
+    ['a list as one string', () => AlertDelivery.route(props({ groupBy: 'alertname', defaultReceiver: Receiver.slack({ webhookUrl }) })), "AlertDelivery.route groupBy is 'alertname' but must be a list, e.g. ['alertname']"],
+    ['a list as one object', () => AlertDelivery.route(props({ routes: { severity: Severity.CRITICAL, receiver: Receiver.slack({ webhookUrl }) } })), 'AlertDelivery.route routes is an object ('],
+    ['Ingress paths as one string', () => ServiceExposure.ingress(props({ host: 'g.example.com', paths: '/grafana' })), "ServiceExposure.ingress paths is '/grafana' but must be a list, e.g. ['/grafana']"],
+    ['Ingress hosts as one string', () => ServiceExposure.ingress(props({ hosts: 'g.example.com' })), "ServiceExposure.ingress hosts is 'g.example.com' but must be a list, e.g. ['g.example.com']"],
+    ['options as null', () => ServiceExposure.ingress(null as any), 'ServiceExposure.ingress props is null but must be an object of props'],
     ['retention as a number', () => new KubePrometheusStack(Testing.chart(), 'Stack', props({ retention: 10 })),
       "retention is 10 (a number) but must be a cdk8s Duration such as Duration.days(10), or a Prometheus duration string such as '10d'"],
     ['groupWait as a number', () => AlertDelivery.route(props({ groupWait: 30, defaultReceiver: Receiver.slack({ webhookUrl }) })),

@@ -57,12 +57,20 @@ describe('unknown keys of nested props', () => {
   });
 });
 
+test('props given as a list (not an object) are an error, not ignored', () => {
+  expect(() => new MonitoringStack(Testing.app(), 'lab', props([{ replicaCount: 5 }])))
+    .toThrow('MonitoringStack \'lab\' props is a list ([{"replicaCount":5}]) but must be an object of props');
+});
+
 describe('values of the wrong type or outside their enum', () => {
   test.each([
     [{ replicaCount: '2' }, "replicaCount is '2' but must be a whole number >= 1"],
     [{ cluster: { kubernetesVersion: 1.34 } }, "cluster.kubernetesVersion is 1.34 (a number) but must be a string such as '1.34'"],
     [{ placement: 'workers' }, "placement is 'workers' but must be one of Placement.ANY_NODE, Placement.WORKERS_ONLY"],
     [{ cluster: { controlPlaneTaint: 'false' } }, "MonitoringStack 'lab' cluster.controlPlaneTaint is 'false' but must be true or false"],
+    [{ cluster: null }, "MonitoringStack 'lab' cluster is null but must be an object ({ distribution, controlPlaneNodes, workerNodes, controlPlaneTaint, kubernetesVersion })"],
+    [{ installPrerequisites: 'debian' }, "MonitoringStack 'lab' installPrerequisites is 'debian' but must be an object ({ osFamily, nfs })"],
+    [{ clusterApis: { apiVersion: 'gateway.networking.k8s.io/v1' } }, "MonitoringStack 'lab' clusterApis is an object ({\"apiVersion\":\"gateway.networking.k8s.io/v1\"}) but must be a list"],
     [{ longhornMonitoring: 0 }, "MonitoringStack 'lab' longhornMonitoring is 0 (a number) but must be true or false"],
     [{ cluster: { distribution: 'k3s' } }, "cluster.distribution is 'k3s' but must be one of KubernetesDistribution.KUBEADM, KubernetesDistribution.OTHER"],
     [{ controlPlane: { etcd: 'on' } }, "controlPlane.etcd is 'on' but must be one of ControlPlaneMonitoring.SCRAPE, ControlPlaneMonitoring.DISABLED"],

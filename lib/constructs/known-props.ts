@@ -1,33 +1,49 @@
 import { closest, distance } from 'fastest-levenshtein';
 
 /**
- * The props of `P` for {@link checkProps}: each prop once, `'boolean'` for a switch (checked to be one), `true` for one
- * taken as it is (a string, a number, a Duration, an object made by a factory that checks its own), or the shape of a plain object (or of each item of a
- * list) whose own keys are checked too. The compiler refuses a missing or an unknown prop, so the shape stays the
- * interface's.
+ * The props of `P` for {@link checkProps}: each prop once, as
+ * - `'boolean'` for a switch (checked to be one: 'false' is truthy);
+ * - `[item]` for a list (checked to be one), `item` the shape of each of its items (`true` for items taken as they are);
+ * - the shape of a plain object, whose own keys are checked too;
+ * - `true` for a prop taken as it is (a string, a number, a Duration, an object a factory made and checked).
+ * The compiler refuses a missing or an unknown prop, so the shape stays the interface's.
  */
-export type PropShape<P> = {
-  readonly [K in keyof Required<P>]: NonNullable<P[K]> extends boolean ? 'boolean' : true | PropShape<ItemOf<NonNullable<P[K]>>>
-};
-type ItemOf<T> = T extends ReadonlyArray<infer I> ? I : T;
+export type PropShape<P> = { readonly [K in keyof Required<P>]: ShapeOf<NonNullable<P[K]>> };
+type ShapeOf<T> = [T] extends [boolean] ? 'boolean'
+  : [T] extends [ReadonlyArray<infer I>] ? readonly [ShapeOf<NonNullable<I>>]
+  : true | PropShape<T>;
 
 /**
- * {@link checkKnownProps} for `props` and every plain object its shape describes, at any depth (`at` grows to
- * `cluster.`, `rules[2].`): a misspelt key of a nested object is named as the user wrote it, with its path.
+ * {@link checkKnownProps} for `props` and every object and list its shape describes, at any depth (`at` grows to
+ * `cluster.`, `rules[2].`): a misspelt key of a nested object is named as the user wrote it, with its path, and a value
+ * where an object, a list or a switch belongs is named with what it must be.
  */
 export function checkProps<P>(construct: string, props: P | undefined, shape: PropShape<P>, at = ''): void {
-  if (!isPlainObject(props)) return;
+  if (props === undefined) return;
+  if (!isPlainObject(props)) {
+    const fields = at ? ` ({ ${Object.keys(shape).join(', ')} })` : ' of props';
+    throw new Error(`${construct} ${at ? at.slice(0, -1) : 'props'} is ${describeValue(props)} but must be an object${fields}`);
+  }
   checkKnownProps(construct, props, Object.keys(shape), at);
-  for (const [key, inner] of Object.entries(shape) as Array<[string, true | 'boolean' | PropShape<unknown>]>) {
-    if (inner === true) continue;
-    const value = (props as Record<string, unknown>)[key];
-    if (inner === 'boolean') {
-      // ('false' is truthy: a string here would turn the setting on.)
-      if (value !== undefined && typeof value !== 'boolean') throw new Error(`${construct} ${at}${key} is ${describeValue(value)} but must be true or false`);
-      continue;
+  for (const [key, inner] of Object.entries(shape) as Array<[string, Shape]>) {
+    checkValue(construct, (props as Record<string, unknown>)[key], inner, `${at}${key}`);
+  }
+}
+
+type Shape = true | 'boolean' | readonly [Shape] | PropShape<unknown>;
+
+function checkValue(construct: string, value: unknown, shape: Shape, path: string): void {
+  if (shape === true || value === undefined) return;
+  if (shape === 'boolean') {
+    if (typeof value !== 'boolean') throw new Error(`${construct} ${path} is ${describeValue(value)} but must be true or false`);
+  } else if (Array.isArray(shape)) {
+    if (!Array.isArray(value)) {
+      const wrapped = typeof value === 'string' ? `, e.g. ['${value}']` : typeof value === 'number' ? `, e.g. [${value}]` : '';
+      throw new Error(`${construct} ${path} is ${describeValue(value)} but must be a list${wrapped}`);
     }
-    if (Array.isArray(value)) value.forEach((item, i) => checkProps(construct, item, inner, `${at}${key}[${i}].`));
-    else checkProps(construct, value, inner, `${at}${key}.`);
+    value.forEach((item, i) => checkValue(construct, item, shape[0], `${path}[${i}]`));
+  } else {
+    checkProps(construct, value, shape as PropShape<unknown>, `${path}.`);
   }
 }
 

@@ -80,7 +80,7 @@ export interface LonghornRecurringJobProps {
   readonly name?: string;
 }
 
-const LONGHORN_RECURRING_JOB_SHAPE: PropShape<LonghornRecurringJobProps> = { longhorn: true, task: true, schedule: true, retain: true, concurrency: true, groups: true, labels: true, fullBackupInterval: true, name: true };
+const LONGHORN_RECURRING_JOB_SHAPE: PropShape<LonghornRecurringJobProps> = { longhorn: true, task: true, schedule: true, retain: true, concurrency: true, groups: [true], labels: true, fullBackupInterval: true, name: true };
 
 const JOB_NAME = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 const GROUP_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;

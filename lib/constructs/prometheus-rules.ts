@@ -113,8 +113,8 @@ export interface PrometheusRulesProps {
 }
 
 // Each group, and each rule by its kind, is checked by checkRuleGroup: the constructor and addGroup take groups.
-const PROMETHEUS_RULES_PROPS: PropShape<PrometheusRulesProps> = { monitoring: true, groups: true, requiredLabels: true, namespace: true, name: true };
-const RULE_GROUP_PROPS: PropShape<PrometheusRuleGroup> = { name: true, rules: true, interval: true, limit: true };
+const PROMETHEUS_RULES_PROPS: PropShape<PrometheusRulesProps> = { monitoring: true, groups: [true], requiredLabels: [true], namespace: true, name: true };
+const RULE_GROUP_PROPS: PropShape<PrometheusRuleGroup> = { name: true, rules: [true], interval: true, limit: true };
 const ALERTING_RULE_PROPS: PropShape<AlertingRule> = {
   alert: true, expr: true, severity: true, for: true, keepFiringFor: true, summary: true, description: true, runbookUrl: true, labels: true, annotations: true,
 };

@@ -154,10 +154,10 @@ export interface LoadBalancerOptions {
 }
 
 const INGRESS_OPTIONS: PropShape<IngressOptions> = {
-  hosts: true, host: true, paths: true, pathType: true, annotations: true, ingressClassName: true, tls: { hosts: true, secretName: true }, tlsSecretName: true,
+  hosts: [true], host: true, paths: [true], pathType: true, annotations: true, ingressClassName: true, tls: [{ hosts: [true], secretName: true }], tlsSecretName: true,
 };
 const HTTP_ROUTE_OPTIONS: PropShape<HttpRouteOptions> = {
-  parentRefs: { name: true, namespace: true, sectionName: true }, hostnames: true, paths: { type: true, value: true },
+  parentRefs: [{ name: true, namespace: true, sectionName: true }], hostnames: [true], paths: [{ type: true, value: true }],
 };
 const LOAD_BALANCER_OPTIONS: PropShape<LoadBalancerOptions> = { loadBalancerIP: true, annotations: true };
 

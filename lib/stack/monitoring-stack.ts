@@ -462,7 +462,7 @@ const MONITORING_STACK_SHAPE: PropShape<MonitoringStackProps> = {
   cluster: CLUSTER_DESCRIPTION_SHAPE, replicaCount: true,
   resources: { prometheus: CONTAINER_RESOURCES_SHAPE, grafana: CONTAINER_RESOURCES_SHAPE, alertmanager: CONTAINER_RESOURCES_SHAPE, operator: CONTAINER_RESOURCES_SHAPE, kubeStateMetrics: CONTAINER_RESOURCES_SHAPE },
   placement: true, controlPlane: CONTROL_PLANE_SHAPE, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: true,
-  kubePrometheusStackChartSource: true, clusterApis: true, monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true,
+  kubePrometheusStackChartSource: true, clusterApis: [true], monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true,
   prometheusStorageSize: true, retention: true, retentionSize: true, grafanaAdmin: true, grafanaService: true, prometheusService: true,
   gitOps: true,
   alertmanagerService: true, installPrerequisites: { osFamily: true, nfs: 'boolean' }, alerting: true, longhornMonitoring: 'boolean',

@@ -151,7 +151,7 @@ export interface AlertDeliveryConfig {
 }
 
 const ALERT_ROUTING_PROPS: PropShape<AlertRoutingProps> = {
-  routes: { severity: true, receiver: true }, defaultReceiver: true, groupBy: true, groupWait: true, groupInterval: true, repeatInterval: true,
+  routes: [{ severity: true, receiver: true }], defaultReceiver: true, groupBy: [true], groupWait: true, groupInterval: true, repeatInterval: true,
 };
 const DEFAULT_GROUP_BY = ['alertname', 'namespace'];
 const DEFAULT_GROUP_WAIT = Duration.seconds(30);
