@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  BackupStore, KubePrometheusStack, LonghornMonitoring, LonghornPrerequisites, LonghornStorageClass, MonitoringStack, Namespace, RecurringJobTask,
+  BackupStore, KubePrometheusStack, Receiver, SecretKey, LonghornMonitoring, LonghornPrerequisites, LonghornStorageClass, MonitoringStack, Namespace, RecurringJobTask,
 } from '../lib';
 
 // Apps loaded without type-checking (npm run synth, JavaScript) pass any keys and values: a misspelt key at any depth,
@@ -68,6 +68,9 @@ describe('values of the wrong type or outside their enum', () => {
     [{ cluster: { kubernetesVersion: 1.34 } }, "cluster.kubernetesVersion is 1.34 (a number) but must be a string such as '1.34'"],
     [{ placement: 'workers' }, "placement is 'workers' but must be one of Placement.ANY_NODE, Placement.WORKERS_ONLY"],
     [{ cluster: { controlPlaneTaint: 'false' } }, "MonitoringStack 'lab' cluster.controlPlaneTaint is 'false' but must be true or false"],
+    [{ grafanaAdmin: { user: 'admin', password: 'correct-horse' } }, "MonitoringStack 'lab' grafanaAdmin is an object ({\"user\":\"admin\",\"password\":\"correct-horse\"}) but must be a GrafanaAdminCredentials, made by GrafanaAdminCredentials.fromExistingSecret(...) or GrafanaAdminCredentials.unsafePlaintext(...)"],
+    [{ alerting: Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack-webhook', 'url') }) }, "MonitoringStack 'lab' alerting is a Receiver but must be an AlertDelivery, made by AlertDelivery.none(...) or AlertDelivery.route(...)"],
+    [{ grafanaService: 'nodeport' }, "MonitoringStack 'lab' grafanaService is 'nodeport' but must be a ServiceExposure, made by ServiceExposure."],
     [{ cluster: null }, "MonitoringStack 'lab' cluster is null but must be an object ({ distribution, controlPlaneNodes, workerNodes, controlPlaneTaint, kubernetesVersion })"],
     [{ installPrerequisites: 'debian' }, "MonitoringStack 'lab' installPrerequisites is 'debian' but must be an object ({ osFamily, nfs })"],
     [{ clusterApis: { apiVersion: 'gateway.networking.k8s.io/v1' } }, "MonitoringStack 'lab' clusterApis is an object ({\"apiVersion\":\"gateway.networking.k8s.io/v1\"}) but must be a list"],

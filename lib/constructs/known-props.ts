@@ -5,13 +5,16 @@ import { closest, distance } from 'fastest-levenshtein';
  * - `'boolean'` for a switch (checked to be one: 'false' is truthy);
  * - `[item]` for a list (checked to be one), `item` the shape of each of its items (`true` for items taken as they are);
  * - the shape of a plain object, whose own keys are checked too;
+ * - a class, for a prop that must be one of its objects (`GrafanaAdminCredentials`: made by its factories);
  * - `true` for a prop taken as it is (a string, a number, a Duration, an object a factory made and checked).
  * The compiler refuses a missing or an unknown prop, so the shape stays the interface's.
  */
 export type PropShape<P> = { readonly [K in keyof Required<P>]: ShapeOf<NonNullable<P[K]>> };
 type ShapeOf<T> = [T] extends [boolean] ? 'boolean'
   : [T] extends [ReadonlyArray<infer I>] ? readonly [ShapeOf<NonNullable<I>>]
-  : true | PropShape<T>;
+  : true | PropShape<T> | ClassOf<T>;
+/** A class (its constructor may be private: the prop's objects come from its factories). */
+type ClassOf<T> = { readonly prototype: T; readonly name: string };
 
 /**
  * {@link checkKnownProps} for `props` and every object and list its shape describes, at any depth (`at` grows to
@@ -30,12 +33,18 @@ export function checkProps<P>(construct: string, props: P | undefined, shape: Pr
   }
 }
 
-type Shape = true | 'boolean' | readonly [Shape] | PropShape<unknown>;
+type Shape = true | 'boolean' | readonly [Shape] | PropShape<unknown> | ClassOf<unknown>;
 
 function checkValue(construct: string, value: unknown, shape: Shape, path: string): void {
   if (shape === true || value === undefined) return;
   if (shape === 'boolean') {
     if (typeof value !== 'boolean') throw new Error(`${construct} ${path} is ${describeValue(value)} but must be true or false`);
+  } else if (typeof shape === 'function') {
+    const type = shape as ClassOf<unknown>;
+    if (!(value instanceof (shape as unknown as new () => unknown))) {
+      const factories = Object.getOwnPropertyNames(type).filter(name => typeof (type as unknown as Record<string, unknown>)[name] === 'function');
+      throw new Error(`${construct} ${path} is ${describeValue(value)} but must be ${/^[AEIOU]/.test(type.name) ? 'an' : 'a'} ${type.name}${factories.length > 0 ? `, made by ${factories.map(f => `${type.name}.${f}(...)`).join(' or ')}` : ''}`);
+    }
   } else if (Array.isArray(shape)) {
     if (!Array.isArray(value)) {
       const wrapped = typeof value === 'string' ? `, e.g. ['${value}']` : typeof value === 'number' ? `, e.g. [${value}]` : '';

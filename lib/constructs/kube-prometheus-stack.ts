@@ -496,10 +496,10 @@ function retentionSizeFor(retentionSize: Size | string | undefined, volume: Pars
 }
 
 const KUBE_PROMETHEUS_STACK_SHAPE: PropShape<KubePrometheusStackProps> = {
-  version: true, kubernetesVersion: true, chartSource: true, namespace: true, releaseName: true, grafanaAdmin: true, grafanaService: true,
-  prometheusService: true, alertmanagerService: true, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true,
+  version: true, kubernetesVersion: true, chartSource: ChartSource, namespace: true, releaseName: true, grafanaAdmin: GrafanaAdminCredentials,
+  grafanaService: ServiceExposure, prometheusService: ServiceExposure, alertmanagerService: ServiceExposure, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true,
   retention: true, retentionSize: true, prometheusReplicas: true, prometheusResources: CONTAINER_RESOURCES_SHAPE, grafanaResources: CONTAINER_RESOURCES_SHAPE,
   alertmanagerResources: CONTAINER_RESOURCES_SHAPE, operatorResources: CONTAINER_RESOURCES_SHAPE, kubeStateMetricsResources: CONTAINER_RESOURCES_SHAPE,
-  placement: true, controlPlane: CONTROL_PLANE_SHAPE, alerting: true, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true,
+  placement: true, controlPlane: CONTROL_PLANE_SHAPE, alerting: AlertDelivery, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true,
   valuesPropName: true, propNames: true,
 };

@@ -197,4 +197,4 @@ const LONGHORN_HOOK_VALUES: HookRevivingValue[] = [
   { path: 'preUpgradeChecker.jobEnabled', value: true, why: 'the pre-upgrade checker is a pre-upgrade Helm hook Job: applied as plain YAML it runs at once and again on every apply, not before an upgrade' },
 ];
 
-const LONGHORN_SHAPE: PropShape<LonghornProps> = { version: true, kubernetesVersion: true, chartSource: true, namespace: true, replicaCount: true, defaultDataPath: true, defaultClass: 'boolean', uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true };
+const LONGHORN_SHAPE: PropShape<LonghornProps> = { version: true, kubernetesVersion: true, chartSource: ChartSource, namespace: true, replicaCount: true, defaultDataPath: true, defaultClass: 'boolean', uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true };

@@ -461,10 +461,10 @@ const KUBE_PROMETHEUS_STACK_PROP_NAMES: Readonly<Record<string, string>> = {
 const MONITORING_STACK_SHAPE: PropShape<MonitoringStackProps> = {
   cluster: CLUSTER_DESCRIPTION_SHAPE, replicaCount: true,
   resources: { prometheus: CONTAINER_RESOURCES_SHAPE, grafana: CONTAINER_RESOURCES_SHAPE, alertmanager: CONTAINER_RESOURCES_SHAPE, operator: CONTAINER_RESOURCES_SHAPE, kubeStateMetrics: CONTAINER_RESOURCES_SHAPE },
-  placement: true, controlPlane: CONTROL_PLANE_SHAPE, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: true,
-  kubePrometheusStackChartSource: true, clusterApis: [true], monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true,
-  prometheusStorageSize: true, retention: true, retentionSize: true, grafanaAdmin: true, grafanaService: true, prometheusService: true,
+  placement: true, controlPlane: CONTROL_PLANE_SHAPE, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: ChartSource,
+  kubePrometheusStackChartSource: ChartSource, clusterApis: [true], monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true,
+  prometheusStorageSize: true, retention: true, retentionSize: true, grafanaAdmin: GrafanaAdminCredentials, grafanaService: ServiceExposure, prometheusService: ServiceExposure,
   gitOps: true,
-  alertmanagerService: true, installPrerequisites: { osFamily: true, nfs: 'boolean' }, alerting: true, longhornMonitoring: 'boolean',
+  alertmanagerService: ServiceExposure, installPrerequisites: { osFamily: true, nfs: 'boolean' }, alerting: AlertDelivery, longhornMonitoring: 'boolean',
   longhornAlertThresholds: LONGHORN_ALERT_THRESHOLDS_SHAPE, longhornValues: true, kubePrometheusStackValues: true,
 };

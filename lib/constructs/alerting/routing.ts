@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { AlertmanagerVersion } from './alertmanager-version';
 import { NULL_RECEIVER_NAME, Receiver } from './receivers';
 import { ChartValues } from '../../render/chart-values';
-import { checkEnum, checkProps, describeValue, PropShape } from '../known-props';
+import { checkEnum, checkProps, PropShape } from '../known-props';
 import { checkDuration } from '../quantity';
 
 /** The `severity` label values kube-prometheus-stack's alerting rules use. */
@@ -71,9 +71,8 @@ export class AlertDelivery {
     const routes = props.routes ?? [];
     routes.forEach((route, i) => {
       checkEnum(`AlertDelivery.route routes[${i}].severity`, route.severity, Severity, 'Severity');
-      requireReceiver(`routes[${i}].receiver`, route.receiver);
+      if (route.receiver === undefined) throw new Error(`AlertDelivery.route routes[${i}].receiver is undefined but must be a Receiver, e.g. Receiver.slack({ ... })`);
     });
-    if (props.defaultReceiver !== undefined) requireReceiver('defaultReceiver', props.defaultReceiver);
     if (routes.length === 0 && !props.defaultReceiver) {
       throw new Error('AlertDelivery.route has no routes and no defaultReceiver, so alerts would go nowhere; set at least one, or use AlertDelivery.none() to say so');
     }
@@ -151,7 +150,7 @@ export interface AlertDeliveryConfig {
 }
 
 const ALERT_ROUTING_PROPS: PropShape<AlertRoutingProps> = {
-  routes: [{ severity: true, receiver: true }], defaultReceiver: true, groupBy: [true], groupWait: true, groupInterval: true, repeatInterval: true,
+  routes: [{ severity: true, receiver: Receiver }], defaultReceiver: Receiver, groupBy: [true], groupWait: true, groupInterval: true, repeatInterval: true,
 };
 const DEFAULT_GROUP_BY = ['alertname', 'namespace'];
 const DEFAULT_GROUP_WAIT = Duration.seconds(30);
@@ -259,12 +258,6 @@ function summaryOf(delivery: AlertDelivery): string {
   }
   const rest = `${routes.length === 0 ? 'all' : 'anything else'} → ${delivery.defaultReceiver.description}`;
   return `alerts: ${[...routes, rest].join(', ')}`;
-}
-
-function requireReceiver(prop: string, receiver: Receiver): void {
-  if (!(receiver instanceof Receiver)) {
-    throw new Error(`AlertDelivery.route ${prop} is ${describeValue(receiver)} but must be a Receiver, e.g. Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack-webhook', 'url') })`);
-  }
 }
 
 function checkGroupBy(groupBy: readonly string[]): void {
