@@ -2,6 +2,7 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import * as plus28 from 'cdk8s-plus-28';
 import * as plus33 from 'cdk8s-plus-33';
 import { ClusterApi, KubePrometheusStack, MonitoringApp, MonitoringStack, Namespace, ServiceMonitor } from '../lib';
+import { ServiceMonitorSpecEndpointsScheme } from '../imports/servicemonitor-monitoring.coreos.com';
 import { RELEASE_OF_ITS_OWN, SELECTIVE_PROMETHEUS } from './support/stacks';
 import { synthApp } from './support/synth';
 
@@ -20,7 +21,9 @@ describe('ServiceMonitor for a cdk8s-plus-33 Service of a MonitoringStack', () =
     const stack = new MonitoringStack(app, 'homelab');
     const parts = webApp(stack);
     service = parts.service;
-    new ServiceMonitor(parts.apps, 'WebMetrics', { monitoring: stack, service, port: 'http-metrics', interval: Duration.seconds(15) });
+    new ServiceMonitor(parts.apps, 'WebMetrics', {
+      monitoring: stack, service, port: 'http-metrics', interval: Duration.seconds(15), endpoint: { scheme: ServiceMonitorSpecEndpointsScheme.HTTPS, tlsConfig: { insecureSkipVerify: true } },
+    });
   });
   const appsFile = files.find(f => f.file === 'homelab/0005-apps.k8s.yaml')!;
   const monitor = appsFile.objects.find(o => o.kind === 'ServiceMonitor')! as any;
@@ -41,6 +44,8 @@ describe('ServiceMonitor for a cdk8s-plus-33 Service of a MonitoringStack', () =
     expect(monitor.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': service.name } });
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['apps'] });
     expect(monitor.spec.endpoints).toEqual([{
+      // The endpoint prop's fields (typed from the CRD) beside the ones the props set.
+      scheme: 'https', tlsConfig: { insecureSkipVerify: true },
       port: 'http-metrics', path: '/metrics', interval: '15s',
       relabelings: [{ sourceLabels: ['__meta_kubernetes_service_name'], regex: service.name, action: 'keep' }],
     }]);

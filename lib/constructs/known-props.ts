@@ -111,3 +111,26 @@ export function describeValue(value: unknown): string {
   const name = Object.getPrototypeOf(value)?.constructor?.name;
   return name && name !== 'Object' ? `a ${name}` : `an object (${JSON.stringify(value)})`;
 }
+
+/**
+ * `converted`, the JSON that a generated converter of imports/ made of `given` (the prop `prop`, typed from a CRD),
+ * unless it dropped a key of `given` at any depth: the converters copy the fields they know and drop the rest without
+ * a word, so such a key is an error, as a misspelt prop is. Keys compare case aside (enableAdminApi is enableAdminAPI).
+ * `explain` is the resource path `kubectl explain` documents (`prometheus.spec`).
+ */
+export function checkConverted<T>(construct: string, prop: string, given: unknown, converted: T, explain: string): T {
+  const [dropped] = droppedKeys(given, converted, prop);
+  if (dropped) {
+    throw new Error(`${construct} has no prop ${dropped}, so it would be ignored: the custom resource has no such field ('kubectl explain ${explain}' lists them)`);
+  }
+  return converted;
+}
+
+function droppedKeys(given: unknown, converted: unknown, at: string): string[] {
+  if (Array.isArray(given)) return Array.isArray(converted) ? given.flatMap((item, i) => droppedKeys(item, converted[i], `${at}[${i}]`)) : [];
+  if (typeof given !== 'object' || given === null || typeof converted !== 'object' || converted === null) return [];
+  const kept = new Map(Object.keys(converted).map(k => [k.toLowerCase(), (converted as Record<string, unknown>)[k]]));
+  return Object.entries(given).filter(([, value]) => value !== undefined).flatMap(([key, value]) => (kept.has(key.toLowerCase())
+    ? droppedKeys(value, kept.get(key.toLowerCase()), `${at}.${key}`)
+    : [`${at}.${key}`]));
+}

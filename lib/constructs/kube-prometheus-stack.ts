@@ -1,6 +1,6 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
+import { checkConverted, checkEnum, checkProps, describeValue, PropShape } from './known-props';
 import type { PrometheusSpec } from '../../imports/prometheus-monitoring.coreos.com';
 import { ChartSource } from '../render/chart-source';
 import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
@@ -445,27 +445,11 @@ const SERVERS: ObjectSelector[] = [
 
 /**
  * The JSON form of typed Prometheus spec fields. The Prometheus kind's generated module (1.2 MB) is
- * loaded only when an app sets them. Its converter copies the fields it knows and drops the rest without a word, so
- * a key it dropped (at any depth) is an error, as a misspelt prop is.
+ * loaded only when an app sets them.
  */
 function prometheusSpecJson(construct: string, spec: PrometheusSpec): Record<string, unknown> {
   const { toJson_PrometheusSpec } = require('../../imports/prometheus-monitoring.coreos.com') as typeof import('../../imports/prometheus-monitoring.coreos.com');
-  const json = toJson_PrometheusSpec(spec) ?? {};
-  const [dropped] = droppedKeys(spec, json, 'prometheusSpec');
-  if (dropped) {
-    throw new Error(`${construct} has no prop ${dropped}, so it would be ignored: the Prometheus custom resource has no such field ('kubectl explain prometheus.spec' lists them)`);
-  }
-  return json;
-}
-
-/** The keys of `given` that `converted` lacks, at any depth, as paths; case aside (enableAdminApi is written enableAdminAPI). */
-function droppedKeys(given: unknown, converted: unknown, at: string): string[] {
-  if (Array.isArray(given)) return Array.isArray(converted) ? given.flatMap((item, i) => droppedKeys(item, converted[i], `${at}[${i}]`)) : [];
-  if (typeof given !== 'object' || given === null || typeof converted !== 'object' || converted === null) return [];
-  const kept = new Map(Object.keys(converted).map(k => [k.toLowerCase(), (converted as Record<string, unknown>)[k]]));
-  return Object.entries(given).filter(([, value]) => value !== undefined).flatMap(([key, value]) => (kept.has(key.toLowerCase())
-    ? droppedKeys(value, kept.get(key.toLowerCase()), `${at}.${key}`)
-    : [`${at}.${key}`]));
+  return checkConverted(construct, 'prometheusSpec', spec, toJson_PrometheusSpec(spec) ?? {}, 'prometheus.spec');
 }
 
 function storageSpec(storageClass: IStorageClass, size: string, accessMode: AccessMode | undefined): ChartValues {

@@ -5,7 +5,7 @@ import { DNS_SUBDOMAIN } from './kube-names';
 import { checkProps, describeValue, PropShape } from './known-props';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { prometheusDuration } from './prometheus-duration';
-import { kubeObjectOf, kubePrometheusStackOf, LabelSelectorJson, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
+import { checkEndpoint, kubeObjectOf, kubePrometheusStackOf, LabelSelectorJson, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
 
 /** Props of {@link PodMonitor}. */
 export interface PodMonitorProps {
@@ -61,6 +61,8 @@ export class PodMonitor extends Construct {
   constructor(scope: Construct, id: string, props: PodMonitorProps) {
     super(scope, id);
     checkProps(`PodMonitor '${id}'`, props, POD_MONITOR_PROPS);
+    const generated = require('../../imports/podmonitor-monitoring.coreos.com') as typeof import('../../imports/podmonitor-monitoring.coreos.com');
+    checkEndpoint(`PodMonitor '${id}'`, props.endpoint, generated.toJson_PodMonitorSpecPodMetricsEndpoints, 'podmonitor.spec.podMetricsEndpoints');
     const stack = kubePrometheusStackOf(props.monitoring);
     requireInsideStack(this, props.monitoring, !(props.monitoring instanceof KubePrometheusStack), 'monitoring');
     const workload = kubeObjectOf('workload', props.workload);
@@ -79,7 +81,6 @@ export class PodMonitor extends Construct {
     const interval = props.interval === undefined ? undefined : prometheusDuration('interval', props.interval, { unit: 'seconds' });
     const selection = prometheusSelection(stack, SelectedKind.POD_MONITOR, 'monitoring');
 
-    const generated = require('../../imports/podmonitor-monitoring.coreos.com') as typeof import('../../imports/podmonitor-monitoring.coreos.com');
     this.apiObject = new generated.PodMonitor(this, 'Resource', {
       metadata: { name, namespace, labels: selection.labels },
       spec: {

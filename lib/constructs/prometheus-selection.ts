@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { checkConverted } from './known-props';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 
 /** A construct that holds a kube-prometheus-stack, such as a whole `MonitoringStack` (a cluster with its own output folder). */
@@ -142,4 +143,15 @@ export function kubeObjectOf(prop: string, construct: IConstruct): ApiObject {
   } catch {
     throw new Error(`${prop} is ${construct.node.path}, which is no ApiObject and has none as its default child; pass a cdk8s-plus object, an ApiObject, or a construct whose 'Resource' child is one`);
   }
+}
+
+/**
+ * Checks a monitor's `endpoint` prop (typed from its CRD, `convert` its generated converter): the fields its own
+ * props set (port, path, interval) are not taken from it, and a field the CRD lacks would be dropped without a word.
+ */
+export function checkEndpoint(construct: string, endpoint: object | undefined, convert: (endpoint: never) => unknown, explain: string): void {
+  if (endpoint === undefined) return;
+  const own = ['port', 'path', 'interval'].find(key => (endpoint as Record<string, unknown>)[key] !== undefined);
+  if (own) throw new Error(`${construct} endpoint.${own} is set, but the ${own} prop sets the endpoint's ${own}: use ${own} instead`);
+  checkConverted(construct, 'endpoint', endpoint, convert(endpoint as never), explain);
 }

@@ -5,7 +5,7 @@ import { DNS_SUBDOMAIN } from './kube-names';
 import { checkProps, describeValue, PropShape } from './known-props';
 import { prometheusDuration } from './prometheus-duration';
 import { KubePrometheusStack } from './kube-prometheus-stack';
-import { kubeObjectOf, kubePrometheusStackOf, matchesSelector, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
+import { checkEndpoint, kubeObjectOf, kubePrometheusStackOf, matchesSelector, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
 
 /** The label this library gives a Service without labels, so that a ServiceMonitor can select it. */
 export const SERVICE_NAME_LABEL = 'app.kubernetes.io/name';
@@ -69,6 +69,8 @@ export class ServiceMonitor extends Construct {
   constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
     super(scope, id);
     checkProps(`ServiceMonitor '${id}'`, props, SERVICE_MONITOR_PROPS);
+    const generated = require('../../imports/servicemonitor-monitoring.coreos.com') as typeof import('../../imports/servicemonitor-monitoring.coreos.com');
+    checkEndpoint(`ServiceMonitor '${id}'`, props.endpoint, generated.toJson_ServiceMonitorSpecEndpoints, 'servicemonitor.spec.endpoints');
     const stack = kubePrometheusStackOf(props.monitoring);
     requireInsideStack(this, props.monitoring, !(props.monitoring instanceof KubePrometheusStack), 'monitoring');
     const service = kubeObjectOf('service', props.service);
@@ -99,7 +101,6 @@ export class ServiceMonitor extends Construct {
       selector = { [SERVICE_NAME_LABEL]: own ?? service.name };
     }
 
-    const generated = require('../../imports/servicemonitor-monitoring.coreos.com') as typeof import('../../imports/servicemonitor-monitoring.coreos.com');
     this.apiObject = new generated.ServiceMonitor(this, 'Resource', {
       metadata: { name, namespace, labels: selection.labels },
       spec: {
