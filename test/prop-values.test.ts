@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  BackupStore, KubePrometheusStack, Receiver, SecretKey, LonghornMonitoring, LonghornPrerequisites, LonghornStorageClass, MonitoringStack, Namespace, RecurringJobTask,
+  BackupStore, KubePrometheusStack, MonitoringApp, Receiver, SecretKey, LonghornMonitoring, LonghornPrerequisites, LonghornStorageClass, MonitoringStack, Namespace, RecurringJobTask,
 } from '../lib';
 
 // Apps loaded without type-checking (npm run synth, JavaScript) pass any keys and values: a misspelt key at any depth,
@@ -57,6 +57,14 @@ describe('unknown keys of nested props', () => {
   });
 });
 
+test("MonitoringApp checks cdk8s' App props too", () => {
+  expect(() => new MonitoringApp(props({ outDir: 'x' }))).toThrow('MonitoringApp has no prop outDir, so it would be ignored; did you mean outdir?');
+});
+
+test('a stack id longer than a DNS label says how long it is', () => {
+  expect(() => new MonitoringStack(Testing.app(), 'a'.repeat(70))).toThrow("must be a DNS label: lowercase letters, digits and '-', at most 63 characters (it has 70)");
+});
+
 test('props given as a list (not an object) are an error, not ignored', () => {
   expect(() => new MonitoringStack(Testing.app(), 'lab', props([{ replicaCount: 5 }])))
     .toThrow('MonitoringStack \'lab\' props is a list ([{"replicaCount":5}]) but must be an object of props');
@@ -71,6 +79,8 @@ describe('values of the wrong type or outside their enum', () => {
     [{ grafanaAdmin: { user: 'admin', password: 'correct-horse' } }, "MonitoringStack 'lab' grafanaAdmin is an object ({\"user\":\"admin\",\"password\":\"correct-horse\"}) but must be a GrafanaAdminCredentials, made by GrafanaAdminCredentials.fromExistingSecret(...) or GrafanaAdminCredentials.unsafePlaintext(...)"],
     [{ alerting: Receiver.slack({ webhookUrl: SecretKey.fromExistingSecret('slack-webhook', 'url') }) }, "MonitoringStack 'lab' alerting is a Receiver but must be an AlertDelivery, made by AlertDelivery.none(...) or AlertDelivery.route(...)"],
     [{ grafanaService: 'nodeport' }, "MonitoringStack 'lab' grafanaService is 'nodeport' but must be a ServiceExposure, made by ServiceExposure."],
+    [{ resources: { prometheus: { requests: { cpu: '-1' } } } }, "resources.prometheus.requests.cpu is '-1' but must not be negative"],
+    [{ kubePrometheusStackValues: [{ grafana: { enabled: false } }] }, 'kubePrometheusStackValues is a list but must be an object of kube-prometheus-stack chart values'],
     [{ cluster: null }, "MonitoringStack 'lab' cluster is null but must be an object ({ distribution, controlPlaneNodes, workerNodes, controlPlaneTaint, kubernetesVersion })"],
     [{ installPrerequisites: 'debian' }, "MonitoringStack 'lab' installPrerequisites is 'debian' but must be an object ({ osFamily, nfs })"],
     [{ clusterApis: { apiVersion: 'gateway.networking.k8s.io/v1' } }, "MonitoringStack 'lab' clusterApis is an object ({\"apiVersion\":\"gateway.networking.k8s.io/v1\"}) but must be a list"],

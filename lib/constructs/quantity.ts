@@ -44,7 +44,10 @@ export function storageSize(prop: string, value: Size | string): ParsedSize {
 
 /** Throws, naming `prop`, unless `value` is a CPU or memory quantity (e.g. '500m', '512Mi'). */
 export function checkResourceQuantity(prop: string, value: string): string {
-  return parseKubeQuantity(prop, value, "'500m' (CPU) or '512Mi' (memory)").text;
+  const parsed = parseKubeQuantity(prop, value, "'500m' (CPU) or '512Mi' (memory)");
+  // The quantity syntax has a sign; the API server refuses a negative request or limit.
+  if (parsed.value < 0) throw new Error(`${prop} is '${value}' but must not be negative, e.g. '500m' (CPU) or '512Mi' (memory)`);
+  return parsed.text;
 }
 
 // Prometheus' size notation, as the Prometheus CRD's retentionSize pattern has it: a number and

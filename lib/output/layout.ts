@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { checkProps, PropShape } from '../constructs/known-props';
 import { sha256 } from '../render/cache';
 import { KubeManifest, objectName } from '../render/manifest-parse';
 import { RenderedObject } from '../render/rendered-objects';
@@ -83,6 +84,7 @@ export class MonitoringApp extends App {
   }
 
   constructor(props?: AppProps) {
+    checkProps('MonitoringApp', props, APP_PROPS);
     super(props);
     Object.defineProperty(this, MONITORING_APP, { value: true });
   }
@@ -97,6 +99,8 @@ export class MonitoringApp extends App {
     return super.synthYaml();
   }
 }
+
+const APP_PROPS: PropShape<AppProps> = { outdir: true, outputFileExtension: true, yamlOutputType: true, recordConstructMetadata: 'boolean', resolvers: [true] };
 
 /** The stacks of an app whose renders are running, in the order they were made: what finishes each. */
 const unfinished = new WeakMap<App, Array<() => void>>();
@@ -214,10 +218,13 @@ const sessionOf = () => (globalThis as unknown as Record<symbol, SynthSession | 
  * Under the synth command, an app that chose its own outdir would write around the command's checks (into dist/
  * itself, so a failure after it left dist/ half-changed, or elsewhere, leaving dist/ empty): said before writing.
  */
+/** A folder as a message shows it: relative to the working folder when inside it. */
+const shortPath = (dir: string) => (path.relative(process.cwd(), dir).startsWith('..') ? dir : path.relative(process.cwd(), dir) || '.');
+
 function outdirProblem(app: App): string | undefined {
   const session = sessionOf();
   if (!session || path.resolve(app.outdir) === session.staging) return undefined;
-  return `the app's App has outdir '${app.outdir}', but the synth command writes the output into a folder of its own and puts it in place of ${path.relative(process.cwd(), session.outdir) || '.'} only when the whole app succeeded; build the App without outdir (new MonitoringApp()) and choose the folder with --outdir`;
+  return `the app's App has outdir '${app.outdir}', but the synth command writes the output into a folder of its own and puts it in place of ${shortPath(session.outdir)} only when the whole app succeeded; build the App without outdir (new MonitoringApp()) and choose the folder with --outdir`;
 }
 
 /**

@@ -288,6 +288,9 @@ function storedDocument(digest: string): StoredDocument | undefined {
 function checkRawValues(request: RenderRequest, resolved: ResolvedChart): void {
   const raw = request.rawValues;
   if (!raw) return;
+  if (typeof raw.values !== 'object' || raw.values === null || Array.isArray(raw.values)) {
+    throw new Error(`${raw.prop} is ${Array.isArray(raw.values) ? 'a list' : JSON.stringify(raw.values)} but must be an object of ${request.chart.name} chart values, as a values.yaml holds them`);
+  }
   // Loaded only for apps that pass raw values: most do not, and reading a chart's values costs time.
   const { checkChartValues, checkHookRevivingValues } = require('./values-check') as typeof import('./values-check');
   const common = { chart: request.chart.name, version: request.version, values: raw.values, valuesProp: raw.prop };

@@ -282,7 +282,7 @@ export class MonitoringStack extends Construct {
     // Before any chart renders: the renders and the validation of this cluster's output read them.
     ClusterApi.declare(this, ...(props.clusterApis ?? []));
     if (!DNS_LABEL.test(id)) {
-      throw new Error(`the MonitoringStack id is '${id}' but it names the stack's output folder (dist/${id}/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', e.g. 'homelab'`);
+      throw new Error(`the MonitoringStack id is '${id}' but it names the stack's output folder (dist/${id}/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', at most 63 characters${id.length > 63 ? ` (it has ${id.length})` : ''}, e.g. 'homelab'`);
     }
     if (props.gitOps) checkGitOpsFolder(this, id);
     this.cluster = describeCluster(props.cluster);
