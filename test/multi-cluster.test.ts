@@ -47,7 +47,7 @@ describe('several clusters from one app', () => {
 
   test('fails when a stack id cannot name a folder and GitOps objects', () => {
     expect(() => new MonitoringStack(new MonitoringApp(), 'Home Lab'))
-      .toThrow("the MonitoringStack id is 'Home Lab' but it names the stack's output folder (dist/Home Lab/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', e.g. 'homelab'");
+      .toThrow("the MonitoringStack id is 'Home Lab' but it names the stack's output folder (dist/Home Lab/) and its GitOps objects, so it must be a DNS label: lowercase letters, digits and '-', at most 63 characters, e.g. 'homelab'");
   });
 });
 
