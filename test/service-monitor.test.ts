@@ -53,6 +53,14 @@ describe('ServiceMonitor for a cdk8s-plus-33 Service of a MonitoringStack', () =
 });
 
 describe('ServiceMonitor', () => {
+  test("refuses a Service of another cluster (another stack's folder), which its Prometheus cannot scrape", () => {
+    const app = Testing.app();
+    const lab = new MonitoringStack(app, 'lab');
+    const other = webApp(new MonitoringStack(app, 'lab2'));
+    expect(() => new ServiceMonitor(new Chart(lab, 'apps'), 'Web', { monitoring: lab, service: other.service, port: 'http-metrics' }))
+      .toThrow(`service ${other.service.node.path}/Resource is in MonitoringStack 'lab2', but lab/apps/Web is in MonitoringStack 'lab', whose Prometheus cannot scrape another cluster; create the monitor in a Chart of the stack the service is in`);
+  });
+
   test('works with a cdk8s-plus-28 Service and a KubePrometheusStack of its own', () => {
     const chart = Testing.chart();
     const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: RELEASE_OF_ITS_OWN });

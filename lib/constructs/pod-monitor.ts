@@ -5,7 +5,7 @@ import { DNS_SUBDOMAIN } from './kube-names';
 import { checkProps, describeValue, PropShape } from './known-props';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 import { prometheusDuration } from './prometheus-duration';
-import { checkEndpoint, kubeObjectOf, kubePrometheusStackOf, LabelSelectorJson, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
+import { checkEndpoint, kubeObjectOf, requireSameCluster, kubePrometheusStackOf, LabelSelectorJson, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
 
 /** Props of {@link PodMonitor}. */
 export interface PodMonitorProps {
@@ -66,6 +66,7 @@ export class PodMonitor extends Construct {
     const stack = kubePrometheusStackOf(props.monitoring);
     requireInsideStack(this, props.monitoring, !(props.monitoring instanceof KubePrometheusStack), 'monitoring');
     const workload = kubeObjectOf('workload', props.workload);
+    requireSameCluster(this, 'workload', workload);
     if (!WORKLOAD_KINDS.includes(workload.kind)) {
       throw new Error(`workload is ${workload.apiVersion} ${workload.kind} '${workload.name}' but must be one of ${WORKLOAD_KINDS.join(', ')}; for a Service use a ServiceMonitor`);
     }

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { clusterOf } from '../render/cluster-boundary';
 import { checkConverted } from './known-props';
 import { KubePrometheusStack } from './kube-prometheus-stack';
 
@@ -143,6 +144,18 @@ export function kubeObjectOf(prop: string, construct: IConstruct): ApiObject {
   } catch {
     throw new Error(`${prop} is ${construct.node.path}, which is no ApiObject and has none as its default child; pass a cdk8s-plus object, an ApiObject, or a construct whose 'Resource' child is one`);
   }
+}
+
+/**
+ * Throws unless `object` (the prop `prop`) is in the cluster of `monitor`: a Prometheus scrapes its own cluster only,
+ * and each cluster (MonitoringStack) is a folder of its own, applied to its own cluster.
+ */
+export function requireSameCluster(monitor: IConstruct, prop: string, object: IConstruct): void {
+  const [here, there] = [clusterOf(monitor), clusterOf(object)];
+  if (here === there) return;
+  const name = (cluster: IConstruct) => (cluster.node.root !== monitor.node.root ? 'another App'
+    : cluster === cluster.node.root ? 'the app, outside any MonitoringStack' : `MonitoringStack '${cluster.node.id}'`);
+  throw new Error(`${prop} ${object.node.path} is in ${name(there)}, but ${monitor.node.path} is in ${name(here)}, whose Prometheus cannot scrape another cluster; create the monitor in a Chart of the stack the ${prop} is in`);
 }
 
 /**

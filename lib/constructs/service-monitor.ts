@@ -5,7 +5,7 @@ import { DNS_SUBDOMAIN } from './kube-names';
 import { checkProps, describeValue, PropShape } from './known-props';
 import { prometheusDuration } from './prometheus-duration';
 import { KubePrometheusStack } from './kube-prometheus-stack';
-import { checkEndpoint, kubeObjectOf, kubePrometheusStackOf, matchesSelector, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
+import { checkEndpoint, kubeObjectOf, requireSameCluster, kubePrometheusStackOf, matchesSelector, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
 
 /** The label this library gives a Service without labels, so that a ServiceMonitor can select it. */
 export const SERVICE_NAME_LABEL = 'app.kubernetes.io/name';
@@ -74,6 +74,7 @@ export class ServiceMonitor extends Construct {
     const stack = kubePrometheusStackOf(props.monitoring);
     requireInsideStack(this, props.monitoring, !(props.monitoring instanceof KubePrometheusStack), 'monitoring');
     const service = kubeObjectOf('service', props.service);
+    requireSameCluster(this, 'service', service);
     if (service.kind !== 'Service' || service.apiVersion !== 'v1') {
       throw new Error(`service is ${service.apiVersion} ${service.kind} '${service.name}' but must be a v1 Service; for a Deployment or other workload use a PodMonitor`);
     }
