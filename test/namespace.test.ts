@@ -58,7 +58,7 @@ describe('a namespace by reference (INamespace)', () => {
     expect(objects.map(o => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['PrometheusRule apps/web']);
   });
 
-  test("a cdk8s-plus Namespace runs Longhorn, and only this library's Namespace has its Pod Security level checked", () => {
+  test("a cdk8s-plus Namespace runs Longhorn; its Pod Security label is checked as this library's Namespace's level is", () => {
     const chart = Testing.chart();
     const storage = new kplus.Namespace(chart, 'storage', { metadata: { name: 'storage' } });
     const longhorn = new Longhorn(chart, 'Longhorn', { namespace: storage });
@@ -66,5 +66,8 @@ describe('a namespace by reference (INamespace)', () => {
     expect(Testing.synth(chart).filter(o => o.kind === 'DaemonSet').map(o => o.metadata.namespace)).toEqual(['storage']);
     const baseline = new Namespace(Testing.chart(), 'ns', { name: 'storage', podSecurity: PodSecurityLevel.BASELINE });
     expect(() => new Longhorn(Testing.chart(), 'Longhorn', { namespace: baseline })).toThrow("namespace is the Namespace 'storage', which enforces Pod Security 'baseline'");
+    const labelled = new kplus.Namespace(Testing.chart(), 'storage', { metadata: { name: 'storage', labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } });
+    expect(() => new Longhorn(Testing.chart(), 'Longhorn', { namespace: labelled }))
+      .toThrow("namespace is the Namespace 'storage', which enforces Pod Security 'baseline', but longhorn-manager and the CSI plugin (privileged, host paths) need 'privileged'; label it pod-security.kubernetes.io/enforce: privileged or pass another Namespace");
   });
 });

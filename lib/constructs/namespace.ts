@@ -87,8 +87,22 @@ export class Namespace extends Construct implements INamespace {
  */
 export function requirePodSecurity(namespace: INamespace, level: PodSecurityLevel, who: string, prop: string): void {
   const order = [PodSecurityLevel.RESTRICTED, PodSecurityLevel.BASELINE, PodSecurityLevel.PRIVILEGED];
-  if (namespace.podSecurity !== undefined && order.indexOf(namespace.podSecurity) < order.indexOf(level)) {
-    throw new Error(`${prop} is the Namespace '${namespace.name}', which enforces Pod Security '${namespace.podSecurity}', but ${who} need '${level}'; give it podSecurity: PodSecurityLevel.${level.toUpperCase()} or pass another Namespace`);
+  const enforced = namespace.podSecurity ?? enforcedLabel(namespace);
+  if (enforced !== undefined && order.indexOf(enforced) >= 0 && order.indexOf(enforced) < order.indexOf(level)) {
+    const fix = namespace.podSecurity !== undefined ? `give it podSecurity: PodSecurityLevel.${level.toUpperCase()}` : `label it ${ENFORCE_LABEL}: ${level}`;
+    throw new Error(`${prop} is the Namespace '${namespace.name}', which enforces Pod Security '${enforced}', but ${who} need '${level}'; ${fix} or pass another Namespace`);
+  }
+}
+
+const ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+
+/** The level another library's Namespace object (cdk8s-plus, an ApiObject) enforces by its label, if any. */
+function enforcedLabel(namespace: INamespace): PodSecurityLevel | undefined {
+  if (!Construct.isConstruct(namespace)) return undefined;
+  try {
+    return ApiObject.of(namespace).metadata.getLabel(ENFORCE_LABEL) as PodSecurityLevel | undefined;
+  } catch {
+    return undefined;
   }
 }
 
