@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  BackupStore, KubePrometheusStack, MonitoringApp, Receiver, SecretKey, LonghornMonitoring, LonghornPrerequisites, LonghornStorageClass, MonitoringStack, Namespace, RecurringJobTask,
+  BackupStore, KubePrometheusStack, Longhorn, MonitoringApp, Receiver, SecretKey, LonghornMonitoring, LonghornPrerequisites, LonghornStorageClass, MonitoringStack, Namespace, RecurringJobTask,
 } from '../lib';
 
 // Apps loaded without type-checking (npm run synth, JavaScript) pass any keys and values: a misspelt key at any depth,
@@ -55,6 +55,11 @@ describe('unknown keys of nested props', () => {
     expect(() => new LonghornMonitoring(Testing.chart(), 'mon', props({ longhorn: undefined, kubePrometheusStack: undefined, grafanaFoldr: 'Storage' })))
       .toThrow("LonghornMonitoring 'mon' has no prop grafanaFoldr, so it would be ignored; did you mean grafanaFolder?");
   });
+});
+
+test('a namespace reference given as a name is refused, with the shape it must have (a Namespace, or { name })', () => {
+  expect(() => new Longhorn(Testing.chart(), 'lh', props({ namespace: 'storage' }))).toThrow("Longhorn 'lh' namespace is 'storage' but must be an object ({ name, podSecurity })");
+  expect(() => new Longhorn(Testing.chart(), 'lh', props({ namespace: { nmae: 'storage' } }))).toThrow("Longhorn 'lh' has no prop namespace.nmae, so it would be ignored; did you mean namespace.name?");
 });
 
 test("MonitoringApp checks cdk8s' App props too", () => {

@@ -6,7 +6,7 @@ import { clusterOf } from '../render/cluster-boundary';
 import { DNS_SUBDOMAIN } from './kube-names';
 import { checkProps, describeValue, PropShape } from './known-props';
 import { KubePrometheusStack } from './kube-prometheus-stack';
-import { INamespace } from './namespace';
+import { INamespace, NAMESPACE_REFERENCE_SHAPE } from './namespace';
 import { kubePrometheusStackOf, MonitoringTarget, requireInsideStack } from './prometheus-selection';
 
 /** A Grafana dashboard model (the JSON Grafana exports: "Share > Export > Save to file"). */
@@ -91,7 +91,7 @@ export interface GrafanaDashboardProps {
   readonly name?: string;
 }
 
-const GRAFANA_DASHBOARD_PROPS: PropShape<GrafanaDashboardProps> = { monitoring: true, dashboard: true, folder: true, namespace: true, name: true };
+const GRAFANA_DASHBOARD_PROPS: PropShape<GrafanaDashboardProps> = { monitoring: true, dashboard: true, folder: true, namespace: NAMESPACE_REFERENCE_SHAPE, name: true };
 
 /** ConfigMaps are stored in etcd whole; 1 MiB is the API server's limit for one object. */
 const MAX_CONFIGMAP_BYTES = 1024 * 1024 - 16 * 1024;

@@ -23,10 +23,12 @@ type ClassOf<T> = { readonly prototype: T; readonly name: string };
  */
 export function checkProps<P>(construct: string, props: P | undefined, shape: PropShape<P>, at = ''): void {
   if (props === undefined) return;
-  if (!isPlainObject(props)) {
+  // An object of a class (a Namespace construct where a namespace reference is asked for) is its class's to check.
+  if (!isPlainObject(props) && !(at && typeof props === 'object' && props !== null && !Array.isArray(props))) {
     const fields = at ? ` ({ ${Object.keys(shape).join(', ')} })` : ' of props';
     throw new Error(`${construct} ${at ? at.slice(0, -1) : 'props'} is ${describeValue(props)} but must be an object${fields}`);
   }
+  if (!isPlainObject(props)) return;
   checkKnownProps(construct, props, Object.keys(shape), at);
   for (const [key, inner] of Object.entries(shape) as Array<[string, Shape]>) {
     checkValue(construct, (props as Record<string, unknown>)[key], inner, `${at}${key}`);

@@ -16,7 +16,7 @@ import { reportOf } from '../render/report';
 import { AlertDelivery, alertDeliveryChartValues, AlertmanagerVersion, renderAlertDelivery } from './alerting';
 import { GrafanaAdminCredentials } from './grafana-admin';
 import { IStorageClass } from './longhorn-storage-class';
-import { INamespace, Namespace, PodSecurityLevel, releaseNamespace, requirePodSecurity } from './namespace';
+import { INamespace, Namespace, NAMESPACE_REFERENCE_SHAPE, PodSecurityLevel, releaseNamespace, requirePodSecurity } from './namespace';
 import { Placement } from './placement';
 import { prometheusDuration } from './prometheus-duration';
 import { checkWholeNumber, ParsedSize, prometheusSize, storageSize } from './quantity';
@@ -480,7 +480,7 @@ function retentionSizeFor(retentionSize: Size | string | undefined, volume: Pars
 }
 
 const KUBE_PROMETHEUS_STACK_SHAPE: PropShape<KubePrometheusStackProps> = {
-  version: true, kubernetesVersion: true, chartSource: ChartSource, namespace: true, releaseName: true, grafanaAdmin: GrafanaAdminCredentials,
+  version: true, kubernetesVersion: true, chartSource: ChartSource, namespace: NAMESPACE_REFERENCE_SHAPE, releaseName: true, grafanaAdmin: GrafanaAdminCredentials,
   grafanaService: ServiceExposure, prometheusService: ServiceExposure, alertmanagerService: ServiceExposure, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true,
   retention: true, retentionSize: true, prometheusReplicas: true, prometheusResources: CONTAINER_RESOURCES_SHAPE, grafanaResources: CONTAINER_RESOURCES_SHAPE,
   alertmanagerResources: CONTAINER_RESOURCES_SHAPE, operatorResources: CONTAINER_RESOURCES_SHAPE, kubeStateMetricsResources: CONTAINER_RESOURCES_SHAPE,

@@ -11,7 +11,7 @@ import { HookRevivingValue, OwnedValue, ownedBySetProps, valueAt } from '../rend
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { IStorageClass, LONGHORN_MANAGED_CLASS_NAME } from './longhorn-storage-class';
-import { INamespace, PodSecurityLevel, releaseNamespace, requirePodSecurity } from './namespace';
+import { INamespace, NAMESPACE_REFERENCE_SHAPE, PodSecurityLevel, releaseNamespace, requirePodSecurity } from './namespace';
 import { Placement } from './placement';
 import { checkWholeNumber } from './quantity';
 
@@ -197,4 +197,4 @@ const LONGHORN_HOOK_VALUES: HookRevivingValue[] = [
   { path: 'preUpgradeChecker.jobEnabled', value: true, why: 'the pre-upgrade checker is a pre-upgrade Helm hook Job: applied as plain YAML it runs at once and again on every apply, not before an upgrade' },
 ];
 
-const LONGHORN_SHAPE: PropShape<LonghornProps> = { version: true, kubernetesVersion: true, chartSource: ChartSource, namespace: true, replicaCount: true, defaultDataPath: true, defaultClass: 'boolean', uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true };
+const LONGHORN_SHAPE: PropShape<LonghornProps> = { version: true, kubernetesVersion: true, chartSource: ChartSource, namespace: NAMESPACE_REFERENCE_SHAPE, replicaCount: true, defaultDataPath: true, defaultClass: 'boolean', uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true };

@@ -50,6 +50,9 @@ export interface INamespace {
   readonly podSecurity?: PodSecurityLevel;
 }
 
+/** A namespace reference as a prop's shape: a Namespace construct (of any library), or `{ name: 'apps' }`. */
+export const NAMESPACE_REFERENCE_SHAPE: PropShape<INamespace> = { name: true, podSecurity: true };
+
 /** A Kubernetes Namespace that other constructs of this library are placed in by reference. */
 export class Namespace extends Construct implements INamespace {
   /** The namespace name. */

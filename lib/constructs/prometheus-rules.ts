@@ -5,7 +5,7 @@ import { Severity } from './alerting/routing';
 import { DNS_SUBDOMAIN } from './kube-names';
 import { checkProps, PropShape } from './known-props';
 import { KubePrometheusStack } from './kube-prometheus-stack';
-import { INamespace } from './namespace';
+import { INamespace, NAMESPACE_REFERENCE_SHAPE } from './namespace';
 import { prometheusDuration } from './prometheus-duration';
 import { asNumber } from './quantity';
 import { kubePrometheusStackOf, MonitoringTarget, namespaceNotSelected, prometheusSelection, requireInsideStack, SelectedKind } from './prometheus-selection';
@@ -113,7 +113,7 @@ export interface PrometheusRulesProps {
 }
 
 // Each group, and each rule by its kind, is checked by checkRuleGroup: the constructor and addGroup take groups.
-const PROMETHEUS_RULES_PROPS: PropShape<PrometheusRulesProps> = { monitoring: true, groups: [true], requiredLabels: [true], namespace: true, name: true };
+const PROMETHEUS_RULES_PROPS: PropShape<PrometheusRulesProps> = { monitoring: true, groups: [true], requiredLabels: [true], namespace: NAMESPACE_REFERENCE_SHAPE, name: true };
 const RULE_GROUP_PROPS: PropShape<PrometheusRuleGroup> = { name: true, rules: [true], interval: true, limit: true };
 const ALERTING_RULE_PROPS: PropShape<AlertingRule> = {
   alert: true, expr: true, severity: true, for: true, keepFiringFor: true, summary: true, description: true, runbookUrl: true, labels: true, annotations: true,
