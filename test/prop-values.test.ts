@@ -86,6 +86,7 @@ describe('values of the wrong type or outside their enum', () => {
     [{ grafanaService: 'nodeport' }, "MonitoringStack 'lab' grafanaService is 'nodeport' but must be a ServiceExposure, made by ServiceExposure."],
     [{ resources: { prometheus: { requests: { cpu: '-1' } } } }, "resources.prometheus.requests.cpu is '-1' but must not be negative"],
     [{ kubePrometheusStackValues: [{ grafana: { enabled: false } }] }, 'kubePrometheusStackValues is a list but must be an object of kube-prometheus-stack chart values'],
+    [{ monitoringNamespace: 'infra', longhornNamespace: 'infra' }, "monitoringNamespace and longhornNamespace are both 'infra', but the stack makes a Namespace for each; give them different names"],
     [{ cluster: null }, "MonitoringStack 'lab' cluster is null but must be an object ({ distribution, controlPlaneNodes, workerNodes, controlPlaneTaint, kubernetesVersion })"],
     [{ installPrerequisites: 'debian' }, "MonitoringStack 'lab' installPrerequisites is 'debian' but must be an object ({ osFamily, nfs })"],
     [{ clusterApis: { apiVersion: 'gateway.networking.k8s.io/v1' } }, "MonitoringStack 'lab' clusterApis is an object ({\"apiVersion\":\"gateway.networking.k8s.io/v1\"}) but must be a list"],

@@ -272,6 +272,9 @@ export class MonitoringStack extends Construct {
     if (props.gitOps) checkGitOpsBootstrapProps(`MonitoringStack '${id}'`, props.gitOps, 'gitOps.');
     const monitoringNamespaceName = checkNamespace('monitoringNamespace', props.monitoringNamespace ?? 'monitoring');
     const longhornNamespaceName = checkNamespace('longhornNamespace', props.longhornNamespace ?? 'longhorn-system');
+    if (monitoringNamespaceName === longhornNamespaceName) {
+      throw new Error(`monitoringNamespace and longhornNamespace are both '${longhornNamespaceName}', but the stack makes a Namespace for each; give them different names`);
+    }
     const monitorLonghorn = props.longhornMonitoring ?? true;
     if (monitorLonghorn) {
       checkLonghornAlertThresholds(props.longhornAlertThresholds ?? {}, 'longhornAlertThresholds.');
