@@ -56,7 +56,7 @@ describe('the Kubernetes version of a cluster', () => {
     expect(fs.readdirSync(outdir)).toEqual([]);
   });
 
-  test('a version given as a number is refused on a standalone construct too, with the string to write (MonitoringStack: prop-values.test.ts)', () => {
+  test('a version given as a number is refused on a standalone construct too, with the string to write (MonitoringStack: known-props.test.ts)', () => {
     expect(() => new KubePrometheusStack(Testing.chart(), 'kps', { kubernetesVersion: 1.3 as any }))
       .toThrow("kubernetesVersion is 1.3 (a number) but must be a string such as '1.35' (as a number, 1.30 would be 1.3)");
   });
