@@ -192,7 +192,6 @@ test("a null value deletes the chart's default, whichever render the cache saw f
       const config = render(request(values))!.documents.find(d => d.manifest.kind === 'ConfigMap' && d.manifest.metadata.name === 'longhorn-storageclass')!;
       return /fsType: "?(\w+)/.exec((config.manifest.data as Record<string, string>)['storageclass.yaml'])?.[1];
     };
-    expect(fsType({ persistence: { defaultFsType: 'xfs' } })).toBe('xfs');
     expect(fsType({ persistence: { defaultFsType: null } })).toBeUndefined();
     expect(fsType({ persistence: {} })).toBe('ext4');
   });
