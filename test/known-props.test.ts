@@ -276,10 +276,17 @@ test('a namespace reference given as a name is refused, with the shape it must h
 
 test("MonitoringApp checks cdk8s' App props too", () => {
   expect(() => new MonitoringApp(props({ outDir: 'x' }))).toThrow('MonitoringApp has no prop outDir, so it would be ignored; did you mean outdir?');
+  // An option a later cdk8s may add is cdk8s' to read.
+  expect(() => new MonitoringApp(props({ someLaterOption: true }))).not.toThrow();
 });
 
 test('a stack id longer than a DNS label says how long it is', () => {
   expect(() => new MonitoringStack(Testing.app(), 'a'.repeat(70))).toThrow("must be a DNS label: lowercase letters, digits and '-', at most 63 characters (it has 70)");
+});
+
+test('props made by a class of the app are read as they are', () => {
+  class LabProps { public readonly replicaCount = 0; }
+  expect(() => new Longhorn(Testing.chart(), 'lh', new LabProps())).toThrow('replicaCount is 0 but must be a whole number from 1 to 20');
 });
 
 test('props given as a list (not an object) are an error, not ignored', () => {

@@ -61,6 +61,13 @@ describe('ServiceMonitor', () => {
       .toThrow(`service ${other.service.node.path}/Resource is in MonitoringStack 'lab2', but lab/apps/Web is in MonitoringStack 'lab', whose Prometheus cannot scrape another cluster; create the monitor in a Chart of the stack the service is in`);
   });
 
+  test("takes a Service of the app outside any stack: a plain App's charts are one cluster", () => {
+    const app = Testing.app();
+    const lab = new MonitoringStack(app, 'lab');
+    const service = new plus33.Service(new Chart(app, 'web', { namespace: 'web' }), 'svc', { ports: [{ name: 'metrics', port: 9100 }] });
+    expect(() => new ServiceMonitor(new Chart(lab, 'apps'), 'Web', { monitoring: lab, service, port: 'metrics' })).not.toThrow();
+  });
+
   test('works with a cdk8s-plus-28 Service and a KubePrometheusStack of its own', () => {
     const chart = Testing.chart();
     const stack = new KubePrometheusStack(chart, 'Stack', { releaseName: RELEASE_OF_ITS_OWN });

@@ -23,8 +23,9 @@ type ClassOf<T> = { readonly prototype: T; readonly name: string };
  */
 export function checkProps<P>(construct: string, props: P | undefined, shape: PropShape<P>, at = ''): void {
   if (props === undefined) return;
-  // An object of a class (a Namespace construct where a namespace reference is asked for) is its class's to check.
-  if (!isPlainObject(props) && !(at && typeof props === 'object' && props !== null && !Array.isArray(props))) {
+  // An object of a class (a Namespace construct where a namespace reference is asked for, props made by a class of the
+  // app's) is its class's to check.
+  if (typeof props !== 'object' || props === null || Array.isArray(props)) {
     const fields = at ? ` ({ ${Object.keys(shape).join(', ')} })` : ' of props';
     throw new Error(`${construct} ${at ? at.slice(0, -1) : 'props'} is ${describeValue(props)} but must be an object${fields}`);
   }

@@ -152,7 +152,9 @@ export function kubeObjectOf(prop: string, construct: IConstruct): ApiObject {
  */
 export function requireSameCluster(monitor: IConstruct, prop: string, object: IConstruct): void {
   const [here, there] = [clusterOf(monitor), clusterOf(object)];
-  if (here === there) return;
+  // Outside any stack is no other cluster: a plain App writes every chart into one folder.
+  const root = monitor.node.root;
+  if (here === there || (object.node.root === root && (here === root || there === root))) return;
   const name = (cluster: IConstruct) => (cluster.node.root !== monitor.node.root ? 'another App'
     : cluster === cluster.node.root ? 'the app, outside any MonitoringStack' : `MonitoringStack '${cluster.node.id}'`);
   throw new Error(`${prop} ${object.node.path} is in ${name(there)}, but ${monitor.node.path} is in ${name(here)}, whose Prometheus cannot scrape another cluster; create the monitor in a Chart of the stack the ${prop} is in`);
