@@ -151,6 +151,7 @@ describe('a value of the wrong type is shown with its type, and the fix', () => 
   const email = { to: 'ops@example.com', from: 'am@example.com', smtpHost: 'smtp.example.com' };
   test.each([
     ['a switch as a string', () => Receiver.slack(props({ webhookUrl, sendResolved: 'no' })), "Receiver.slack sendResolved is 'no' but must be true or false"],
+    ['a long object, shown by its keys', () => Receiver.slack(props({ webhookUrl: { url: 'x'.repeat(200), note: 'long' } })), 'Receiver.slack webhookUrl is an object ({ url, note }) but must be a SecretKey'],
     ['a list as one string', () => AlertDelivery.route(props({ groupBy: 'alertname', defaultReceiver: Receiver.slack({ webhookUrl }) })), "AlertDelivery.route groupBy is 'alertname' but must be a list, e.g. ['alertname']"],
     ['a list as one object', () => AlertDelivery.route(props({ routes: { severity: Severity.CRITICAL, receiver: Receiver.slack({ webhookUrl }) } })), 'AlertDelivery.route routes is an object ('],
     ['Ingress paths as one string', () => ServiceExposure.ingress(props({ host: 'g.example.com', paths: '/grafana' })), "ServiceExposure.ingress paths is '/grafana' but must be a list, e.g. ['/grafana']"],

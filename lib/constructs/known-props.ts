@@ -110,9 +110,18 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'number' || typeof value === 'boolean') return `${value} (a ${typeof value})`;
   if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return `a list (${JSON.stringify(value)})`;
   const name = Object.getPrototypeOf(value)?.constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : `an object (${JSON.stringify(value)})`;
+  if (!Array.isArray(value) && name && name !== 'Object') return `a ${name}`;
+  // Short values whole; a long one (a whole dashboard) or one that cannot be written (a construct inside) in short.
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  const short = json !== undefined && json.length <= 120 ? json : undefined;
+  if (Array.isArray(value)) return `a list (${short ?? `${value.length} items`})`;
+  return `an object (${short ?? `{ ${Object.keys(value).join(', ')} }`})`;
 }
 
 /**

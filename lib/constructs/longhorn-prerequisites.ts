@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkEnum, checkProps, PropShape } from './known-props';
-import { INamespace } from './namespace';
+import { INamespace, NAMESPACE_REFERENCE_SHAPE } from './namespace';
 
 /** Node operating system families, by package manager. */
 export enum OsFamily {
@@ -94,4 +94,4 @@ export class LonghornPrerequisites extends Construct {
   }
 }
 
-const LONGHORN_PREREQUISITES_SHAPE: PropShape<LonghornPrerequisitesProps> = { namespace: true, osFamily: true, nfs: 'boolean', image: true };
+const LONGHORN_PREREQUISITES_SHAPE: PropShape<LonghornPrerequisitesProps> = { namespace: NAMESPACE_REFERENCE_SHAPE, osFamily: true, nfs: 'boolean', image: true };

@@ -121,7 +121,6 @@ export class LonghornRecurringJob extends Construct {
       throw new Error(`concurrency is ${asNumber(concurrency)} but must be a whole number >= 1 (volumes worked on at once)`);
     }
     const groups = props.groups ?? [DEFAULT_RECURRING_JOB_GROUP];
-    if (!Array.isArray(groups)) throw new Error(`groups is ${describeValue(groups)} but must be a list of group names, e.g. ['${DEFAULT_RECURRING_JOB_GROUP}']`);
     for (const group of groups) {
       if (!GROUP_NAME.test(group)) throw new Error(`groups has '${group}' but a group name is letters, digits, '-', '_' and '.', at most 63 characters (Longhorn labels volumes with it)`);
     }

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { describeValue } from './known-props';
+import { isDuration } from './quantity';
 
 /** Prometheus' duration syntax, as the prometheus-operator CRDs spell it (`1h30m`, `5m`, `30s`, `0`). */
 const PROMETHEUS_DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
@@ -19,8 +20,8 @@ export function prometheusDuration(prop: string, value: Duration | string, optio
       throw new Error(`${prop} is '${value}' but must be a Prometheus duration such as '5m', '1h30m' or '30s' (units y, w, d, h, m, s, ms, largest first), or a cdk8s Duration`);
     }
     text = value;
-  } else if (typeof (value as Partial<Duration> | undefined)?.toMilliseconds !== 'function') {
-    // By shape, not instanceof: an app may load its own copy of cdk8s. Apps loaded without type-checking pass numbers.
+  } else if (!isDuration(value)) {
+    // Apps loaded without type-checking pass numbers.
     const unit = options.unit ?? 'days';
     const count = Number.isInteger(value) && (value as unknown as number) > 0 ? value : 10;
     throw new Error(`${prop} is ${describeValue(value)} but must be a cdk8s Duration such as Duration.${unit}(${count}), or a Prometheus duration string such as '${count}${EXAMPLE_UNITS[unit]}'`);

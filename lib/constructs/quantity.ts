@@ -83,9 +83,13 @@ export function asNumber(value: unknown): string {
  * the fix shows it in `unit`, Longhorn's unit for the prop, with the number given or `example`.
  */
 export function checkDuration(prop: string, value: Duration, unit: 'seconds' | 'minutes', example: number): Duration {
-  // By shape, not instanceof: an app may load its own copy of cdk8s.
-  if (typeof (value as Partial<Duration> | undefined)?.toMilliseconds === 'function') return value;
+  if (isDuration(value)) return value;
   throw new Error(`${prop} is ${describeValue(value)} but must be a cdk8s Duration such as Duration.${unit}(${typeof value === 'number' ? value : example})`);
+}
+
+/** Whether `value` is a cdk8s Duration: by shape, not instanceof, as an app may load its own copy of cdk8s. */
+export function isDuration(value: unknown): value is Duration {
+  return typeof (value as Partial<Duration> | undefined)?.toMilliseconds === 'function';
 }
 
 /** Throws, naming `prop`, unless `value` is a Duration of whole minutes, at least one; returns the minutes. */
