@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import {
   AlertDelivery, BackupStore, ClusterApi, GitOpsBootstrap, GitOpsTool, GrafanaAdminCredentials, GrafanaDashboard, GrafanaDashboardJson, KubePrometheusStack,
-  Longhorn, LonghornMonitoring, LonghornPrerequisites, LonghornStorageClass, MonitoringApp, MonitoringStack, Namespace, PodMonitor, PrometheusRules, Receiver,
+  Longhorn, LonghornMonitoring, LonghornPrerequisites, LonghornRecurringJob, LonghornStorageClass, MonitoringApp, MonitoringStack, Namespace, PodMonitor, PrometheusRules, Receiver,
   RecurringJobTask, SecretKey, ServiceExposure, ServiceMonitor, Severity,
 } from '../lib';
 import { findObject } from './inventory';
@@ -179,6 +179,9 @@ describe('a value of the wrong type is shown with its type, and the fix', () => 
       'Receiver.email smtpHost is undefined but must be a lowercase host name'],
     ['a Secret name left out', () => SecretKey.fromExistingSecret(undefined as any, 'url'), 'SecretKey.fromExistingSecret secretName is undefined but a Secret name must be a DNS subdomain'],
     ['a repoUrl left out', () => new GitOpsBootstrap(Testing.chart(), 'G', props({ tool: GitOpsTool.FLUX })), 'repoUrl is undefined but must be a Git URL'],
+    ['a tool left out', () => new GitOpsBootstrap(Testing.chart(), 'G', props({ repoUrl: 'https://git.example.com/ops.git' })), 'tool is undefined but must be one of GitOpsTool.ARGO_CD, GitOpsTool.FLUX'],
+    ['a recurring job task left out', () => new LonghornRecurringJob(Testing.chart(), 'job', props({ schedule: '0 3 * * *' })),
+      'task is not set but must be one of RecurringJobTask.SNAPSHOT, '],
   ])('%s', (_case, create, message) => {
     expect(create).toThrow(message);
   });

@@ -1,5 +1,5 @@
 import { ChartValues } from '../render/chart-values';
-import { checkEnum, PropShape } from './known-props';
+import { oneOf, PropShape } from './known-props';
 
 /** Whether Prometheus scrapes a control-plane component (and alerts on it). */
 export enum ControlPlaneMonitoring {
@@ -37,15 +37,9 @@ export interface ControlPlaneComponents {
   readonly kubeProxy?: ControlPlaneMonitoring;
 }
 
-/** The keys of {@link ControlPlaneComponents}, for unknown-prop checks. */
-export const CONTROL_PLANE_SHAPE: PropShape<ControlPlaneComponents> = { controllerManager: true, scheduler: true, etcd: true, kubeProxy: true };
-
-/** Throws unless each component's choice (the prop `controlPlane`) is a ControlPlaneMonitoring. */
-export function checkControlPlane(components: ControlPlaneComponents | undefined): void {
-  for (const key of Object.keys(CONTROL_PLANE_SHAPE) as Array<keyof ControlPlaneComponents>) {
-    checkEnum(`controlPlane.${key}`, components?.[key], ControlPlaneMonitoring, 'ControlPlaneMonitoring');
-  }
-}
+const CHOICE = oneOf(ControlPlaneMonitoring, 'ControlPlaneMonitoring');
+/** The shape of {@link ControlPlaneComponents}, for the prop checks. */
+export const CONTROL_PLANE_SHAPE: PropShape<ControlPlaneComponents> = { controllerManager: CHOICE, scheduler: CHOICE, etcd: CHOICE, kubeProxy: CHOICE };
 
 /** kube-prometheus-stack's switch for each component and the rule groups that belong to it. */
 const CHART_KEYS: Record<keyof ControlPlaneComponents, { component: string; rules: string[] }> = {

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { groupOf, isBuiltInGroup } from '../render/kube-api';
 import { DNS_LABEL } from './kube-names';
-import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
+import { checkProps, describeValue, enumChoices, oneOf, PropShape } from './known-props';
 
 /** GitOps controllers this library writes bootstrap objects for. */
 export enum GitOpsTool {
@@ -56,7 +56,7 @@ export interface GitOpsBootstrapProps {
 
 /** The props of {@link GitOpsBootstrap}, for checking them where another construct takes them as one of its own. */
 const GITOPS_BOOTSTRAP_PROPS: PropShape<GitOpsBootstrapProps> = {
-  repoUrl: true, path: true, targetRevision: true, tool: true, name: true, argoCdNamespace: true, fluxNamespace: true, automatedSync: 'boolean',
+  repoUrl: true, path: true, targetRevision: true, tool: oneOf(GitOpsTool, 'GitOpsTool'), name: true, argoCdNamespace: true, fluxNamespace: true, automatedSync: 'boolean',
 };
 
 /**
@@ -66,8 +66,7 @@ const GITOPS_BOOTSTRAP_PROPS: PropShape<GitOpsBootstrapProps> = {
  */
 export function checkGitOpsBootstrapProps(construct: string, props: GitOpsBootstrapProps, at = ''): void {
   checkProps(construct, props, GITOPS_BOOTSTRAP_PROPS, at);
-  if (props.tool === undefined) throw new Error(`${at}tool is undefined but must be one of GitOpsTool.ARGO_CD, GitOpsTool.FLUX`);
-  checkEnum(`${at}tool`, props.tool, GitOpsTool, 'GitOpsTool');
+  if (props.tool === undefined) throw new Error(`${at}tool is undefined but must be ${enumChoices(GitOpsTool, 'GitOpsTool')}`);
   if (typeof props.repoUrl !== 'string' || !/^(https?|ssh):\/\/\S+$|^git@[^\s:]+:\S+$/.test(props.repoUrl)) {
     throw new Error(`${at}repoUrl is ${describeValue(props.repoUrl)} but must be a Git URL such as 'https://git.example.com/ops/cluster.git' or 'git@git.example.com:ops/cluster.git'`);
   }

@@ -6,13 +6,14 @@ import { closest, distance } from 'fastest-levenshtein';
  * - `[item]` for a list (checked to be one), `item` the shape of each of its items (`true` for items taken as they are);
  * - the shape of a plain object, whose own keys are checked too;
  * - a class, for a prop that must be one of its objects (`GrafanaAdminCredentials`: made by its factories);
+ * - {@link oneOf} an enum, for a prop that must be one of its values (an app may pass any string);
  * - `true` for a prop taken as it is (a string, a number, a Duration, an object a factory made and checked).
  * The compiler refuses a missing or an unknown prop, so the shape stays the interface's.
  */
 export type PropShape<P> = { readonly [K in keyof Required<P>]: ShapeOf<NonNullable<P[K]>> };
 type ShapeOf<T> = [T] extends [boolean] ? 'boolean'
   : [T] extends [ReadonlyArray<infer I>] ? readonly [ShapeOf<NonNullable<I>>]
-  : true | PropShape<T> | ClassOf<T>;
+  : true | PropShape<T> | ClassOf<T> | EnumOf<T>;
 /** A class (its constructor may be private: the prop's objects come from its factories). */
 type ClassOf<T> = { readonly prototype: T; readonly name: string };
 
@@ -36,7 +37,21 @@ export function checkProps<P>(construct: string, props: P | undefined, shape: Pr
   }
 }
 
-type Shape = true | 'boolean' | readonly [Shape] | PropShape<unknown> | ClassOf<unknown>;
+type Shape = true | 'boolean' | readonly [Shape] | PropShape<unknown> | ClassOf<unknown> | EnumOf<unknown>;
+
+const ENUM = Symbol('enum');
+/** A string enum and its name in the API, as a prop's shape. */
+interface EnumOf<T> { readonly [ENUM]: { readonly values: Readonly<Record<string, T>>; readonly name: string } }
+
+/** The shape of a prop that must be one of the string enum `values`, named `name` in the API (`oneOf(Placement, 'Placement')`). */
+export function oneOf<T extends string>(values: Readonly<Record<string, T>>, name: string): EnumOf<T> {
+  return { [ENUM]: { values, name } };
+}
+
+/** What a prop of the enum must be, as messages say it: `one of Placement.ANY_NODE, Placement.WORKERS_ONLY`. */
+export function enumChoices(values: Readonly<Record<string, string>>, name: string): string {
+  return `one of ${Object.keys(values).map(k => `${name}.${k}`).join(', ')}`;
+}
 
 function checkValue(construct: string, value: unknown, shape: Shape, path: string): void {
   if (shape === true || value === undefined) return;
@@ -48,6 +63,9 @@ function checkValue(construct: string, value: unknown, shape: Shape, path: strin
       const factories = Object.getOwnPropertyNames(type).filter(name => typeof (type as unknown as Record<string, unknown>)[name] === 'function');
       throw new Error(`${construct} ${path} is ${describeValue(value)} but must be ${/^[AEIOU]/.test(type.name) ? 'an' : 'a'} ${type.name}${factories.length > 0 ? `, made by ${factories.map(f => `${type.name}.${f}(...)`).join(' or ')}` : ''}`);
     }
+  } else if (ENUM in shape) {
+    const { values, name } = (shape as EnumOf<unknown>)[ENUM];
+    if (!Object.values(values).includes(value)) throw new Error(`${construct} ${path} is ${describeValue(value)} but must be ${enumChoices(values as Record<string, string>, name)}`);
   } else if (Array.isArray(shape)) {
     if (!Array.isArray(value)) {
       const wrapped = typeof value === 'string' ? `, e.g. ['${value}']` : typeof value === 'number' ? `, e.g. [${value}]` : '';
@@ -95,15 +113,6 @@ const RENAMED: { readonly [old: string]: { readonly to: string; readonly example
   retentionDays: { to: 'retention', example: value => `Duration.days(${JSON.stringify(value)})` },
   staleReplicaTimeoutMinutes: { to: 'staleReplicaTimeout', example: value => `Duration.minutes(${JSON.stringify(value)})` },
 };
-
-/**
- * Throws unless `value` (the prop `prop`, as the user wrote it) is one of the string enum `values` (named `enumName`
- * in the API): an app loaded without type-checking may pass any string, which would otherwise be read as the default.
- */
-export function checkEnum<E extends string>(prop: string, value: E | undefined, values: Record<string, E>, enumName: string): void {
-  if (value === undefined || Object.values(values).includes(value)) return;
-  throw new Error(`${prop} is ${describeValue(value)} but must be one of ${Object.keys(values).map(k => `${enumName}.${k}`).join(', ')}`);
-}
 
 /** A value as an error message shows it: a string quoted (so '2' is not taken for 2), anything else with its type. */
 export function describeValue(value: unknown): string {

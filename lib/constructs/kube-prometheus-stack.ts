@@ -1,6 +1,6 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkConverted, checkEnum, checkProps, describeValue, PropShape } from './known-props';
+import { checkConverted, checkProps, describeValue, oneOf, PropShape } from './known-props';
 import type { PrometheusSpec } from '../../imports/prometheus-monitoring.coreos.com';
 import { ChartSource } from '../render/chart-source';
 import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
@@ -10,7 +10,7 @@ import { HookPolicy, ObjectSelector } from '../render/pipeline';
 import { HookRevivingValue, OwnedValue, ownedBySetProps, valueAt } from '../render/values-check';
 import { addRenderedObjects, RenderedObjects } from '../render/rendered-objects';
 import { CONTAINER_RESOURCES_SHAPE, ContainerResources, resourcesValues } from './container-resources';
-import { checkControlPlane, CONTROL_PLANE_CHART_KEYS, CONTROL_PLANE_SHAPE, ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
+import { CONTROL_PLANE_CHART_KEYS, CONTROL_PLANE_SHAPE, ControlPlaneComponents, ControlPlaneMonitoring, controlPlaneValues } from './control-plane';
 import { folderOf } from '../render/cluster-boundary';
 import { reportOf } from '../render/report';
 import { AlertDelivery, alertDeliveryChartValues, AlertmanagerVersion, renderAlertDelivery } from './alerting';
@@ -246,9 +246,6 @@ export class KubePrometheusStack extends Construct {
     super(scope, id);
     checkProps(`KubePrometheusStack '${id}'`, props, KUBE_PROMETHEUS_STACK_SHAPE);
     const typedSpec = props.prometheusSpec && prometheusSpecJson(`KubePrometheusStack '${id}'`, props.prometheusSpec);
-    checkEnum('placement', props.placement, Placement, 'Placement');
-    checkEnum('prometheusStorageAccessMode', props.prometheusStorageAccessMode, AccessMode, 'AccessMode');
-    checkControlPlane(props.controlPlane);
     // A composite's own name for a prop, in messages.
     const propName = (prop: keyof KubePrometheusStackProps): string => props.propNames?.[prop] ?? prop;
     if (props.kubernetesVersion !== undefined) setKubernetesVersion(this, props.kubernetesVersion, propName('kubernetesVersion'));
@@ -481,9 +478,9 @@ function retentionSizeFor(retentionSize: Size | string | undefined, volume: Pars
 
 const KUBE_PROMETHEUS_STACK_SHAPE: PropShape<KubePrometheusStackProps> = {
   version: true, kubernetesVersion: true, chartSource: ChartSource, namespace: NAMESPACE_REFERENCE_SHAPE, releaseName: true, grafanaAdmin: GrafanaAdminCredentials,
-  grafanaService: ServiceExposure, prometheusService: ServiceExposure, alertmanagerService: ServiceExposure, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: true,
+  grafanaService: ServiceExposure, prometheusService: ServiceExposure, alertmanagerService: ServiceExposure, prometheusStorageClass: true, prometheusStorageSize: true, prometheusStorageAccessMode: oneOf(AccessMode, 'AccessMode'),
   retention: true, retentionSize: true, prometheusReplicas: true, prometheusResources: CONTAINER_RESOURCES_SHAPE, grafanaResources: CONTAINER_RESOURCES_SHAPE,
   alertmanagerResources: CONTAINER_RESOURCES_SHAPE, operatorResources: CONTAINER_RESOURCES_SHAPE, kubeStateMetricsResources: CONTAINER_RESOURCES_SHAPE,
-  placement: true, controlPlane: CONTROL_PLANE_SHAPE, alerting: AlertDelivery, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true,
+  placement: oneOf(Placement, 'Placement'), controlPlane: CONTROL_PLANE_SHAPE, alerting: AlertDelivery, alertmanagerVersion: true, prometheusSpec: true, crdScope: true, values: true,
   valuesPropName: true, propNames: true,
 };

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkEnum, checkProps, PropShape } from './known-props';
+import { checkProps, oneOf, PropShape } from './known-props';
 import { INamespace, NAMESPACE_REFERENCE_SHAPE } from './namespace';
 
 /** Node operating system families, by package manager. */
@@ -53,7 +53,6 @@ export class LonghornPrerequisites extends Construct {
   constructor(scope: Construct, id: string, props: LonghornPrerequisitesProps) {
     super(scope, id);
     checkProps(`LonghornPrerequisites '${id}'`, props, LONGHORN_PREREQUISITES_SHAPE);
-    checkEnum('osFamily', props.osFamily, OsFamily, 'OsFamily');
     const packages = PACKAGES[props.osFamily ?? OsFamily.DEBIAN];
     const wanted = [packages.iscsi, ...(props.nfs ?? true ? [packages.nfs] : [])];
     const onHost = (script: string) => ['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--', 'sh', '-c', script];
@@ -94,4 +93,4 @@ export class LonghornPrerequisites extends Construct {
   }
 }
 
-const LONGHORN_PREREQUISITES_SHAPE: PropShape<LonghornPrerequisitesProps> = { namespace: NAMESPACE_REFERENCE_SHAPE, osFamily: true, nfs: 'boolean', image: true };
+const LONGHORN_PREREQUISITES_SHAPE: PropShape<LonghornPrerequisitesProps> = { namespace: NAMESPACE_REFERENCE_SHAPE, osFamily: oneOf(OsFamily, 'OsFamily'), nfs: 'boolean', image: true };

@@ -6,7 +6,7 @@ import { Longhorn } from './longhorn';
 import { LonghornBackupTarget, renderedBackupTarget } from './longhorn-backup-target';
 import { longhornOf, longhornSpecSchema, LonghornTarget } from './longhorn-target';
 import { requireInsideStack } from './prometheus-selection';
-import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
+import { checkProps, describeValue, enumChoices, oneOf, PropShape } from './known-props';
 import { asNumber } from './quantity';
 
 /** What a Longhorn recurring job does each time it runs. */
@@ -80,7 +80,8 @@ export interface LonghornRecurringJobProps {
   readonly name?: string;
 }
 
-const LONGHORN_RECURRING_JOB_SHAPE: PropShape<LonghornRecurringJobProps> = { longhorn: true, task: true, schedule: true, retain: true, concurrency: true, groups: [true], labels: true, fullBackupInterval: true, name: true };
+const LONGHORN_RECURRING_JOB_SHAPE: PropShape<LonghornRecurringJobProps> = {
+  longhorn: true, task: oneOf(RecurringJobTask, 'RecurringJobTask'), schedule: true, retain: true, concurrency: true, groups: [true], labels: true, fullBackupInterval: true, name: true };
 
 const JOB_NAME = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 const GROUP_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -101,8 +102,7 @@ export class LonghornRecurringJob extends Construct {
   constructor(scope: Construct, id: string, props: LonghornRecurringJobProps) {
     super(scope, id);
     checkProps(`LonghornRecurringJob '${id}'`, props, LONGHORN_RECURRING_JOB_SHAPE);
-    if (props.task === undefined) throw new Error(`task is not set but must be one of ${Object.keys(RecurringJobTask).map(k => `RecurringJobTask.${k}`).join(', ')}`);
-    checkEnum('task', props.task, RecurringJobTask, 'RecurringJobTask');
+    if (props.task === undefined) throw new Error(`task is not set but must be ${enumChoices(RecurringJobTask, 'RecurringJobTask')}`);
     const longhorn = longhornOf(props.longhorn);
     requireInsideStack(this, props.longhorn, !(props.longhorn instanceof Longhorn), 'longhorn');
     this.jobName = props.name ?? id.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');

@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
+import { checkProps, describeValue, oneOf, PropShape } from './known-props';
 import { keepClusterScoped } from './cluster-scoped';
 import { claimDefaultStorageClass } from './default-storage-class';
 import { DNS_SUBDOMAIN } from './kube-names';
@@ -108,9 +108,6 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
   constructor(scope: Construct, id: string, props: LonghornStorageClassProps) {
     super(scope, id);
     checkProps(`LonghornStorageClass '${id}'`, props, LONGHORN_STORAGE_CLASS_SHAPE);
-    checkEnum('reclaimPolicy', props.reclaimPolicy, ReclaimPolicy, 'ReclaimPolicy');
-    checkEnum('fsType', props.fsType, FsType, 'FsType');
-    checkEnum('dataLocality', props.dataLocality, DataLocality, 'DataLocality');
     const nameProp = props.propNames?.name ?? 'name';
     if (props.name === LONGHORN_MANAGED_CLASS_NAME) {
       throw new Error(`${nameProp} is '${props.name}' but longhorn-manager owns the StorageClass 'longhorn' and rebuilds it from the chart's persistence.* values, so a second definition would be overwritten; configure that class through the Longhorn construct's props, or give this class another name such as 'longhorn-prometheus'`);
@@ -150,4 +147,6 @@ export class LonghornStorageClass extends Construct implements IStorageClass {
   }
 }
 
-const LONGHORN_STORAGE_CLASS_SHAPE: PropShape<LonghornStorageClassProps> = { name: true, replicaCount: true, reclaimPolicy: true, allowVolumeExpansion: 'boolean', fsType: true, dataLocality: true, staleReplicaTimeout: true, isDefaultClass: 'boolean', propNames: true };
+const LONGHORN_STORAGE_CLASS_SHAPE: PropShape<LonghornStorageClassProps> = {
+  name: true, replicaCount: true, reclaimPolicy: oneOf(ReclaimPolicy, 'ReclaimPolicy'), allowVolumeExpansion: 'boolean', fsType: oneOf(FsType, 'FsType'),
+  dataLocality: oneOf(DataLocality, 'DataLocality'), staleReplicaTimeout: true, isDefaultClass: 'boolean', propNames: true };

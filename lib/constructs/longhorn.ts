@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
+import { checkProps, describeValue, oneOf, PropShape } from './known-props';
 import { setKubernetesVersion } from '../render/kube-api';
 import * as semver from 'semver';
 import { ChartSource } from '../render/chart-source';
@@ -129,7 +129,6 @@ export class Longhorn extends Construct {
   constructor(scope: Construct, id: string, props: LonghornProps = {}) {
     super(scope, id);
     checkProps(`Longhorn '${id}'`, props, LONGHORN_SHAPE);
-    checkEnum('placement', props.placement, Placement, 'Placement');
     if (props.kubernetesVersion !== undefined) setKubernetesVersion(this, props.kubernetesVersion, props.propNames?.kubernetesVersion ?? 'kubernetesVersion');
     this.version = checkChartVersion(props.propNames?.version ?? 'version', LONGHORN_CHART, props.version ?? LonghornVersion.V1_12_1);
     // A raw value stands where its prop is unset, so what depends on it (the default class claim, the
@@ -197,4 +196,4 @@ const LONGHORN_HOOK_VALUES: HookRevivingValue[] = [
   { path: 'preUpgradeChecker.jobEnabled', value: true, why: 'the pre-upgrade checker is a pre-upgrade Helm hook Job: applied as plain YAML it runs at once and again on every apply, not before an upgrade' },
 ];
 
-const LONGHORN_SHAPE: PropShape<LonghornProps> = { version: true, kubernetesVersion: true, chartSource: ChartSource, namespace: NAMESPACE_REFERENCE_SHAPE, replicaCount: true, defaultDataPath: true, defaultClass: 'boolean', uiReplicas: true, placement: true, crdScope: true, values: true, valuesPropName: true, propNames: true };
+const LONGHORN_SHAPE: PropShape<LonghornProps> = { version: true, kubernetesVersion: true, chartSource: ChartSource, namespace: NAMESPACE_REFERENCE_SHAPE, replicaCount: true, defaultDataPath: true, defaultClass: 'boolean', uiReplicas: true, placement: oneOf(Placement, 'Placement'), crdScope: true, values: true, valuesPropName: true, propNames: true };

@@ -3,7 +3,7 @@ import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { keepClusterScoped } from './cluster-scoped';
 import { DNS_LABEL } from './kube-names';
-import { checkEnum, checkProps, describeValue, PropShape } from './known-props';
+import { checkProps, describeValue, oneOf, PropShape } from './known-props';
 import { KUBERNETES_VERSION_ANNOTATION, kubernetesVersionOf } from '../render/kube-api';
 
 /** Pod Security Standards levels, enforced per namespace by the built-in admission controller. */
@@ -33,7 +33,7 @@ export interface NamespaceProps {
   readonly podSecurity?: PodSecurityLevel;
 }
 
-const NAMESPACE_PROPS: PropShape<NamespaceProps> = { name: true, labels: true, podSecurity: true };
+const NAMESPACE_PROPS: PropShape<NamespaceProps> = { name: true, labels: true, podSecurity: oneOf(PodSecurityLevel, 'PodSecurityLevel') };
 
 /**
  * A namespace other constructs are placed in: a {@link Namespace} of this library, or any object with a `name` (a
@@ -66,7 +66,6 @@ export class Namespace extends Construct implements INamespace {
     if (typeof props.name !== 'string' || !DNS_LABEL.test(props.name)) {
       throw new Error(`name is ${describeValue(props.name)} but a namespace name must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (e.g. 'monitoring')`);
     }
-    checkEnum('podSecurity', props.podSecurity, PodSecurityLevel, 'PodSecurityLevel');
     this.name = props.name;
     this.podSecurity = props.podSecurity;
     // Fixed from here on: setting another version for this cluster later is an error that names this Namespace.

@@ -2,7 +2,7 @@ import { isIP } from 'net';
 import { IConstruct } from 'constructs';
 import { ClusterApi } from '../render/kube-api';
 import { DNS_LABEL, DNS_SUBDOMAIN } from './kube-names';
-import { checkEnum, checkProps, PropShape } from './known-props';
+import { checkProps, oneOf, PropShape } from './known-props';
 import { asNumber } from './quantity';
 
 /** Kubernetes Service types this library exposes web UIs with. */
@@ -154,10 +154,10 @@ export interface LoadBalancerOptions {
 }
 
 const INGRESS_OPTIONS: PropShape<IngressOptions> = {
-  hosts: [true], host: true, paths: [true], pathType: true, annotations: true, ingressClassName: true, tls: [{ hosts: [true], secretName: true }], tlsSecretName: true,
+  hosts: [true], host: true, paths: [true], pathType: oneOf(IngressPathType, 'IngressPathType'), annotations: true, ingressClassName: true, tls: [{ hosts: [true], secretName: true }], tlsSecretName: true,
 };
 const HTTP_ROUTE_OPTIONS: PropShape<HttpRouteOptions> = {
-  parentRefs: [{ name: true, namespace: true, sectionName: true }], hostnames: [true], paths: [{ type: true, value: true }],
+  parentRefs: [{ name: true, namespace: true, sectionName: true }], hostnames: [true], paths: [{ type: oneOf(HttpRoutePathType, 'HttpRoutePathType'), value: true }],
 };
 const LOAD_BALANCER_OPTIONS: PropShape<LoadBalancerOptions> = { loadBalancerIP: true, annotations: true };
 
@@ -176,7 +176,6 @@ export class ServiceExposure {
   /** Through an Ingress (the Service stays ClusterIP). */
   public static ingress(options: IngressOptions): ServiceExposure {
     checkProps('ServiceExposure.ingress', options, INGRESS_OPTIONS);
-    checkEnum('ServiceExposure.ingress pathType', options.pathType, IngressPathType, 'IngressPathType');
     return new ServiceExposure(ServiceType.CLUSTER_IP, { ingress: options });
   }
 
@@ -186,7 +185,6 @@ export class ServiceExposure {
    */
   public static httpRoute(options: HttpRouteOptions): ServiceExposure {
     checkProps('ServiceExposure.httpRoute', options, HTTP_ROUTE_OPTIONS);
-    options.paths?.forEach((path, i) => checkEnum(`ServiceExposure.httpRoute paths[${i}].type`, path.type, HttpRoutePathType, 'HttpRoutePathType'));
     return new ServiceExposure(ServiceType.CLUSTER_IP, { route: options });
   }
 

@@ -1,4 +1,4 @@
-import { checkEnum, PropShape } from '../constructs/known-props';
+import { oneOf, PropShape } from '../constructs/known-props';
 import { checkWholeNumber } from '../constructs/quantity';
 import { checkKubernetesVersion, DEFAULT_KUBERNETES_VERSION } from '../render/kube-api';
 
@@ -46,7 +46,8 @@ export interface ClusterDescription {
 }
 
 /** The keys of {@link ClusterDescription}, for unknown-prop checks. */
-export const CLUSTER_DESCRIPTION_SHAPE: PropShape<ClusterDescription> = { distribution: true, controlPlaneNodes: true, workerNodes: true, controlPlaneTaint: 'boolean', kubernetesVersion: true };
+export const CLUSTER_DESCRIPTION_SHAPE: PropShape<ClusterDescription> = {
+  distribution: oneOf(KubernetesDistribution, 'KubernetesDistribution'), controlPlaneNodes: true, workerNodes: true, controlPlaneTaint: 'boolean', kubernetesVersion: true };
 
 /** A {@link ClusterDescription} with every default filled in and checked. */
 export interface Cluster {
@@ -61,7 +62,6 @@ export interface Cluster {
 
 /** Fills in defaults and checks the description; throws naming the field. */
 export function describeCluster(description: ClusterDescription = {}): Cluster {
-  checkEnum('cluster.distribution', description.distribution, KubernetesDistribution, 'KubernetesDistribution');
   const distribution = description.distribution ?? KubernetesDistribution.KUBEADM;
   const controlPlaneNodes = checkWholeNumber('cluster.controlPlaneNodes', description.controlPlaneNodes ?? 1, 1);
   const workerNodes = checkWholeNumber('cluster.workerNodes', description.workerNodes ?? 2, 0);

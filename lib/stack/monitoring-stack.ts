@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { ChartValues } from '../render/chart-values';
 import { Cluster, CLUSTER_DESCRIPTION_SHAPE, ClusterDescription, describeCluster, KubernetesDistribution } from './cluster';
 import { CONTAINER_RESOURCES_SHAPE, ContainerResources } from '../constructs/container-resources';
-import { checkControlPlane, CONTROL_PLANE_SHAPE, ControlPlaneComponents, KUBEADM_CONTROL_PLANE } from '../constructs/control-plane';
+import { CONTROL_PLANE_SHAPE, ControlPlaneComponents, KUBEADM_CONTROL_PLANE } from '../constructs/control-plane';
 import { checkGitOpsBootstrapProps, GitOpsBootstrap, GitOpsBootstrapProps, GitOpsTool, syncAnnotations } from '../constructs/gitops';
 import { GrafanaAdminCredentials } from '../constructs/grafana-admin';
 import { KubePrometheusStack, KubePrometheusStackVersion } from '../constructs/kube-prometheus-stack';
@@ -30,7 +30,7 @@ import { ClusterApi, setKubernetesVersion } from '../render/kube-api';
 import { ChartSource } from '../render/chart-source';
 import { startTogether } from '../render/rendered-objects';
 import { ServiceExposure } from '../constructs/service-exposure';
-import { checkEnum, checkProps, PropShape } from '../constructs/known-props';
+import { checkProps, oneOf, PropShape } from '../constructs/known-props';
 
 /** Requests and limits of the stack's servers. */
 export interface StackResources {
@@ -266,9 +266,6 @@ export class MonitoringStack extends Construct {
     super(scope, id);
     checkProps(`MonitoringStack '${id}'`, props, MONITORING_STACK_SHAPE);
     // The props the inner constructs take, checked under the stack's own names.
-    checkEnum('placement', props.placement, Placement, 'Placement');
-    checkControlPlane(props.controlPlane);
-    checkEnum('installPrerequisites.osFamily', props.installPrerequisites?.osFamily, OsFamily, 'OsFamily');
     if (props.gitOps) checkGitOpsBootstrapProps(`MonitoringStack '${id}'`, props.gitOps, 'gitOps.');
     const monitoringNamespaceName = checkNamespace('monitoringNamespace', props.monitoringNamespace ?? 'monitoring');
     const longhornNamespaceName = checkNamespace('longhornNamespace', props.longhornNamespace ?? 'longhorn-system');
@@ -464,10 +461,10 @@ const KUBE_PROMETHEUS_STACK_PROP_NAMES: Readonly<Record<string, string>> = {
 const MONITORING_STACK_SHAPE: PropShape<MonitoringStackProps> = {
   cluster: CLUSTER_DESCRIPTION_SHAPE, replicaCount: true,
   resources: { prometheus: CONTAINER_RESOURCES_SHAPE, grafana: CONTAINER_RESOURCES_SHAPE, alertmanager: CONTAINER_RESOURCES_SHAPE, operator: CONTAINER_RESOURCES_SHAPE, kubeStateMetrics: CONTAINER_RESOURCES_SHAPE },
-  placement: true, controlPlane: CONTROL_PLANE_SHAPE, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: ChartSource,
+  placement: oneOf(Placement, 'Placement'), controlPlane: CONTROL_PLANE_SHAPE, longhornVersion: true, kubePrometheusStackVersion: true, releaseName: true, longhornChartSource: ChartSource,
   kubePrometheusStackChartSource: ChartSource, clusterApis: [true], monitoringNamespace: true, longhornNamespace: true, prometheusStorageClassName: true,
   prometheusStorageSize: true, retention: true, retentionSize: true, grafanaAdmin: GrafanaAdminCredentials, grafanaService: ServiceExposure, prometheusService: ServiceExposure,
   gitOps: true,
-  alertmanagerService: ServiceExposure, installPrerequisites: { osFamily: true, nfs: 'boolean' }, alerting: AlertDelivery, longhornMonitoring: 'boolean',
+  alertmanagerService: ServiceExposure, installPrerequisites: { osFamily: oneOf(OsFamily, 'OsFamily'), nfs: 'boolean' }, alerting: AlertDelivery, longhornMonitoring: 'boolean',
   longhornAlertThresholds: LONGHORN_ALERT_THRESHOLDS_SHAPE, longhornValues: true, kubePrometheusStackValues: true,
 };

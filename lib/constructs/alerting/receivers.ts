@@ -2,7 +2,7 @@ import * as semver from 'semver';
 import { AlertmanagerVersion } from './alertmanager-version';
 import { SecretKey } from './secret-key';
 import { DNS_SUBDOMAIN } from '../kube-names';
-import { checkEnum, checkProps, describeValue, PropShape } from '../known-props';
+import { checkProps, describeValue, oneOf, PropShape } from '../known-props';
 import { asNumber } from '../quantity';
 
 /** The kinds of place an alert can be delivered to. */
@@ -168,7 +168,7 @@ const EMAIL_RECEIVER_PROPS: PropShape<EmailReceiverProps> = {
   ...RECEIVER_OPTIONS, to: true, from: true, smtpHost: true, smtpPort: true, username: true, password: true, requireTls: 'boolean',
 };
 const SLACK_RECEIVER_PROPS: PropShape<SlackReceiverProps> = { ...RECEIVER_OPTIONS, webhookUrl: true, channel: true };
-const DISCORD_RECEIVER_PROPS: PropShape<DiscordReceiverProps> = { ...RECEIVER_OPTIONS, webhookUrl: true, api: true };
+const DISCORD_RECEIVER_PROPS: PropShape<DiscordReceiverProps> = { ...RECEIVER_OPTIONS, webhookUrl: true, api: oneOf(DiscordApi, 'DiscordApi') };
 const TELEGRAM_RECEIVER_PROPS: PropShape<TelegramReceiverProps> = { ...RECEIVER_OPTIONS, botToken: true, chatId: true };
 const WEBHOOK_RECEIVER_PROPS: PropShape<WebhookReceiverProps> = { ...RECEIVER_OPTIONS, url: true, bearerToken: true, maxAlerts: true };
 const NTFY_RECEIVER_PROPS: PropShape<NtfyReceiverProps> = { ...RECEIVER_OPTIONS, topicUrl: true, accessToken: true };
@@ -245,7 +245,6 @@ export class Receiver {
     checkProps('Receiver.discord', props, DISCORD_RECEIVER_PROPS);
     const name = receiverName('Receiver.discord', props.name, ReceiverKind.DISCORD);
     requireSecretKey('Receiver.discord webhookUrl', props.webhookUrl);
-    checkEnum('Receiver.discord api', props.api, DiscordApi, 'DiscordApi');
     const api = props.api ?? DiscordApi.SLACK_COMPATIBLE;
     const sendResolved = props.sendResolved ?? true;
     if (api === DiscordApi.SLACK_COMPATIBLE) {

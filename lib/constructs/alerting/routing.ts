@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { AlertmanagerVersion } from './alertmanager-version';
 import { NULL_RECEIVER_NAME, Receiver } from './receivers';
 import { ChartValues } from '../../render/chart-values';
-import { checkEnum, checkProps, PropShape } from '../known-props';
+import { checkProps, oneOf, PropShape } from '../known-props';
 import { checkDuration } from '../quantity';
 
 /** The `severity` label values kube-prometheus-stack's alerting rules use. */
@@ -70,7 +70,6 @@ export class AlertDelivery {
     checkProps('AlertDelivery.route', props, ALERT_ROUTING_PROPS);
     const routes = props.routes ?? [];
     routes.forEach((route, i) => {
-      checkEnum(`AlertDelivery.route routes[${i}].severity`, route.severity, Severity, 'Severity');
       if (route.receiver === undefined) throw new Error(`AlertDelivery.route routes[${i}].receiver is undefined but must be a Receiver, e.g. Receiver.slack({ ... })`);
     });
     if (routes.length === 0 && !props.defaultReceiver) {
@@ -150,7 +149,7 @@ export interface AlertDeliveryConfig {
 }
 
 const ALERT_ROUTING_PROPS: PropShape<AlertRoutingProps> = {
-  routes: [{ severity: true, receiver: Receiver }], defaultReceiver: Receiver, groupBy: [true], groupWait: true, groupInterval: true, repeatInterval: true,
+  routes: [{ severity: oneOf(Severity, 'Severity'), receiver: Receiver }], defaultReceiver: Receiver, groupBy: [true], groupWait: true, groupInterval: true, repeatInterval: true,
 };
 const DEFAULT_GROUP_BY = ['alertname', 'namespace'];
 const DEFAULT_GROUP_WAIT = Duration.seconds(30);
