@@ -7,6 +7,7 @@ import T133 from './kube-api/1.33.json';
 import T134 from './kube-api/1.34.json';
 import T135 from './kube-api/1.35.json';
 import { IConstruct } from 'constructs';
+import { describeValue } from '../constructs/known-props';
 import { clusterOf } from './cluster-boundary';
 import { KubeManifest } from './manifest-parse';
 
@@ -38,7 +39,7 @@ export const KUBERNETES_VERSION_ANNOTATION = 'cdk8s-monitoring-stack/kubernetes-
 export function checkKubernetesVersion(prop: string, value: unknown): string {
   if (typeof value !== 'string') {
     const example = SUPPORTED_KUBERNETES_VERSIONS.includes(String(value)) ? String(value) : DEFAULT_KUBERNETES_VERSION;
-    throw new Error(`${prop} is ${JSON.stringify(value)} (a ${typeof value}) but must be a string such as '${example}' (as a number, 1.30 would be 1.3)`);
+    throw new Error(`${prop} is ${describeValue(value)} but must be a string such as '${example}'${typeof value === 'number' ? ' (as a number, 1.30 would be 1.3)' : ''}`);
   }
   const minor = typeof value === 'string' ? /^v?(\d+\.\d+)(\.\d+)?$/.exec(value)?.[1] : undefined;
   if (minor && SUPPORTED_KUBERNETES_VERSIONS.includes(minor)) return minor;
