@@ -11,15 +11,16 @@ import { HookPolicy } from '../lib/render/pipeline';
 
 type RenderModule = typeof import('../lib/render/render');
 type ObjectsModule = typeof import('../lib/render/rendered-objects');
+type ParserModule = typeof import('../lib/render/manifest-parse');
 
 /** Runs `fn` with an empty cache folder (unless `emptyCache` is false) and fresh render modules. */
-function fresh<T>(fn: (render: RenderModule, objects: ObjectsModule) => T, emptyCache = true): T {
+function fresh<T>(fn: (render: RenderModule, objects: ObjectsModule, parser: ParserModule) => T, emptyCache = true): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parallel-render-'));
   const saved = process.env.CDK8S_CACHE_DIR;
   if (emptyCache) process.env.CDK8S_CACHE_DIR = dir;
   try {
-    let modules: [RenderModule, ObjectsModule] | undefined;
-    jest.isolateModules(() => { modules = [require('../lib/render/render'), require('../lib/render/rendered-objects')]; });
+    let modules: [RenderModule, ObjectsModule, ParserModule] | undefined;
+    jest.isolateModules(() => { modules = [require('../lib/render/render'), require('../lib/render/rendered-objects'), require('../lib/render/manifest-parse')]; });
     return fn(...modules!);
   } finally {
     if (saved === undefined) delete process.env.CDK8S_CACHE_DIR;
@@ -85,6 +86,33 @@ test("helm's failure is thrown when the render is waited for, with helm's words"
     // A Kubernetes version helm cannot read: helm exits 1 and says why on stderr.
     const pending = render.beginRender({ chart: LONGHORN_CHART, version: '1.12.1', releaseName: 'parallel-bad', namespace: 'longhorn-system', values: {}, kubernetesVersion: 'one' });
     expect(() => pending!.result()).toThrow(/^helm template of longhorn 1\.12\.1 failed: .*vone\.0/s);
+  });
+});
+
+test("while helm runs, the chart's CRDs are parsed from its archive, and helm's copy of each is not parsed again", () => {
+  fresh((render, _objects, parser) => {
+    // The first parse: whether this render's helm still ran at that moment.
+    let helmRanAtFirstParse: boolean | undefined;
+    const parsed: string[] = [];
+    const parseDocument = parser.parseDocument;
+    const spy = jest.spyOn(parser, 'parseDocument').mockImplementation(text => {
+      helmRanAtFirstParse ??= runningReleases().includes('parallel-crds');
+      parsed.push(text);
+      return parseDocument(text);
+    });
+    try {
+      const rendered = render.beginRender(kps('parallel-crds'))!.result();
+      const crds = rendered.documents.filter(d => d.manifest.kind === 'CustomResourceDefinition');
+      // The ten of the prometheus-operator, in kube-prometheus-stack's crds subchart's crds/ folder, which helm copies as they are.
+      expect(crds.map(d => d.manifest.metadata.name)).toContain('prometheuses.monitoring.coreos.com');
+      expect(crds.length).toBe(10);
+      expect(helmRanAtFirstParse).toBe(true);
+      // Every document parsed once: each CRD read ahead is the text helm wrote (else it would be parsed twice).
+      expect(parsed.length).toBe(new Set(rendered.documents.map(d => d.text)).size);
+      expect(crds.every(d => parsed.includes(d.text))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -57,7 +57,7 @@ export function readChartValuesSource(chartPath: string, options: { readonly cac
   const key = options.cacheKey ?? `${chartPath}\0${stat.size}\0${stat.mtimeMs}`;
   const cached = CACHE.get(key);
   if (cached) return cached;
-  const source = stat.isDirectory() ? chartValuesSourceOfFiles(readFolder(chartPath), chartPath) : chartValuesSourceOf(fs.readFileSync(chartPath), chartPath);
+  const source = stat.isDirectory() ? chartValuesSourceOfFiles(readFolder(chartPath, isRead), chartPath) : chartValuesSourceOf(fs.readFileSync(chartPath), chartPath);
   CACHE.set(key, source);
   return source;
 }
@@ -86,6 +86,14 @@ function chartValuesSourceOfFiles(files: Map<string, Buffer>, origin: string): C
   return assemble(roots[0], folders, origin);
 }
 
+/**
+ * The files of a chart archive or chart folder whose path (`<chart folder>/<path>`, as in an archive) `wanted` accepts, as
+ * path -> bytes. Packed subcharts (`charts/*.tgz`) are not opened.
+ */
+export function readChartFiles(chartPath: string, wanted: (file: string) => boolean): Map<string, Buffer> {
+  return fs.statSync(chartPath).isDirectory() ? readFolder(chartPath, wanted) : untar(fs.readFileSync(chartPath), wanted);
+}
+
 /** Whether the checker reads a file of a chart: its metadata, values, schema, templates and packed subcharts. */
 function isRead(file: string): boolean {
   return /(^|\/)(Chart\.yaml|requirements\.yaml|values\.yaml|values\.schema\.json)$/.test(file) || /(^|\/)templates\//.test(file) || /(^|\/)charts\/[^/]+\.tgz$/.test(file);
@@ -111,15 +119,15 @@ function untar(archive: Buffer, wanted: (file: string) => boolean): Map<string, 
   return files;
 }
 
-/** The files of a chart folder the checker reads, as `<folder name>/<path>` -> bytes, like an archive's. */
-function readFolder(dir: string): Map<string, Buffer> {
+/** The files of a chart folder that `wanted` accepts, as `<folder name>/<path>` -> bytes, like an archive's. */
+function readFolder(dir: string, wanted: (file: string) => boolean): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   const top = path.basename(path.resolve(dir));
   const walk = (sub: string) => {
     for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
       const rel = sub ? `${sub}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(rel);
-      else if (entry.isFile() && isRead(rel)) files.set(`${top}/${rel}`, fs.readFileSync(path.join(dir, rel)));
+      else if (entry.isFile() && wanted(`${top}/${rel}`)) files.set(`${top}/${rel}`, fs.readFileSync(path.join(dir, rel)));
     }
   };
   walk('');

@@ -7,6 +7,7 @@ import { BoundedMap, codeIdentity, DiskCache, sha256 } from './cache';
 import { canonical, frozen } from './canonical';
 import { ChartSource, describeMissing, MissingChartError, ResolvedChart, resolveChart } from './chart-source';
 import { ChartValues } from './chart-values';
+import { readChartFiles } from './chart-values-source';
 import { ChartDefinition, isTestedVersion } from './charts';
 import { DEFAULT_KUBERNETES_VERSION } from './kube-api';
 import { DuplicateKey, KubeManifest, objectName, parseDocument, parserIdentity, splitDocuments } from './manifest-parse';
@@ -23,6 +24,14 @@ import { helm, helmIdentity, helmVersion } from './tools';
 const MANAGED_BY_HELM = /^(\s*(?:app\.kubernetes\.io\/managed-by|heritage):[ \t]*)(["']?)Helm\2[ \t]*$/gm;
 /** The value of those labels in the output. */
 export const MANAGED_BY = 'cdk8s-monitoring-stack';
+
+/**
+ * A document of helm's output with {@link MANAGED_BY_HELM} changed. Per document, after splitting (the change touches no
+ * `---` line), so the documents without the word, the CRDs' 4.4 MB among them, are not searched line by line.
+ */
+function relabeled(text: string): string {
+  return text.includes('Helm') ? text.replace(MANAGED_BY_HELM, `$1${MANAGED_BY}`) : text;
+}
 
 /** One `helm template`. */
 export interface RenderRequest {
@@ -245,11 +254,16 @@ function loadRender(key: string): RenderedDocument[] | undefined {
 
 function storeRender(key: string, documents: readonly RenderedDocument[]): void {
   const entry = documents.map(({ template, digest, ...document }) => {
-    if (!storedDocuments.has(digest) && !documentCache.has(digest)) documentCache.put(digest, document);
-    storedDocuments.set(digest, document);
+    storeDocument(digest, document);
     return { digest, template };
   });
   renderCache.put(key, entry);
+}
+
+/** Writes a document to the disk cache unless this process or the cache has it. */
+function storeDocument(digest: string, document: StoredDocument): void {
+  if (!storedDocuments.has(digest) && !documentCache.has(digest)) documentCache.put(digest, document);
+  storedDocuments.set(digest, document);
 }
 
 let documentIdentity: string | undefined;
@@ -341,14 +355,21 @@ function startHelm(request: RenderRequest, resolved: ResolvedChart, flags: strin
   spawn(SH, ['-c', '"$0" "$@" >"$HELM_OUT" 2>"$HELM_ERR"; echo $? >"$HELM_STATUS.partial"; mv "$HELM_STATUS.partial" "$HELM_STATUS"', helm().path, ...args], {
     stdio: 'ignore', env: { ...env, HELM_OUT: files.out, HELM_ERR: files.err, HELM_STATUS: files.status },
   }).unref();
+  const ahead = readCrdsAhead(resolved);
+  // Bounded: the work of a render never waited for (its construct threw) is dropped after a few more.
+  if (whileHelmRuns.push(ahead) > 8) whileHelmRuns.shift();
   return () => {
     try {
       const tick = new Int32Array(new SharedArrayBuffer(4));
       const deadline = Date.now() + HELM_TIMEOUT_MS;
       while (!fs.existsSync(files.status)) {
         if (Date.now() > deadline) throw failed(`no answer in ${HELM_TIMEOUT_MS / 1000} s`);
-        Atomics.wait(tick, 0, 0, 2);
+        const work = whileHelmRuns[0];
+        if (!work) Atomics.wait(tick, 0, 0, 2);
+        else if (work.next().done) whileHelmRuns.shift();
       }
+      // What is left is read from helm's output in its turn.
+      if (whileHelmRuns.includes(ahead)) whileHelmRuns.splice(whileHelmRuns.indexOf(ahead), 1);
       if (fs.readFileSync(files.status, 'utf8').trim() !== '0') throw failed(fs.readFileSync(files.err, 'utf8').trim());
       return readRender(request, fs.readFileSync(files.out, 'utf8'));
     } finally {
@@ -368,18 +389,76 @@ const HELM_TIMEOUT_MS = 10 * 60 * 1000;
 /** helm's output as documents, each parsed once per process (or read from the cache). */
 function readRender(request: RenderRequest, stdout: string): RenderedDocument[] {
   try {
-    return splitDocuments(stdout.replace(MANAGED_BY_HELM, `$1${MANAGED_BY}`)).flatMap(({ text, source }) => {
-      let known = documentMemo.get(text);
-      if (known === undefined) {
-        const digest = documentKey(text);
-        known = { document: storedDocument(digest) ?? parseRendered(text), digest };
-        documentMemo.set(text, known);
-      }
+    return splitDocuments(stdout).flatMap(({ text, source }) => {
+      const known = documentOf(relabeled(text));
       return known.document ? [{ ...known.document, digest: known.digest, template: source }] : [];
     });
   } catch (e) {
     throw new Error(`helm output of ${request.chart.name} ${request.version} is ${(e as Error).message}`);
   }
+}
+
+/** A document of helm's output (after the label change), parsed or read from the cache once per process. */
+function documentOf(text: string): { readonly document: StoredDocument | null; readonly digest: string } {
+  let known = documentMemo.get(text);
+  if (known === undefined) {
+    const digest = documentKey(text);
+    known = { document: storedDocument(digest) ?? parseRendered(text), digest };
+    documentMemo.set(text, known);
+  }
+  return known;
+}
+
+/**
+ * What the process does while helm runs, instead of waiting: one step of the first unfinished piece of work per look
+ * at helm's status. Without it, the main thread waits for helm (a quarter second for kube-prometheus-stack).
+ */
+const whileHelmRuns: Array<Iterator<void>> = [];
+
+/**
+ * Reads a chart's CRDs before helm answers, one document per step. With `--include-crds` helm copies the `crds/` files of
+ * the chart and its subcharts into its output as they are (`---`, a `# Source:` line, the file, a newline), so their
+ * documents (4.4 of the 5.2 MB kube-prometheus-stack renders) are parsed into the memo {@link readRender} reads, and
+ * written to the disk cache, while helm still runs. Only a document whose text is the same as in helm's output is ever
+ * used (the memo is keyed by the text); one helm writes differently, or leaves out (a disabled subchart), costs a parse,
+ * and a problem (an unreadable archive, a file that is not YAML) is left for the reading of helm's output to report.
+ */
+function* readCrdsAhead(resolved: ResolvedChart): Generator<void> {
+  let texts: readonly string[];
+  try {
+    texts = crdTexts(resolved);
+  } catch {
+    return;
+  }
+  for (const text of texts) {
+    yield;
+    if (documentMemo.has(text)) continue;
+    let known: ReturnType<typeof documentOf>;
+    try {
+      known = documentOf(text);
+    } catch {
+      // Reported, if helm's output has it, where that is read.
+      continue;
+    }
+    // Stored now as well: the render, once stored, finds it there.
+    yield;
+    if (known.document) storeDocument(known.digest, known.document);
+  }
+}
+
+/** The CRD documents' texts of each chart read ahead, by the chart's digest. */
+const crdTextsByChart = new BoundedMap<string, readonly string[]>(8);
+
+function crdTexts(resolved: ResolvedChart): readonly string[] {
+  let texts = crdTextsByChart.get(resolved.digest);
+  if (!texts) {
+    // A chart's own crds/ and those of its subchart folders, in any depth below crds/, as helm's CRDObjects finds them.
+    const files = readChartFiles(resolved.path, file => /^[^/]+(?:\/charts\/[^/]+)*\/crds\/.+\.(?:ya?ml|json)$/.test(file));
+    const stream = [...files].map(([file, bytes]) => `---\n# Source: ${file}\n${bytes.toString('utf8')}\n`).join('');
+    texts = splitDocuments(stream).map(d => relabeled(d.text));
+    crdTextsByChart.set(resolved.digest, texts);
+  }
+  return texts;
 }
 
 // Documents repeat across renders (every CRD, most objects of clusters whose values differ a little):
