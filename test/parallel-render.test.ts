@@ -7,7 +7,6 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { MonitoringApp, MonitoringStack } from '../lib';
 import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
-import { finishCacheWrites } from '../lib/render/cache';
 import { HookPolicy } from '../lib/render/pipeline';
 
 type RenderModule = typeof import('../lib/render/render');
@@ -26,7 +25,6 @@ function fresh<T>(fn: (render: RenderModule, objects: ObjectsModule, parser: Par
   } finally {
     if (saved === undefined) delete process.env.CDK8S_CACHE_DIR;
     else process.env.CDK8S_CACHE_DIR = saved;
-    finishCacheWrites();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

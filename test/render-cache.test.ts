@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { Longhorn } from '../lib';
-import { BoundedMap, DiskCache, finishCacheWrites, MemoryCache } from '../lib/render/cache';
+import { BoundedMap, DiskCache, MemoryCache } from '../lib/render/cache';
 import { KUBE_PROMETHEUS_STACK_CHART, LONGHORN_CHART } from '../lib/render/charts';
 import { renderChart, renderKey } from '../lib/render/render';
 import { ChartSource, resolveChart } from '../lib/render/chart-source';
@@ -27,7 +27,6 @@ function withCacheDir<T>(fn: (dir: string, render: typeof renderChart) => T): T 
     return fn(dir, render!);
   } finally {
     restoreCacheDir(saved);
-    finishCacheWrites();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -40,7 +39,6 @@ describe('the render cache', () => {
       const first = render(request())!;
       expect(first.cache).toBe('miss');
       expect(render(request())!.cache).toBe('shared');
-      finishCacheWrites();
       expect(fs.readdirSync(path.join(dir, 'renders')).length).toBe(1);
       withCacheDir((_other, freshRender) => {
         process.env.CDK8S_CACHE_DIR = dir; // a new process, the same cache folder
@@ -75,7 +73,6 @@ describe('the render cache', () => {
   test('a corrupt entry is detected, removed and rendered again', () => {
     withCacheDir((dir, render) => {
       const { key } = render(request())!;
-      finishCacheWrites();
       const file = new DiskCache('renders').fileOf(key);
       const whole = fs.readFileSync(file);
       const bytes = Buffer.from(whole);
@@ -87,7 +84,6 @@ describe('the render cache', () => {
         expect(again.cache).toBe('miss');
         expect(again.documents.length).toBeGreaterThan(40);
       });
-      finishCacheWrites(); // the entry stored again, whole, before it is damaged once more
       fs.writeFileSync(file, bytes.subarray(0, 20)); // truncated
       expect(new DiskCache('renders').get(key)).toBeUndefined();
       expect(fs.existsSync(file)).toBe(false);
@@ -158,34 +154,6 @@ test('kube-prometheus-stack renders the same from the cache as from helm', () =>
       // (Compared as data: jest's sandbox gives objects from v8.deserialize another realm's prototypes.)
       expect(fromCache.documents).toStrictEqual(fromHelm.documents);
     });
-  });
-});
-
-describe("the disk cache's writes, finished in the background", () => {
-  test('an entry is read back at once, and is whole on disk when the process ends, even by process.exit()', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disk-cache-writes-'));
-    try {
-      const cache = path.join(__dirname, '..', 'lib', 'render', 'cache.ts');
-      const script = (exit: string) => [
-        `const { DiskCache } = require(${JSON.stringify(cache)});`,
-        `const c = new DiskCache('entries', true, () => ${JSON.stringify(dir)});`,
-        "for (let i = 0; i < 50; i++) c.put(`k${i}`, { i, text: 'x'.repeat(100000) });",
-        // Read back before any file can be written: this thread has not let go yet.
-        "if (c.get('k49').i !== 49 || !c.has('k0')) throw new Error('not read back');",
-        exit,
-      ].join('\n');
-      for (const exit of ['', 'process.exit(0);']) {
-        fs.rmSync(path.join(dir, 'entries'), { recursive: true, force: true });
-        const result = spawnSync(process.execPath, ['-r', path.join(__dirname, '..', 'scripts', 'register-ts.js'), '-e', script(exit)], { encoding: 'utf8' });
-        expect(result.stderr).toBe('');
-        const files = fs.readdirSync(path.join(dir, 'entries'), { recursive: true }).map(String).filter(f => fs.statSync(path.join(dir, 'entries', f)).isFile());
-        expect(files.filter(f => f.endsWith('.partial'))).toEqual([]);
-        expect(files.length).toBe(50);
-        expect(new DiskCache('entries', true, () => dir).get<{ i: number }>('k7')?.i).toBe(7);
-      }
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 

@@ -2,7 +2,6 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { finishCacheWrites } from '../lib/render/cache';
 
 // tools.ts remembers what it found, so each case loads a fresh copy of the module.
 function freshModule(): typeof import('../lib/render/tools') {
@@ -31,7 +30,6 @@ describe('helmBinary and kubectlBinary', () => {
       expect(kubectl).toBe(path.join(path.dirname(path.dirname(helm)), 'kubectl', 'kubectl'));
       expect(execFileSync(kubectl, ['version', '--client'], { encoding: 'utf8' })).toContain('v1.35.2');
     } finally {
-      finishCacheWrites();
       fs.rmSync(cache, { recursive: true, force: true });
     }
   });

@@ -6,7 +6,7 @@ import { create as createTar, Parser } from 'tar';
 import { controlPlaneValues, KUBEADM_CONTROL_PLANE } from '../lib/constructs/control-plane';
 import { GrafanaAdminCredentials } from '../lib/constructs/grafana-admin';
 import { chartsDir } from '../lib/render/chart-source';
-import { DiskCache, finishCacheWrites } from '../lib/render/cache';
+import { DiskCache } from '../lib/render/cache';
 import { chartValuesSourceOf } from '../lib/render/chart-values-source';
 import { commentedValues } from '../lib/render/commented-values';
 import {
@@ -376,7 +376,6 @@ describe('a chart as the render resolves it (archive or folder, and digest)', ()
   });
   afterAll(() => {
     if (savedCacheDir === undefined) delete process.env.CDK8S_CACHE_DIR; else process.env.CDK8S_CACHE_DIR = savedCacheDir;
-    finishCacheWrites();
     fs.rmSync(cacheDir, { recursive: true, force: true });
   });
   const check = (digest: string, chartPath = file) => checkChartValues({
@@ -390,7 +389,6 @@ describe('a chart as the render resolves it (archive or folder, and digest)', ()
   test('keeps the model on disk by digest, for the next synth', () => {
     const digest = `stored-${process.pid}`;
     check(digest);
-    finishCacheWrites();
     expect(fs.existsSync(new DiskCache('values-models').fileOf(valuesModelCacheKey(digest)))).toBe(true);
   });
 

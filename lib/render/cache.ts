@@ -80,62 +80,12 @@ export class MemoryCache {
 
 const HEADER_BYTES = 32;
 
-/** An entry on its way to disk: its bytes, and the temporary file they are written to before the rename. */
-interface PendingWrite {
-  readonly data: Buffer;
-  readonly partial: string;
-}
-
-/**
- * The entries of every DiskCache not on disk yet, by file. Creating a file (and its shard folder) costs about a
- * millisecond on the 2-core build machine (ext4 in a VM), and a cold synth of the reference stack stores about 200
- * entries: written by the synth's own thread, a cold synth took 2.01 s (median of 13, alternating, 2026-12-07); with the
- * files made by libuv's thread pool while the synth goes on, 1.66 s. Entries are read from here until they are on disk,
- * and what is still here when the process exits is written then. One map for the process, shared by every copy of this
- * module (jest's isolated modules, two copies of the library), so each reads what another stored.
- */
-const pendingWrites: Map<string, PendingWrite> = ((globalThis as Record<symbol, unknown>)[Symbol.for('cdk8s-monitoring-stack.pending-cache-writes')] ??= (() => {
-  const pending = new Map<string, PendingWrite>();
-  process.on('exit', () => writePendingNow(pending));
-  return pending;
-})()) as Map<string, PendingWrite>;
-
-/** Writes every cache entry still on its way to disk, here and now (for tests that look at the files). */
-export function finishCacheWrites(): void {
-  writePendingNow(pendingWrites);
-}
-
-/** Writes what is still pending, here and now (an unfinished write in the thread pool then renames the same bytes). */
-function writePendingNow(pending: Map<string, PendingWrite>): void {
-  for (const [file, write] of pending) {
-    pending.delete(file);
-    writeEntry(file, write.data);
-    fs.rmSync(write.partial, { force: true });
-  }
-}
-
-function temporaryFile(file: string): string {
-  return `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
-}
-
-/** Writes an entry to a temporary file and renames it into place; a cache that cannot be written is skipped. */
-function writeEntry(file: string, data: Buffer): void {
-  const partial = temporaryFile(file);
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(partial, data);
-    fs.renameSync(partial, file);
-  } catch {
-    fs.rmSync(partial, { force: true });
-  }
-}
-
 /**
  * A content-addressed store of values under {@link cacheRoot}: one file per key, written to a
  * temporary file and renamed into place, so concurrent synths never read a half-written entry.
  * Each entry carries the SHA-256 of its body: a corrupt or truncated entry reads as a miss (and is
  * removed), never as a wrong value. Values are serialized with v8's structured clone, which keeps
- * what JSON loses (NaN, -0, Infinity). Writes finish in the background ({@link pendingWrites}).
+ * what JSON loses (NaN, -0, Infinity).
  */
 export class DiskCache {
   /**
@@ -156,7 +106,7 @@ export class DiskCache {
     const file = this.fileOf(key);
     let bytes: Buffer;
     try {
-      bytes = pendingWrites.get(file)?.data ?? fs.readFileSync(file);
+      bytes = fs.readFileSync(file);
     } catch {
       return undefined;
     }
@@ -178,27 +128,22 @@ export class DiskCache {
     if (!this.enabled) return;
     const file = this.fileOf(key);
     const body = v8.serialize(value);
-    const write: PendingWrite = { data: Buffer.concat([createHash('sha256').update(body).digest(), body]), partial: temporaryFile(file) };
-    pendingWrites.set(file, write);
-    const done = () => {
-      if (pendingWrites.get(file) === write) pendingWrites.delete(file);
-    };
-    const failed = () => fs.rm(write.partial, { force: true }, done);
-    fs.mkdir(path.dirname(file), { recursive: true }, mkdirError => {
-      if (mkdirError) return done();
-      fs.writeFile(write.partial, write.data, writeError => {
-        if (writeError) return failed();
-        fs.rename(write.partial, file, renameError => (renameError ? failed() : done()));
-      });
-    });
+    const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(partial, Buffer.concat([createHash('sha256').update(body).digest(), body]));
+      fs.renameSync(partial, file);
+    } catch {
+      fs.rmSync(partial, { force: true });
+    }
   }
 
   /** Whether an entry is stored under `key` (not whether it is whole: {@link get} checks that). */
   public has(key: string): boolean {
-    return this.enabled && (pendingWrites.has(this.fileOf(key)) || fs.existsSync(this.fileOf(key)));
+    return this.enabled && fs.existsSync(this.fileOf(key));
   }
 
-  /** The file an entry lives in (for tests that damage one on purpose: {@link finishCacheWrites} first). */
+  /** The file an entry lives in (for tests that damage one on purpose). */
   public fileOf(key: string): string {
     return path.join(this.dir, key.slice(0, 2), key);
   }
