@@ -119,8 +119,9 @@ export interface RenderedChart {
   readonly flags: readonly string[];
 }
 
-// A render is kept as the list of its documents' digests; each distinct document is kept once (every
-// render of a chart version shares its CRDs, several megabytes that are then written once per machine).
+// A render is kept as the list of its documents (digest, template, and the document when it is small); each distinct
+// large document is kept once (every render of a chart version shares its CRDs, several megabytes that are then
+// written once per machine): see SHARED_DOCUMENT_CHARS.
 const renderCache = new DiskCache('renders');
 const documentCache = new DiskCache('documents');
 // A few dozen renders: a kube-prometheus-stack render holds several megabytes of objects.
@@ -239,13 +240,28 @@ function helmValues(values: ChartValues): string {
     : value));
 }
 
+/** One document of a render entry: its digest, its template and, when it is small, the document itself. */
+interface StoredRenderDocument {
+  readonly digest: string;
+  readonly template?: string;
+  readonly document?: StoredDocument;
+}
+
+/**
+ * Documents of at least this many characters are kept once on disk, in an entry of their own shared by every render
+ * that has them (CRDs: 70-800 KB each, 4.5 of the 5.2 MB of kube-prometheus-stack); smaller ones inside the render's
+ * entry. Making a file costs about a millisecond on the 2-core build machine (ext4 in a VM): one per document made a
+ * cold synth of the reference stack write ~190 files, now ~20.
+ */
+const SHARED_DOCUMENT_CHARS = 32 * 1024;
+
 /** A render from the disk cache, or undefined when it (or any of its documents) is missing or corrupt. */
 function loadRender(key: string): RenderedDocument[] | undefined {
-  const entry = renderCache.get<Array<{ digest: string; template?: string }>>(key);
+  const entry = renderCache.get<StoredRenderDocument[]>(key);
   if (!entry) return undefined;
   const documents: RenderedDocument[] = [];
-  for (const { digest, template } of entry) {
-    const document = storedDocument(digest);
+  for (const { digest, template, document: inline } of entry) {
+    const document = inline ? remembered(digest, inline) : storedDocument(digest);
     if (!document) return undefined;
     documents.push({ ...document, digest, template });
   }
@@ -253,14 +269,15 @@ function loadRender(key: string): RenderedDocument[] | undefined {
 }
 
 function storeRender(key: string, documents: readonly RenderedDocument[]): void {
-  const entry = documents.map(({ template, digest, ...document }) => {
+  const entry = documents.map(({ template, digest, ...document }): StoredRenderDocument => {
+    if (document.text.length < SHARED_DOCUMENT_CHARS) return { digest, template, document };
     storeDocument(digest, document);
     return { digest, template };
   });
   renderCache.put(key, entry);
 }
 
-/** Writes a document to the disk cache unless this process or the cache has it. */
+/** Writes a large document to the disk cache unless this process or the cache has it. */
 function storeDocument(digest: string, document: StoredDocument): void {
   if (!storedDocuments.has(digest) && !documentCache.has(digest)) documentCache.put(digest, document);
   storedDocuments.set(digest, document);
@@ -285,16 +302,20 @@ function parsing(): string {
 /** Documents this process has read from or written to the cache, by {@link documentKey}. */
 const storedDocuments = new BoundedMap<string, StoredDocument>(20_000);
 
-/** The cached document whose text has `digest`, or undefined. */
+/** The cached document whose text has `digest` (read from its own entry: a large one), or undefined. */
 function storedDocument(digest: string): StoredDocument | undefined {
-  let document = storedDocuments.get(digest);
-  if (!document) {
-    document = documentCache.get<StoredDocument>(digest);
-    if (document) {
-      frozen(document.manifest);
-      storedDocuments.set(digest, document);
-    }
-  }
+  const document = storedDocuments.get(digest);
+  if (document) return document;
+  const stored = documentCache.get<StoredDocument>(digest);
+  return stored && remembered(digest, stored);
+}
+
+/** A document read from the disk cache, frozen and kept in this process by its digest (or the one kept before). */
+function remembered(digest: string, document: StoredDocument): StoredDocument {
+  const known = storedDocuments.get(digest);
+  if (known) return known;
+  frozen(document.manifest);
+  storedDocuments.set(digest, document);
   return document;
 }
 
@@ -403,7 +424,8 @@ function documentOf(text: string): { readonly document: StoredDocument | null; r
   let known = documentMemo.get(text);
   if (known === undefined) {
     const digest = documentKey(text);
-    known = { document: storedDocument(digest) ?? parseRendered(text), digest };
+    // Only a large document has an entry of its own; a small one is parsed again (it is not worth a file).
+    known = { document: (text.length < SHARED_DOCUMENT_CHARS ? storedDocuments.get(digest) : storedDocument(digest)) ?? parseRendered(text), digest };
     documentMemo.set(text, known);
   }
   return known;
@@ -442,7 +464,7 @@ function* readCrdsAhead(resolved: ResolvedChart): Generator<void> {
     }
     // Stored now as well: the render, once stored, finds it there.
     yield;
-    if (known.document) storeDocument(known.digest, known.document);
+    if (known.document && text.length >= SHARED_DOCUMENT_CHARS) storeDocument(known.digest, known.document);
   }
 }
 
