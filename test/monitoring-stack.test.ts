@@ -82,6 +82,20 @@ describe.each(Object.values(LonghornVersion))('MonitoringStack with Longhorn %s 
     expect(crdText).not.toContain('# Source:');
   });
 
+  test("kube-prometheus-stack's dashboards are written as helm wrote them: they differ only by `annotations: {}`, which cdk8s' metadata leaves out", () => {
+    const documents = texts.join('\n').split(/^---$/m);
+    const dashboards = documents.filter(d => /^kind: ConfigMap$/m.test(d) && /^    grafana_dashboard: "1"$/m.test(d));
+    expect(dashboards.length).toBeGreaterThanOrEqual(25);
+    const coredns = dashboards.find(d => d.includes('name: kube-prometheus-stack-k8s-coredns'))!;
+    // helm's own layout: metadata in template order, the empty map as the template wrote it, the JSON in a block scalar.
+    expect(coredns).toMatch(/^metadata:\n  namespace: monitoring\n  name: kube-prometheus-stack-k8s-coredns\n  annotations:\n    \{\}\n/m);
+    expect(coredns).toContain('  k8s-coredns.json: |-\n');
+    // Read back, the object is the one the synth checked: the empty map is all that differs.
+    const object = findObject(all, 'ConfigMap', 'kube-prometheus-stack-k8s-coredns');
+    expect(object.metadata.annotations ?? {}).toEqual({});
+    expect(Object.keys(object.data)).toEqual(['k8s-coredns.json']);
+  });
+
   test('nothing generated at render time: no Secret but the Alertmanager config, no certificate material', () => {
     expect(objectsOfKind(all, 'Secret').map(o => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['monitoring/alertmanager-kube-prometheus-stack-alertmanager']);
     expect(texts.join('\n')).not.toMatch(/BEGIN (CERTIFICATE|RSA PRIVATE KEY|PRIVATE KEY)|tls\.key:|ca\.crt:/);

@@ -133,11 +133,14 @@ export class RenderedObject extends ApiObject {
   /**
    * Whether the object is exactly the rendered manifest: no JSON patch, and metadata as rendered
    * (no Chart label, annotation or namespace added). Such objects can be written as helm wrote them.
+   * cdk8s' metadata leaves out empty maps and lists (`annotations: {}`, which kube-prometheus-stack's 25 dashboard
+   * ConfigMaps carry): an object that differs only by them is unchanged too, and its text keeps them, which the API
+   * server reads the same way (serializing those dashboards again cost a cold synth ~100 ms: 440 KB of YAML).
    */
   public get unchanged(): boolean {
     if (this.ownPatches.length > 0 || this.sourceText === undefined) return false;
     const metadata = this.metadataJson();
-    return JSON.stringify(metadata) === JSON.stringify(this.manifest.metadata);
+    return JSON.stringify(metadata) === JSON.stringify(withoutEmpty(this.manifest.metadata) ?? {});
   }
 
   /**
@@ -168,6 +171,14 @@ export class RenderedObject extends ApiObject {
     if (this.clusterScoped) delete metadata.namespace;
     return metadata;
   }
+}
+
+/** A value without the empty maps and lists in it, at any depth, as cdk8s' metadata leaves them out (undefined if nothing is left). */
+function withoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(withoutEmpty);
+  if (value === null || typeof value !== 'object') return value;
+  const kept = Object.entries(value).map(([key, item]) => [key, withoutEmpty(item)] as const).filter(([, item]) => item !== undefined);
+  return kept.length === 0 ? undefined : Object.fromEntries(kept);
 }
 
 /**
