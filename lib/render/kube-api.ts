@@ -41,7 +41,7 @@ export function checkKubernetesVersion(prop: string, value: unknown): string {
     const example = SUPPORTED_KUBERNETES_VERSIONS.includes(String(value)) ? String(value) : DEFAULT_KUBERNETES_VERSION;
     throw new Error(`${prop} is ${describeValue(value)} but must be a string such as '${example}'${typeof value === 'number' ? ' (as a number, 1.30 would be 1.3)' : ''}`);
   }
-  const minor = typeof value === 'string' ? /^v?(\d+\.\d+)(\.\d+)?$/.exec(value)?.[1] : undefined;
+  const minor = /^v?(\d+\.\d+)(\.\d+)?$/.exec(value)?.[1];
   if (minor && SUPPORTED_KUBERNETES_VERSIONS.includes(minor)) return minor;
   throw new Error(`${prop} is ${JSON.stringify(value)} but this library makes output for Kubernetes ${RANGE} (a minor version such as '${DEFAULT_KUBERNETES_VERSION}'); `
     + `set the minor your cluster runs ('kubectl version' shows it)${minor && Number(minor.split('.')[1]) < Number(SUPPORTED_KUBERNETES_VERSIONS[0].split('.')[1]) ? `, after upgrading it to ${SUPPORTED_KUBERNETES_VERSIONS[0]} or newer` : ''}`);
