@@ -216,13 +216,13 @@ export function collectWrites(folders: { staging: string; outdir: string }, fn: 
 
 const sessionOf = () => (globalThis as unknown as Record<symbol, SynthSession | undefined>)[SESSION];
 
+/** A folder as a message shows it: relative to the working folder when inside it. */
+const shortPath = (dir: string) => (path.relative(process.cwd(), dir).startsWith('..') ? dir : path.relative(process.cwd(), dir) || '.');
+
 /**
  * Under the synth command, an app that chose its own outdir would write around the command's checks (into dist/
  * itself, so a failure after it left dist/ half-changed, or elsewhere, leaving dist/ empty): said before writing.
  */
-/** A folder as a message shows it: relative to the working folder when inside it. */
-const shortPath = (dir: string) => (path.relative(process.cwd(), dir).startsWith('..') ? dir : path.relative(process.cwd(), dir) || '.');
-
 function outdirProblem(app: App): string | undefined {
   const session = sessionOf();
   if (!session || path.resolve(app.outdir) === session.staging) return undefined;
