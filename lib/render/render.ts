@@ -391,7 +391,8 @@ function startHelm(request: RenderRequest, resolved: ResolvedChart, flags: strin
         else if (work.next().done) whileHelmRuns.shift();
       }
       // What is left is read from helm's output in its turn.
-      if (whileHelmRuns.includes(ahead)) whileHelmRuns.splice(whileHelmRuns.indexOf(ahead), 1);
+      const left = whileHelmRuns.indexOf(ahead);
+      if (left >= 0) whileHelmRuns.splice(left, 1);
       if (fs.readFileSync(files.status, 'utf8').trim() !== '0') throw failed(fs.readFileSync(files.err, 'utf8').trim());
       return readRender(request, fs.readFileSync(files.out, 'utf8'));
     } finally {
