@@ -113,6 +113,11 @@ describe('KubePrometheusStack with raw values where no prop was set', () => {
       .toThrow('values.prometheusOperator.admissionWebhooks.certManager.enabled is true, so the admission webhook\'s certificates are cert-manager Certificates, but the cluster is not declared to serve cert-manager; declare it (clusterApis: [ClusterApi.CERT_MANAGER_V1]');
   });
 
+  test("a null that deletes what the chart's templates read: helm's error names the prop, the null and the chart's switch", () => {
+    // Helm drops a key set to null with every default under it; the Grafana dashboards' templates read grafana.operator.
+    expect(() => new MonitoringStack(Testing.app(), 'lab', { kubePrometheusStackValues: { grafana: null } as never })).toThrow(/nil pointer evaluating[^]*\nkubePrometheusStackValues sets grafana to null, and helm deletes a key set to null with every chart default under it; the chart's templates still read \.Values\.grafana\.\S+\. Set only the keys under grafana that you mean to change, or grafana\.enabled: false to leave it out\.$/);
+  });
+
   test('an Alertmanager config in the raw values replaces the default routing whole', () => {
     const { objects } = combined();
     const secret = findObject(objects, 'Secret', 'alertmanager-kube-prometheus-stack-alertmanager');

@@ -370,7 +370,7 @@ function startHelm(request: RenderRequest, resolved: ResolvedChart, flags: strin
     const result = spawnSync(helm().path, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env });
     cleanUp();
     return () => {
-      if (result.status !== 0) throw failed(result.error ? result.error.message : result.stderr.trim());
+      if (result.status !== 0) throw failed(result.error ? result.error.message : explained(result.stderr.trim(), request, resolved));
       return readRender(request, result.stdout);
     };
   }
@@ -393,7 +393,7 @@ function startHelm(request: RenderRequest, resolved: ResolvedChart, flags: strin
       // What is left is read from helm's output in its turn.
       const left = whileHelmRuns.indexOf(ahead);
       if (left >= 0) whileHelmRuns.splice(left, 1);
-      if (fs.readFileSync(files.status, 'utf8').trim() !== '0') throw failed(fs.readFileSync(files.err, 'utf8').trim());
+      if (fs.readFileSync(files.status, 'utf8').trim() !== '0') throw failed(explained(fs.readFileSync(files.err, 'utf8').trim(), request, resolved));
       return readRender(request, fs.readFileSync(files.out, 'utf8'));
     } finally {
       cleanUp();
@@ -402,6 +402,13 @@ function startHelm(request: RenderRequest, resolved: ResolvedChart, flags: strin
 }
 
 const SH = '/bin/sh';
+
+/** helm's error, with what the raw values had to do with it (a null that deleted what a template reads). */
+function explained(helmError: string, request: RenderRequest, resolved: ResolvedChart): string {
+  if (!request.rawValues) return helmError;
+  const { deletedByNullHint } = require('./values-check') as typeof import('./values-check');
+  return helmError + deletedByNullHint(helmError, request.rawValues, resolved);
+}
 
 /** The work folders of renders not waited for yet: removed when the process ends. */
 const workDirs = new Set<string>();

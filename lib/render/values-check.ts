@@ -298,3 +298,24 @@ export function valueAt(values: unknown, path: ReadonlyArray<string | number>): 
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/**
+ * What to add to helm's words when a template failed on a value that a null in the raw values deleted: helm drops a
+ * key set to null together with every chart default under it, and a template that reads below it then fails with
+ * `nil pointer evaluating`. Names the prop and the null, and the chart's switch (`<key>.enabled`) where it has one.
+ * Empty when helm failed for another reason.
+ */
+export function deletedByNullHint(helmError: string, raw: { readonly prop: string; readonly values: unknown }, chart: ResolvedChartFiles): string {
+  const read = /at <\.Values\.([\w.]+)>:\s*nil pointer evaluating/.exec(helmError);
+  if (!read) return '';
+  const path = read[1].split('.');
+  for (let length = 1; length < path.length; length++) {
+    const prefix = path.slice(0, length);
+    if (valueAt(raw.values, prefix) !== null) continue;
+    let node: ValuesNode | undefined = resolvedValuesModel(chart).tree;
+    for (const key of prefix) node = node?.children.get(key);
+    const off = node?.children.has('enabled') ? `, or ${formatPath([...prefix, 'enabled'])}: false to leave it out` : '';
+    return `\n${raw.prop} sets ${formatPath(prefix)} to null, and helm deletes a key set to null with every chart default under it; the chart's templates still read .Values.${read[1]}. Set only the keys under ${formatPath(prefix)} that you mean to change${off}.`;
+  }
+  return '';
+}
