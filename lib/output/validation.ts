@@ -85,7 +85,7 @@ export function readOutputObjects(bytes: Buffer): KubeManifest[] {
 }
 
 function readDocument(text: string): unknown {
-  const key = sha256(`${parserIdentity()}\0${text}`);
+  const key = sha256(parserIdentity(), '\0', text);
   const known = readCache.get<unknown>(key);
   if (known !== undefined) return known;
   const { value } = parseDocument(text);

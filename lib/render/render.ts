@@ -291,7 +291,7 @@ let documentIdentity: string | undefined;
  * made its manifest (a changed parser never reads what an older one stored).
  */
 function documentKey(text: string): string {
-  return sha256(`${parsing()}\0${text}`);
+  return sha256(parsing(), '\0', text);
 }
 
 /** The parser and the canonical form, as one digest: part of every render and document key. */
