@@ -115,8 +115,19 @@ function untar(archive: Buffer, wanted: (file: string) => boolean): Map<string, 
       entry.on('end', () => files.set(entry.path.replace(/^\.\//, ''), Buffer.concat(chunks)));
     },
   });
-  parser.end(zlib.gunzipSync(archive));
+  parser.end(zlib.gunzipSync(archive, { chunkSize: unpackedSize(archive) }));
   return files;
+}
+
+/**
+ * The output buffer for unzipping `archive` whole: its size as the gzip trailer gives it (the last four bytes, modulo
+ * 4 GiB), plus one. zlib then fills one buffer instead of 16 KB pieces it joins at the end: 11.5 against 19-28 ms for
+ * kube-prometheus-stack's 7 MB (first unzip in a process, 2-core machine, 2026-12-07). A trailer that says less (a file
+ * of several gzip members, or one over 64 MB) only means pieces again.
+ */
+function unpackedSize(archive: Buffer): number {
+  const size = archive.length >= 18 ? archive.readUInt32LE(archive.length - 4) + 1 : 0;
+  return Math.min(Math.max(size, 16 * 1024), 64 * 1024 * 1024);
 }
 
 /** The files of a chart folder that `wanted` accepts, as `<folder name>/<path>` -> bytes, like an archive's. */
