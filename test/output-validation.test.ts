@@ -35,6 +35,11 @@ describe('validateOutput', () => {
     }]);
   });
 
+  test('a built-in object with a field named like the model\'s own check (validate) is checked, not mistaken for it', () => {
+    const odd = withObject(output, 'Deployment', 'longhorn-driver-deployer', o => { o.validate = 'yes'; o.spec.replicas = 'two'; });
+    expect(validateOutput(odd).problems).toEqual(expect.arrayContaining([expect.objectContaining({ object: 'Deployment longhorn-system/longhorn-driver-deployer', path: '/spec/replicas' })]));
+  });
+
   test('catches a custom resource that breaks its CRD schema', () => {
     const broken = withObject(output, 'Prometheus', 'kube-prometheus-stack-prometheus', o => { o.spec.replicas = 'one'; });
     expect(validateOutput(broken).problems).toEqual([expect.objectContaining({
