@@ -312,9 +312,14 @@ export function deletedByNullHint(helmError: string, raw: { readonly prop: strin
   for (let length = 1; length < path.length; length++) {
     const prefix = path.slice(0, length);
     if (valueAt(raw.values, prefix) !== null) continue;
-    let node: ValuesNode | undefined = resolvedValuesModel(chart).tree;
-    for (const key of prefix) node = node?.children.get(key);
-    const off = node?.children.has('enabled') ? `, or ${formatPath([...prefix, 'enabled'])}: false to leave it out` : '';
+    let off = '';
+    try {
+      let node: ValuesNode | undefined = resolvedValuesModel(chart).tree;
+      for (const key of prefix) node = node?.children.get(key);
+      if (node?.children.has('enabled')) off = `, or ${formatPath([...prefix, 'enabled'])}: false to leave it out`;
+    } catch {
+      // A chart whose values cannot be read here: helm's error, and the null, say enough.
+    }
     return `\n${raw.prop} sets ${formatPath(prefix)} to null, and helm deletes a key set to null with every chart default under it; the chart's templates still read .Values.${read[1]}. Set only the keys under ${formatPath(prefix)} that you mean to change${off}.`;
   }
   return '';
