@@ -115,7 +115,11 @@ describe('KubePrometheusStack with raw values where no prop was set', () => {
 
   test("a null that deletes what the chart's templates read: helm's error names the prop, the null and the chart's switch", () => {
     // Helm drops a key set to null with every default under it; the Grafana dashboards' templates read grafana.operator.
-    expect(() => new MonitoringStack(Testing.app(), 'lab', { kubePrometheusStackValues: { grafana: null } as never })).toThrow(/nil pointer evaluating[^]*\nkubePrometheusStackValues sets grafana to null, and helm deletes a key set to null with every chart default under it; the chart's templates still read \.Values\.grafana\.\S+\. Set only the keys under grafana that you mean to change, or grafana\.enabled: false to leave it out\.$/);
+    expect(() => new MonitoringStack(Testing.app(), 'lab', { kubePrometheusStackValues: { grafana: null } as never })).toThrow(/nil pointer evaluating[^]*\nkubePrometheusStackValues sets grafana to null, and helm deletes a key set to null with every chart default under it; a template of the chart still reads grafana\.\S+\. Set only the keys under grafana that you mean to change, or grafana\.enabled: false to leave it out\.$/);
+  });
+
+  test("a null in a subchart's values that its own templates read: the hint names the whole path", () => {
+    expect(() => synth({ values: { 'kube-state-metrics': { rbac: null } } as never })).toThrow(/\nvalues sets kube-state-metrics\.rbac to null, [^\n]*; a template of the chart still reads kube-state-metrics\.rbac\.\w+\. Set only the keys under kube-state-metrics\.rbac that you mean to change\.$/);
   });
 
   test('an Alertmanager config in the raw values replaces the default routing whole', () => {

@@ -306,9 +306,10 @@ function sameValue(a: unknown, b: unknown): boolean {
  * Empty when helm failed for another reason.
  */
 export function deletedByNullHint(helmError: string, raw: { readonly prop: string; readonly values: unknown }, chart: ResolvedChartFiles): string {
-  const read = /at <\.Values\.([\w.]+)>:\s*nil pointer evaluating/.exec(helmError);
+  const read = /executing "([^"]+)" at <\.Values\.([\w.-]+)>:\s*nil pointer evaluating/.exec(helmError);
   if (!read) return '';
-  const path = read[1].split('.');
+  // A subchart's template (`<chart>/charts/<subchart>/templates/...`) reads its values below the subchart's name.
+  const path = [...[...read[1].matchAll(/\/charts\/([^/]+)(?=\/)/g)].map(m => m[1]), ...read[2].split('.')];
   for (let length = 1; length < path.length; length++) {
     const prefix = path.slice(0, length);
     if (valueAt(raw.values, prefix) !== null) continue;
@@ -320,7 +321,7 @@ export function deletedByNullHint(helmError: string, raw: { readonly prop: strin
     } catch {
       // A chart whose values cannot be read here: helm's error, and the null, say enough.
     }
-    return `\n${raw.prop} sets ${formatPath(prefix)} to null, and helm deletes a key set to null with every chart default under it; the chart's templates still read .Values.${read[1]}. Set only the keys under ${formatPath(prefix)} that you mean to change${off}.`;
+    return `\n${raw.prop} sets ${formatPath(prefix)} to null, and helm deletes a key set to null with every chart default under it; a template of the chart still reads ${formatPath(path)}. Set only the keys under ${formatPath(prefix)} that you mean to change${off}.`;
   }
   return '';
 }
