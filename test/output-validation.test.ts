@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { KubeManifest, KubePrometheusStack, Longhorn } from '../lib';
-import { OutputFile, validateOutput } from '../lib/output/validation';
+import { OutputFile, SharedChecks, validateOutput } from '../lib/output/validation';
 
 /** The real render of both charts, as one output file, for breaking on purpose. */
 function realOutput(): OutputFile[] {
@@ -40,26 +40,26 @@ describe('validateOutput', () => {
     expect(validateOutput(odd).problems).toEqual(expect.arrayContaining([expect.objectContaining({ object: 'Deployment longhorn-system/longhorn-driver-deployer', path: '/spec/replicas' })]));
   });
 
-  test('objects with content keys are checked against their schema once per process, and every file with one reports its problems', () => {
+  test('validations that share their checks (the folders of one app) check an object with a content key once, and each reports its problems', () => {
     const { Validator } = require('@cfworker/json-schema');
     const { Deployment } = require('kubernetes-models/apps/v1/Deployment');
     const broken = withObject(output, 'Deployment', 'longhorn-driver-deployer', o => { o.spec.replicas = 'two'; });
-    // Keys as the writer gives them (opaque here): equal objects, equal keys. A run of its own, so no earlier check counts.
-    const run = `${process.hrtime.bigint()}`;
-    const keyed = (file: string): OutputFile[] => [{ file, objects: broken[0].objects, keys: broken[0].objects.map((_o, i) => `${run}-${i}`) }];
+    // Keys as the writer gives them (opaque here): equal objects, equal keys.
+    const keyed = (file: string): OutputFile[] => [{ file, objects: broken[0].objects, keys: broken[0].objects.map((_o, i) => `key-${i}`) }];
+    const shared = new SharedChecks();
     const crdChecks = jest.spyOn(Validator.prototype, 'validate');
     const modelChecks = jest.spyOn(Deployment.prototype, 'validate');
     try {
-      const first = validateOutput(keyed('cluster-a/all.k8s.yaml'));
+      const first = validateOutput(keyed('cluster-a/all.k8s.yaml'), { shared });
       const checked = [crdChecks.mock.calls.length, modelChecks.mock.calls.length];
       expect(checked[0]).toBeGreaterThan(40);
       expect(checked[1]).toBeGreaterThan(3);
-      const second = validateOutput(keyed('cluster-b/all.k8s.yaml'));
+      const second = validateOutput(keyed('cluster-b/all.k8s.yaml'), { shared });
       expect([crdChecks.mock.calls.length, modelChecks.mock.calls.length]).toEqual(checked);
       expect(second.problems).toEqual(first.problems.map(p => ({ ...p, file: 'cluster-b/all.k8s.yaml' })));
       expect(second.problems).toEqual([expect.objectContaining({ object: 'Deployment longhorn-system/longhorn-driver-deployer', path: '/spec/replicas' })]);
-      // Without keys, every object is checked again.
-      validateOutput(broken);
+      // A validation that shares nothing checks every object again.
+      validateOutput(keyed('cluster-c/all.k8s.yaml'));
       expect(crdChecks.mock.calls.length).toBe(2 * checked[0]);
     } finally {
       crdChecks.mockRestore();

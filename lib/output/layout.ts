@@ -10,7 +10,7 @@ import { dependencyOrder } from './dependency-order';
 import { reportOf, SynthReport } from '../render/report';
 import { contentKey, joinDocuments, objectYaml } from './serialize';
 import { kubernetesVersionOf } from '../render/kube-api';
-import { ClusterApi, formatProblems, OutputProblem, OutputValidationSummary, readOutputObjects, validateOutputOnce } from './validation';
+import { ClusterApi, formatProblems, OutputProblem, OutputValidationSummary, readOutputObjects, SharedChecks, validateOutputOnce } from './validation';
 
 /** How one stack's charts are written: into a folder of their own, applied on their own. */
 export interface OutputFolderOptions {
@@ -336,7 +336,9 @@ function validatePlanned(planned: readonly PlannedFile[]): OutputValidationSumma
     const key = file.bootstrap ? `bootstrap:${file.file}` : file.folder ?? '';
     byFolder.set(key, [...(byFolder.get(key) ?? []), file]);
   }
-  const summaries = [...byFolder.values()].map(group => validateOutputOnce(group.map(f => ({ file: f.file, objects: f.objects, keys: f.keys })), { clusterApis: group[0].clusterApis, kubernetesVersion: group[0].kubernetesVersion }));
+  // The folders' clusters share most objects: each is checked once.
+  const shared = new SharedChecks();
+  const summaries = [...byFolder.values()].map(group => validateOutputOnce(group.map(f => ({ file: f.file, objects: f.objects, keys: f.keys })), { clusterApis: group[0].clusterApis, kubernetesVersion: group[0].kubernetesVersion, shared }));
   return {
     builtIn: summaries.reduce((n, s) => n + s.builtIn, 0),
     kubernetesVersions: [...new Set(summaries.flatMap(s => s.kubernetesVersions))].sort(),

@@ -5,7 +5,7 @@ import { OutputUnit, Validator } from '@cfworker/json-schema';
 import { ClusterApi, DEFAULT_KUBERNETES_VERSION, groupOf, isBuiltInGroup, isClusterScoped, KubeApi, servedIn } from '../render/kube-api';
 
 export { ClusterApi };
-import { BoundedMap, codeIdentity, DiskCache, MemoryCache, packageVersion, sha256 } from '../render/cache';
+import { codeIdentity, DiskCache, MemoryCache, packageVersion, sha256 } from '../render/cache';
 import { KubeManifest, objectName, parseDocument, parserIdentity, splitDocuments } from '../render/manifest-parse';
 
 /** The objects of one synthesized file. */
@@ -60,6 +60,12 @@ export interface ValidateOptions {
    * @default - DEFAULT_KUBERNETES_VERSION, the newest supported
    */
   readonly kubernetesVersion?: string;
+  /**
+   * Schema checks shared with other validations (of the other folders of one app, whose clusters share most objects):
+   * an object with a content key is checked once, and a CRD's schema prepared once.
+   * @default - a new one: nothing shared
+   */
+  readonly shared?: SharedChecks;
 }
 
 // What a document's text parses to, kept by the text's digest: output read back (by deploy, diff and
@@ -132,7 +138,8 @@ export function validateOutput(files: readonly OutputFile[], options: ValidateOp
   const clusterProvided: string[] = [];
   const crds = files.flatMap(f => f.objects).filter(o => o.kind === 'CustomResourceDefinition');
   const keyOf = new Map(files.flatMap(f => (f.keys ?? []).map((key, i) => [f.objects[i], key] as const)));
-  const crdSchemas = new CrdSchemas(crds, keyOf);
+  const shared = options.shared ?? new SharedChecks();
+  const crdSchemas = new CrdSchemas(crds, keyOf, shared.crdChecks);
   const api = KubeApi.of(options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
   const seen = new Map<string, string>();
   let builtIn = 0;
@@ -168,7 +175,7 @@ export function validateOutput(files: readonly OutputFile[], options: ValidateOp
 
       if (builtInGroup) {
         builtIn++;
-        for (const error of checkedOnce(objectKey && `kubernetes-models ${objectKey}`, () => modelSchemaErrors('kubernetes-models', object))) report(error.path, error.message);
+        for (const error of shared.errorsOf(objectKey && `kubernetes-models ${objectKey}`, () => modelSchemaErrors('kubernetes-models', object))) report(error.path, error.message);
         for (const field of api.absentFields(object)) {
           report(`/${field.replace(/\[\]/g, '/*').replace(/\./g, '/')}`, `Kubernetes ${api.version} has no field ${field} in ${object.apiVersion} ${object.kind} `
             + `(it is in ${servedIn(object.apiVersion, object.kind, field)}); the server would drop or refuse it: set cluster.kubernetesVersion to the minor your cluster runs, or leave the field out`);
@@ -183,7 +190,7 @@ export function validateOutput(files: readonly OutputFile[], options: ValidateOp
       }
       const check = crdSchemas.validator(object);
       if (check) {
-        for (const error of checkedOnce(objectKey && check.key && `${check.key} ${objectKey}`, () => check(object))) report(error.path, error.message);
+        for (const error of shared.errorsOf(objectKey && check.key && `${check.key} ${objectKey}`, () => check(object))) report(error.path, error.message);
         continue;
       }
       const declared = options.clusterApis?.find(api => api.apiVersion === object.apiVersion);
@@ -259,21 +266,25 @@ type SchemaErrors = Array<{ path: string; message: string }>;
 type SchemaCheck = ((object: KubeManifest) => SchemaErrors) & { readonly key?: string };
 
 /**
- * Schema errors by the check and the object's content key, in this process: with 16 clusters in one app, checking
- * each cluster's equal objects again was about 400 of the synth's 3,100 ms (2-core machine, 2026-12-07).
+ * Schema checks of objects by their content keys, shared by the validations of one app's folders (see
+ * {@link ValidateOptions.shared}), and dropped with them. With 16 clusters in one app, checking each cluster's equal
+ * objects again was about 400 of the synth's 3,100 ms (2-core machine, 2026-12-07).
  */
-const schemaErrorsByKey = new BoundedMap<string, SchemaErrors>(20_000);
-/** Prepared CRD schemas by the CRD's content key and version, in this process (preparing one costs more than a check). */
-const checksByCrd = new BoundedMap<string, SchemaCheck>(256);
+export class SharedChecks {
+  private readonly errors = new Map<string, SchemaErrors>();
+  /** Prepared CRD schemas by the CRD's content key and version (preparing one costs more than a check). */
+  public readonly crdChecks = new Map<string, SchemaCheck>();
 
-function checkedOnce(key: string | undefined, check: () => SchemaErrors): SchemaErrors {
-  if (key === undefined) return check();
-  let errors = schemaErrorsByKey.get(key);
-  if (!errors) {
-    errors = check();
-    schemaErrorsByKey.set(key, errors);
+  /** The errors `check` finds, made once per `key` (each check with the object's content key); `check()` itself without a key. */
+  public errorsOf(key: string | undefined, check: () => SchemaErrors): SchemaErrors {
+    if (key === undefined) return check();
+    let errors = this.errors.get(key);
+    if (!errors) {
+      errors = check();
+      this.errors.set(key, errors);
+    }
+    return errors;
   }
-  return errors;
 }
 
 interface CrdVersion {
@@ -289,7 +300,7 @@ interface CrdVersion {
 class CrdSchemas {
   private readonly prepared = new Map<string, SchemaCheck>();
 
-  constructor(private readonly crds: readonly KubeManifest[], private readonly keyOf: ReadonlyMap<KubeManifest, string> = new Map()) {}
+  constructor(private readonly crds: readonly KubeManifest[], private readonly keyOf: ReadonlyMap<KubeManifest, string> = new Map(), private readonly byCrdKey = new Map<string, SchemaCheck>()) {}
 
   /** The check for `object`'s kind and version, or undefined when no CRD here serves it. */
   public validator(object: KubeManifest): SchemaCheck | undefined {
@@ -299,11 +310,11 @@ class CrdSchemas {
     if (!crd || !served) return undefined;
     const key = `${crd.metadata.name} ${version}`;
     const crdKey = this.keyOf.get(crd);
-    let check = this.prepared.get(key) ?? (crdKey ? checksByCrd.get(`${crdKey} ${version}`) : undefined);
+    let check = this.prepared.get(key) ?? (crdKey ? this.byCrdKey.get(`${crdKey} ${version}`) : undefined);
     if (!check) {
       const validator = new Validator(prepareSchema(served.schema?.openAPIV3Schema ?? {}, true) as object, '4', false);
       check = Object.assign((o: KubeManifest) => readableErrors(validator.validate(o).errors), { key: crdKey && `${crdKey} ${version}` });
-      if (crdKey) checksByCrd.set(`${crdKey} ${version}`, check);
+      if (crdKey) this.byCrdKey.set(`${crdKey} ${version}`, check);
     }
     this.prepared.set(key, check);
     return check;
