@@ -16,7 +16,7 @@ export interface OutputFile {
   readonly objects: KubeManifest[];
   /**
    * Each object's content key (as the writer computes it), in the same order: objects with the same key are checked
-   * against a schema once per process (the clusters of an app share most objects).
+   * against a schema once by validations that share their checks ({@link ValidateOptions.shared}).
    * @default - none: every object is checked
    */
   readonly keys?: readonly string[];
@@ -277,7 +277,7 @@ export class SharedChecks {
 
   /** The errors `check` finds, made once per `key` (each check with the object's content key); `check()` itself without a key. */
   public errorsOf(key: string | undefined, check: () => SchemaErrors): SchemaErrors {
-    if (key === undefined) return check();
+    if (!key) return check();
     let errors = this.errors.get(key);
     if (!errors) {
       errors = check();
@@ -310,11 +310,12 @@ class CrdSchemas {
     if (!crd || !served) return undefined;
     const key = `${crd.metadata.name} ${version}`;
     const crdKey = this.keyOf.get(crd);
-    let check = this.prepared.get(key) ?? (crdKey ? this.byCrdKey.get(`${crdKey} ${version}`) : undefined);
+    const sharedKey = crdKey ? `${crdKey} ${version}` : undefined;
+    let check = this.prepared.get(key) ?? (sharedKey ? this.byCrdKey.get(sharedKey) : undefined);
     if (!check) {
       const validator = new Validator(prepareSchema(served.schema?.openAPIV3Schema ?? {}, true) as object, '4', false);
-      check = Object.assign((o: KubeManifest) => readableErrors(validator.validate(o).errors), { key: crdKey && `${crdKey} ${version}` });
-      if (crdKey) this.byCrdKey.set(`${crdKey} ${version}`, check);
+      check = Object.assign((o: KubeManifest) => readableErrors(validator.validate(o).errors), { key: sharedKey });
+      if (sharedKey) this.byCrdKey.set(sharedKey, check);
     }
     this.prepared.set(key, check);
     return check;
